@@ -1,0 +1,944 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * User ABI of /dev/iommu.
+ *
+ * A program opens /dev/iommu, builds IO address spaces (IOAS) out of its own
+ * memory, and lets VFIO attach devices to them; the IOMMU then confines the
+ * DMA of those devices to what was mapped. Everything here is shared with
+ * upstream Linux's iommufd: the command numbers, the structure layouts, the
+ * constants and the error codes, so programs written for upstream work
+ * unchanged.
+ *
+ * Command numbers:
+ *   0x80 - 0x8e  the command set of upstream Linux 6.12.
+ *   0x8f - 0x94  numbers upstream assigned after 6.12. Only 0x8f
+ *                (IOMMU_IOAS_MAP_FILE) is provided here; the rest stay unused
+ *                so that they keep upstream's meaning if added later.
+ *   0xa0         IOMMU_TEST_CMD, the selftest-only command that exists
+ *                when the kernel is built with the IOMMUFD_TEST option; it
+ *                is declared in the driver's iommufd_test.h.
+ *   0xb0 and up  commands of this project that upstream does not have.
+ *
+ * Layout of this file: the general rules, the table of command numbers and
+ * ioctl codes, then the argument structures grouped by topic (objects, IO
+ * address spaces, options and VFIO compatibility, device information,
+ * hardware page tables, dirty tracking, cache invalidation, I/O page faults).
+ */
+#ifndef _UAPI_IOMMUFD_H
+#define _UAPI_IOMMUFD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: Rules shared by all /dev/iommu commands
+ *
+ * Each command is an ioctl() on a file descriptor obtained by opening
+ * /dev/iommu. The ioctl argument points at the command's own structure, and
+ * the first member of every such structure is a __u32 called size: the
+ * number of bytes of the structure the caller was built with. A structure
+ * is only ever extended by adding members at its end, so callers and
+ * kernels of different ages interoperate:
+ *
+ *  - A size smaller than the first published version of the structure is
+ *    refused with EINVAL.
+ *  - A size larger than what this kernel knows is accepted when every byte
+ *    beyond the known part is zero; any non-zero byte there yields E2BIG.
+ *  - Results are written back only into the first size bytes.
+ *
+ * Objects made through a file descriptor (IO address spaces, hardware page
+ * tables, bound devices, fault queues and so on) are named by a __u32 ID.
+ * IDs are private to that file descriptor and 0 is never a valid ID.
+ *
+ * The following error numbers mean the same thing for every command:
+ *
+ *  - ENOTTY: the ioctl number is not a command of this kernel.
+ *  - E2BIG: the caller's structure is longer than the kernel's and its
+ *    surplus bytes are not all zero.
+ *  - EOPNOTSUPP: the structure is understood, but a flag bit, a type code,
+ *    or a member marked reserved carries a value this kernel does not
+ *    implement. Unused flag bits and reserved members must be zero.
+ *  - EINVAL: the request is understood, but one of its values is
+ *    unacceptable, for instance a misaligned IOVA or a zero length.
+ *  - ENOENT: an ID refers to no object, or to an object of the wrong kind,
+ *    or an IOVA range covers nothing that is mapped.
+ *  - EFAULT: the argument or a buffer it points at is not accessible.
+ *  - ENOMEM: a kernel allocation failed.
+ *  - EOVERFLOW: an address plus a length wraps around, or a value is too
+ *    large for the kernel's native types.
+ *
+ * Individual commands add a few more, described with each structure. The
+ * most common ones are EEXIST (a mapping at a fixed IOVA would overlap an
+ * existing one), EMSGSIZE (the array handed to IOMMU_IOAS_IOVA_RANGES is too
+ * short), EADDRINUSE (IOVA that must remain usable collides with reserved
+ * IOVA), ENOSPC (no free IOVA is large enough for an automatic placement),
+ * EBUSY (IOMMU_DESTROY on an object that something still depends on) and
+ * EPERM (missing privilege, or a permission the memory does not grant).
+ */
+
+#define IOMMUFD_TYPE (';')
+
+/*
+ * Command numbers, the nr field of the ioctl codes. They are part of the
+ * ABI: never renumber, never reuse.
+ */
+enum {
+	IOMMUFD_CMD_BASE = 0x80,
+	IOMMUFD_CMD_DESTROY = IOMMUFD_CMD_BASE,
+	IOMMUFD_CMD_IOAS_ALLOC = 0x81,
+	IOMMUFD_CMD_IOAS_ALLOW_IOVAS = 0x82,
+	IOMMUFD_CMD_IOAS_COPY = 0x83,
+	IOMMUFD_CMD_IOAS_IOVA_RANGES = 0x84,
+	IOMMUFD_CMD_IOAS_MAP = 0x85,
+	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
+	IOMMUFD_CMD_OPTION = 0x87,
+	IOMMUFD_CMD_VFIO_IOAS = 0x88,
+	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
+	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
+	IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING = 0x8b,
+	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c,
+	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
+	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
+	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
+	/* 0x90 - 0x94: kept free, upstream uses them for later commands */
+	/* 0xa0: IOMMU_TEST_CMD, see drivers/iommu/iommufd/iommufd_test.h */
+	/* 0xb0 and up: this project's own commands (none defined yet) */
+};
+
+/*
+ * The ioctl codes. All of them are _IO(): the argument size travels in the
+ * structure's size member instead of the code.
+ */
+#define IOMMU_DESTROY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY)
+#define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
+#define IOMMU_IOAS_ALLOW_IOVAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOW_IOVAS)
+#define IOMMU_IOAS_COPY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_COPY)
+#define IOMMU_IOAS_IOVA_RANGES _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_IOVA_RANGES)
+#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
+#define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
+#define IOMMU_VFIO_IOAS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VFIO_IOAS)
+#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+#define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
+#define IOMMU_HWPT_SET_DIRTY_TRACKING \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING)
+#define IOMMU_HWPT_GET_DIRTY_BITMAP \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP)
+#define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+#define IOMMU_FAULT_QUEUE_ALLOC \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+#define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
+
+/* ---- Objects ----------------------------------------------------------- */
+
+/**
+ * struct iommu_destroy - argument of IOMMU_DESTROY
+ * @size: sizeof(struct iommu_destroy)
+ * @id: ID of the object to remove
+ *
+ * Removes one object, of any kind user space may remove, and frees its ID.
+ * An object that others still rely on stays in place and the call fails
+ * with EBUSY: an IOAS that devices or hardware page tables use, a hardware
+ * page table with devices attached or nested page tables built on it, a
+ * fault queue still named by a page table. Device and access objects that a
+ * kernel driver created for the file stay busy until that driver releases
+ * them.
+ * Closing the file descriptor removes every remaining object.
+ */
+struct iommu_destroy {
+	__u32 size;
+	__u32 id;
+};
+
+/* ---- IO address spaces ------------------------------------------------- */
+
+/**
+ * struct iommu_ioas_alloc - argument of IOMMU_IOAS_ALLOC
+ * @size: sizeof(struct iommu_ioas_alloc)
+ * @flags: no flag is defined yet; must be 0
+ * @out_ioas_id: receives the ID of the new IOAS
+ *
+ * Creates an IO address space: the set of IOVA-to-memory mappings that the
+ * devices attached to it will see. It starts with no mappings.
+ */
+struct iommu_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_ioas_id;
+};
+
+/**
+ * enum iommufd_ioas_map_flags - how a mapping is placed and what DMA it allows
+ * @IOMMU_IOAS_MAP_FIXED_IOVA: place the mapping at the IOVA the caller gives;
+ *                             without it the kernel chooses the IOVA
+ * @IOMMU_IOAS_MAP_WRITEABLE: devices may write through the mapping
+ * @IOMMU_IOAS_MAP_READABLE: devices may read through the mapping
+ *
+ * Used by IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_COPY. At least
+ * one of WRITEABLE and READABLE must be set, otherwise EINVAL.
+ */
+enum iommufd_ioas_map_flags {
+	IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0,
+	IOMMU_IOAS_MAP_WRITEABLE = 1 << 1,
+	IOMMU_IOAS_MAP_READABLE = 1 << 2,
+};
+
+/**
+ * struct iommu_ioas_map - argument of IOMMU_IOAS_MAP
+ * @size: sizeof(struct iommu_ioas_map)
+ * @flags: bits of enum iommufd_ioas_map_flags
+ * @ioas_id: IOAS that receives the mapping
+ * @__reserved: must be 0
+ * @user_va: address, in the caller's address space, of the memory to map
+ * @length: size in bytes of the range to map
+ * @iova: with IOMMU_IOAS_MAP_FIXED_IOVA, the IOVA to map at (input);
+ *        otherwise the IOVA the kernel picked (output)
+ *
+ * Makes the caller's memory [@user_va, @user_va + @length) reachable by DMA
+ * at [@iova, @iova + @length) for every device attached to the IOAS. The
+ * pages are pinned, and counted against the locked-memory limit described
+ * under IOMMU_OPTION_RLIMIT_MODE, for as long as a device or an emulated
+ * access needs them.
+ *
+ * A fixed @iova and @length must respect the alignment reported by
+ * IOMMU_IOAS_IOVA_RANGES, must lie outside reserved IOVA (EINVAL), and must
+ * not overlap any existing mapping (EEXIST); a mapping is never replaced in
+ * place. Without FIXED_IOVA the kernel looks for a free, suitably aligned
+ * hole inside the allowed ranges (see IOMMU_IOAS_ALLOW_IOVAS) and fails
+ * with ENOSPC when none is large enough.
+ */
+struct iommu_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+/**
+ * struct iommu_ioas_map_file - argument of IOMMU_IOAS_MAP_FILE
+ * @size: sizeof(struct iommu_ioas_map_file)
+ * @flags: bits of enum iommufd_ioas_map_flags, with the same effect as for
+ *         IOMMU_IOAS_MAP
+ * @ioas_id: IOAS that receives the mapping
+ * @fd: file descriptor of the memfd that supplies the memory
+ * @start: offset in bytes within the file of the first byte to map
+ * @length: size in bytes of the range to map
+ * @iova: input or output, exactly as &struct iommu_ioas_map.iova
+ *
+ * Identical to IOMMU_IOAS_MAP except for where the memory comes from: the
+ * bytes [@start, @start + @length) of a memfd are mapped, with no need for
+ * the file to be mmap()ed by the caller. IOVA placement, alignment and the
+ * error codes follow IOMMU_IOAS_MAP; an @fd that is not an open file gives
+ * EBADF.
+ */
+struct iommu_ioas_map_file {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__s32 fd;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+
+/**
+ * struct iommu_ioas_copy - argument of IOMMU_IOAS_COPY
+ * @size: sizeof(struct iommu_ioas_copy)
+ * @flags: bits of enum iommufd_ioas_map_flags, applying to the new mapping
+ * @dst_ioas_id: IOAS that receives the new mapping
+ * @src_ioas_id: IOAS whose existing mappings provide the memory
+ * @length: size in bytes of the range to copy
+ * @dst_iova: with IOMMU_IOAS_MAP_FIXED_IOVA, the IOVA to map at in the
+ *            destination (input); otherwise the IOVA picked (output)
+ * @src_iova: first IOVA of the source range
+ *
+ * Creates in the destination IOAS a mapping of the very same memory that is
+ * mapped at [@src_iova, @src_iova + @length) in the source IOAS. That source
+ * range must be covered by mappings without gaps (ENOENT otherwise). The
+ * memory is not looked up in the caller's address space again and pages
+ * already pinned are shared rather than pinned and accounted a second
+ * time, which makes this the cheap way to replicate mappings between IO
+ * address spaces. Placement in the destination follows IOMMU_IOAS_MAP.
+ */
+struct iommu_ioas_copy {
+	__u32 size;
+	__u32 flags;
+	__u32 dst_ioas_id;
+	__u32 src_ioas_id;
+	__aligned_u64 length;
+	__aligned_u64 dst_iova;
+	__aligned_u64 src_iova;
+};
+
+/**
+ * struct iommu_ioas_unmap - argument of IOMMU_IOAS_UNMAP
+ * @size: sizeof(struct iommu_ioas_unmap)
+ * @ioas_id: IOAS to remove mappings from
+ * @iova: first IOVA of the range to clear
+ * @length: on input, the length in bytes of the range; on output, how many
+ *          bytes were actually unmapped
+ *
+ * Removes every mapping lying inside [@iova, @iova + @length). Mappings are
+ * removed whole: if one of them is only partly inside the range, nothing is
+ * unmapped and the call fails with ENOENT, as it does when the range holds no
+ * mapping at all. The pair @iova = 0, @length = U64_MAX clears the entire
+ * IOAS and succeeds even when it is already empty.
+ */
+struct iommu_ioas_unmap {
+	__u32 size;
+	__u32 ioas_id;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+
+/**
+ * struct iommu_iova_range - one contiguous range of IOVA
+ * @start: lowest IOVA of the range
+ * @last: highest IOVA of the range, included in it
+ *
+ * Array element of IOMMU_IOAS_IOVA_RANGES and IOMMU_IOAS_ALLOW_IOVAS.
+ */
+struct iommu_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;
+};
+
+/**
+ * struct iommu_ioas_iova_ranges - argument of IOMMU_IOAS_IOVA_RANGES
+ * @size: sizeof(struct iommu_ioas_iova_ranges)
+ * @ioas_id: IOAS to query
+ * @num_iovas: on input, the capacity of the @allowed_iovas array; on output,
+ *             the number of ranges the IOAS currently has
+ * @__reserved: must be 0
+ * @allowed_iovas: user address of an array of &struct iommu_iova_range that
+ *                 receives the ranges, in ascending order
+ * @out_iova_alignment: receives the alignment every IOVA and length given to
+ *                      IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE or IOMMU_IOAS_COPY
+ *                      must have
+ *
+ * Reports which IOVA can currently be mapped in the IOAS. An IOAS with
+ * nothing attached offers the whole address space. Each attached device, or
+ * the hardware page tables behind it, may remove parts of it (address-width
+ * limits, apertures, MSI windows and other reserved regions) and detaching
+ * can give them back, so the answer should be read again after each attach
+ * and detach.
+ *
+ * If the array is too small for all ranges, the call fails with EMSGSIZE
+ * and still sets @num_iovas to the number needed, so the caller can grow
+ * the array and ask again.
+ *
+ * @out_iova_alignment is a power of two no larger than the CPU page size; 1
+ * means there is no restriction. Both the first IOVA and the end
+ * (IOVA + length) of a new mapping must be multiples of it.
+ */
+struct iommu_ioas_iova_ranges {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+	__aligned_u64 out_iova_alignment;
+};
+
+/**
+ * struct iommu_ioas_allow_iovas - argument of IOMMU_IOAS_ALLOW_IOVAS
+ * @size: sizeof(struct iommu_ioas_allow_iovas)
+ * @ioas_id: IOAS to configure
+ * @num_iovas: number of entries in @allowed_iovas; 0 empties the list
+ * @__reserved: must be 0
+ * @allowed_iovas: user address of an array of &struct iommu_iova_range
+ *
+ * Sets the IOAS's list of allowed ranges, replacing the previous list in
+ * full. The list does two things:
+ *
+ *  - It guarantees that the IOVA it covers stays usable. Attaching a device
+ *    whose restrictions would reserve any of it is refused, and the call
+ *    itself fails with EADDRINUSE if any of it is already reserved.
+ *  - When the list is not empty, IOVA that the kernel picks for a mapping
+ *    (no IOMMU_IOAS_MAP_FIXED_IOVA) is taken only from inside it.
+ *
+ * Each range must have start below last, and ranges must not overlap one
+ * another, otherwise EINVAL.
+ */
+struct iommu_ioas_allow_iovas {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+};
+
+/* ---- Options and VFIO compatibility ------------------------------------ */
+
+/**
+ * enum iommufd_option - options reachable through IOMMU_OPTION
+ * @IOMMU_OPTION_RLIMIT_MODE: how pinned pages are charged against
+ *     RLIMIT_MEMLOCK. 0, the default, charges the user owning the process;
+ *     1 charges the process's mm. It concerns the whole file descriptor, so
+ *     object_id must be 0. Changing it needs CAP_SYS_RESOURCE (EPERM
+ *     otherwise) and is refused with EBUSY as soon as the file descriptor
+ *     holds any object.
+ * @IOMMU_OPTION_HUGE_PAGES: per-IOAS option, object_id names the IOAS. 1,
+ *     the default, lets physically contiguous pages be merged into larger
+ *     IOMMU page table entries; 0 forces every entry to PAGE_SIZE, which is
+ *     mostly useful for testing and measurements.
+ */
+enum iommufd_option {
+	IOMMU_OPTION_RLIMIT_MODE = 0,
+	IOMMU_OPTION_HUGE_PAGES = 1,
+};
+
+/**
+ * enum iommufd_option_ops - what IOMMU_OPTION does with the option
+ * @IOMMU_OPTION_OP_SET: store val64 as the new value
+ * @IOMMU_OPTION_OP_GET: return the current value in val64
+ */
+enum iommufd_option_ops {
+	IOMMU_OPTION_OP_SET = 0,
+	IOMMU_OPTION_OP_GET = 1,
+};
+
+/**
+ * struct iommu_option - argument of IOMMU_OPTION
+ * @size: sizeof(struct iommu_option)
+ * @option_id: a value of enum iommufd_option
+ * @op: a value of enum iommufd_option_ops
+ * @__reserved: must be 0
+ * @object_id: object the option belongs to, or 0 for a global option
+ * @val64: the value to store, or the value read back
+ *
+ * Reads or changes one small setting, either of the file descriptor as a
+ * whole or of a single object. An unknown option or a value the option does
+ * not accept gives EOPNOTSUPP or EINVAL respectively.
+ */
+struct iommu_option {
+	__u32 size;
+	__u32 option_id;
+	__u16 op;
+	__u16 __reserved;
+	__u32 object_id;
+	__aligned_u64 val64;
+};
+
+/**
+ * enum iommufd_vfio_ioas_op - what IOMMU_VFIO_IOAS does
+ * @IOMMU_VFIO_IOAS_GET: report the compatibility IOAS; ENODEV if there is
+ *                       none
+ * @IOMMU_VFIO_IOAS_SET: make ioas_id the compatibility IOAS
+ * @IOMMU_VFIO_IOAS_CLEAR: forget the compatibility IOAS, without destroying it
+ */
+enum iommufd_vfio_ioas_op {
+	IOMMU_VFIO_IOAS_GET = 0,
+	IOMMU_VFIO_IOAS_SET = 1,
+	IOMMU_VFIO_IOAS_CLEAR = 2,
+};
+
+/**
+ * struct iommu_vfio_ioas - argument of IOMMU_VFIO_IOAS
+ * @size: sizeof(struct iommu_vfio_ioas)
+ * @ioas_id: input for IOMMU_VFIO_IOAS_SET, output for IOMMU_VFIO_IOAS_GET
+ * @op: a value of enum iommufd_vfio_ioas_op
+ * @__reserved: must be 0
+ *
+ * The VFIO container interface has no notion of IOAS IDs, so when the file
+ * descriptor is used as a VFIO container (or handed to
+ * VFIO_GROUP_SET_CONTAINER) every request goes to one IOAS, the
+ * compatibility IOAS. If none has been chosen when VFIO first needs it,
+ * one is created automatically. This command chooses that IOAS or reports
+ * it. Groups and devices already using the compatibility IOAS keep the one
+ * they got; a later SET or CLEAR only affects what newcomers see, and CLEAR
+ * never destroys an IOAS.
+ */
+struct iommu_vfio_ioas {
+	__u32 size;
+	__u32 ioas_id;
+	__u16 op;
+	__u16 __reserved;
+};
+
+/* ---- Information about a device's IOMMU -------------------------------- */
+
+/**
+ * enum iommu_hw_info_type - format of the driver-specific data of
+ *                           IOMMU_GET_HW_INFO
+ * @IOMMU_HW_INFO_TYPE_NONE: the IOMMU driver reports no specific data
+ * @IOMMU_HW_INFO_TYPE_DEFAULT: on input, asks for the driver's own default
+ *                              format; the same value as _NONE
+ * @IOMMU_HW_INFO_TYPE_INTEL_VTD: &struct iommu_hw_info_vtd
+ * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: ARM SMMUv3 ID registers; the payload
+ *                                 structure is not part of this header yet
+ */
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+};
+
+/**
+ * enum iommufd_hw_info_flags - flags of &struct iommu_hw_info
+ * @IOMMU_HW_INFO_FLAG_INPUT_TYPE: the caller names the data format it wants
+ *                                 in &struct iommu_hw_info.in_data_type
+ */
+enum iommufd_hw_info_flags {
+	IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0,
+};
+
+/**
+ * enum iommufd_hw_capabilities - generic IOMMU features of a device
+ * @IOMMU_HW_CAP_DIRTY_TRACKING: the IOMMU can record which IOVA devices wrote
+ *                               to, so IOMMU_HWPT_SET_DIRTY_TRACKING and
+ *                               IOMMU_HWPT_GET_DIRTY_BITMAP can be used
+ * @IOMMU_HW_CAP_PCI_PASID_EXEC: the device may request execute permission
+ *                               with a PASID; meaningless when
+ *                               out_max_pasid_log2 is 0
+ * @IOMMU_HW_CAP_PCI_PASID_PRIV: the device may request privileged mode with
+ *                               a PASID; meaningless when
+ *                               out_max_pasid_log2 is 0
+ */
+enum iommufd_hw_capabilities {
+	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+};
+
+/**
+ * struct iommu_hw_info - argument of IOMMU_GET_HW_INFO
+ * @size: sizeof(struct iommu_hw_info)
+ * @flags: bits of enum iommufd_hw_info_flags
+ * @dev_id: ID of a device bound to this file descriptor
+ * @data_len: on input, the size of the buffer at @data_uptr; on output, the
+ *            size of the data the driver has, which may be larger or smaller
+ * @data_uptr: user pointer to a buffer for the driver-specific data
+ * @in_data_type: with IOMMU_HW_INFO_FLAG_INPUT_TYPE, the enum
+ *                iommu_hw_info_type format wanted; ignored (treated as
+ *                IOMMU_HW_INFO_TYPE_DEFAULT) without it. Shares its storage
+ *                with @out_data_type.
+ * @out_data_type: receives the enum iommu_hw_info_type format of the data
+ *                 written to @data_uptr
+ * @out_max_pasid_log2: receives the number of PASID bits the device supports;
+ *                      0 when it has no PASID support
+ * @__reserved: must be 0
+ * @out_capabilities: receives bits of enum iommufd_hw_capabilities
+ *
+ * Describes the IOMMU that translates the DMA of a bound device. A VMM uses
+ * the description to present a compatible virtual IOMMU to its guest, for
+ * example so that the guest's stage-1 page tables can be used directly for
+ * nested translation.
+ *
+ * The driver-specific data is copied into the buffer up to the smaller of
+ * the two sizes; if the buffer is larger, the part the driver did not fill is
+ * zeroed. A @data_len of 0 is allowed and only fills in the other outputs.
+ * Asking for a format the driver cannot produce fails with EOPNOTSUPP.
+ */
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	union {
+		__u32 in_data_type;
+		__u32 out_data_type;
+	};
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+
+/**
+ * enum iommu_hw_info_vtd_flags - flags of &struct iommu_hw_info_vtd
+ * @IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17: the hardware is affected by Intel
+ *     erratum 772415 (SPR17). Because of it, a page table that serves as a
+ *     nesting parent must not contain read-only mappings, and the kernel
+ *     refuses to create them there.
+ */
+enum iommu_hw_info_vtd_flags {
+	IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 = 1 << 0,
+};
+
+/**
+ * struct iommu_hw_info_vtd - data of IOMMU_HW_INFO_TYPE_INTEL_VTD
+ * @flags: bits of enum iommu_hw_info_vtd_flags
+ * @__reserved: must be 0
+ * @cap_reg: raw value of the VT-d Capability Register
+ * @ecap_reg: raw value of the VT-d Extended Capability Register
+ *
+ * The two registers are passed through unchanged; their fields are defined
+ * by the Intel VT-d specification (Capability Register and Extended
+ * Capability Register sections).
+ */
+struct iommu_hw_info_vtd {
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 cap_reg;
+	__aligned_u64 ecap_reg;
+};
+
+/* ---- Hardware page tables ---------------------------------------------- */
+
+/**
+ * enum iommufd_hwpt_alloc_flags - flags of IOMMU_HWPT_ALLOC
+ * @IOMMU_HWPT_ALLOC_NEST_PARENT: the new page table will be able to serve as
+ *                                stage 2 beneath nested page tables
+ * @IOMMU_HWPT_ALLOC_DIRTY_TRACKING: the new page table must support dirty
+ *                                   tracking; devices whose IOMMU cannot
+ *                                   provide it are refused at attach time
+ * @IOMMU_HWPT_FAULT_ID_VALID: &struct iommu_hwpt_alloc.fault_id names a fault
+ *                             queue that receives this page table's I/O
+ *                             page faults
+ */
+enum iommufd_hwpt_alloc_flags {
+	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
+	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
+	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+};
+
+/**
+ * enum iommu_hwpt_data_type - format of the data passed to IOMMU_HWPT_ALLOC
+ * @IOMMU_HWPT_DATA_NONE: no data; the page table is managed by the kernel
+ * @IOMMU_HWPT_DATA_VTD_S1: &struct iommu_hwpt_vtd_s1
+ */
+enum iommu_hwpt_data_type {
+	IOMMU_HWPT_DATA_NONE = 0,
+	IOMMU_HWPT_DATA_VTD_S1 = 1,
+};
+
+/**
+ * struct iommu_hwpt_alloc - argument of IOMMU_HWPT_ALLOC
+ * @size: sizeof(struct iommu_hwpt_alloc)
+ * @flags: bits of enum iommufd_hwpt_alloc_flags
+ * @dev_id: ID of the bound device the page table is made for; its IOMMU
+ *          decides the format
+ * @pt_id: the IOAS, or the parent hardware page table, to build on
+ * @out_hwpt_id: receives the ID of the new hardware page table
+ * @__reserved: must be 0
+ * @data_type: a value of enum iommu_hwpt_data_type
+ * @data_len: size in bytes of the data at @data_uptr
+ * @data_uptr: user pointer to the data described by @data_type
+ * @fault_id: ID of a fault queue, used only with IOMMU_HWPT_FAULT_ID_VALID
+ * @__reserved2: pads the structure to a multiple of 8 bytes; must be 0
+ *
+ * Creates a hardware page table (HWPT), the object that stands for an IOMMU
+ * translation context (an iommu_domain inside the kernel). Attaching a
+ * device to an IOAS creates or reuses such objects implicitly; this command
+ * lets user space create one explicitly, in one of two kinds:
+ *
+ *  - A kernel-managed page table, when @pt_id is an IOAS: the kernel fills
+ *    it from the IOAS's mappings and keeps it in sync. @data_type must be
+ *    IOMMU_HWPT_DATA_NONE. Adding IOMMU_HWPT_ALLOC_NEST_PARENT makes it
+ *    usable as the parent of nested page tables.
+ *  - A user-managed nested page table, when @pt_id is such a parent: its
+ *    first translation stage lives in memory owned by user space (usually a
+ *    guest), and @data_type and the data at @data_uptr describe it in a
+ *    format the device's IOMMU accepts.
+ *
+ * With IOMMU_HWPT_DATA_NONE, @data_len and @data_uptr must be 0; with any
+ * other type both must be given. A format the IOMMU does not support gives
+ * EOPNOTSUPP.
+ */
+struct iommu_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+	__u32 data_type;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 fault_id;
+	__u32 __reserved2;
+};
+
+/**
+ * enum iommu_hwpt_vtd_s1_flags - attributes of a VT-d stage-1 page table
+ * @IOMMU_VTD_S1_SRE: requests with supervisor privilege are allowed
+ * @IOMMU_VTD_S1_EAFE: extended accessed flag enable
+ * @IOMMU_VTD_S1_WPE: write protect enable: supervisor requests honour the
+ *                    read-only bit
+ */
+enum iommu_hwpt_vtd_s1_flags {
+	IOMMU_VTD_S1_SRE = 1 << 0,
+	IOMMU_VTD_S1_EAFE = 1 << 1,
+	IOMMU_VTD_S1_WPE = 1 << 2,
+};
+
+/**
+ * struct iommu_hwpt_vtd_s1 - data of IOMMU_HWPT_DATA_VTD_S1
+ * @flags: bits of enum iommu_hwpt_vtd_s1_flags
+ * @pgtbl_addr: address of the root of the stage-1 page table, as seen
+ *              through the parent (stage-2) translation
+ * @addr_width: input address width, in bits, of the stage-1 page table
+ * @__reserved: must be 0
+ *
+ * Describes a guest-owned Intel VT-d first-stage page table to be nested on
+ * top of a parent page table.
+ */
+struct iommu_hwpt_vtd_s1 {
+	__aligned_u64 flags;
+	__aligned_u64 pgtbl_addr;
+	__u32 addr_width;
+	__u32 __reserved;
+};
+
+/* ---- Dirty tracking ---------------------------------------------------- */
+
+/**
+ * enum iommufd_hwpt_set_dirty_tracking_flags - flags of
+ *                                              IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @IOMMU_HWPT_DIRTY_TRACKING_ENABLE: turn tracking on; when clear, turn it off
+ */
+enum iommufd_hwpt_set_dirty_tracking_flags {
+	IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1,
+};
+
+/**
+ * struct iommu_hwpt_set_dirty_tracking - argument of
+ *                                        IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @size: sizeof(struct iommu_hwpt_set_dirty_tracking)
+ * @flags: bits of enum iommufd_hwpt_set_dirty_tracking_flags
+ * @hwpt_id: ID of a kernel-managed hardware page table
+ * @__reserved: must be 0
+ *
+ * Starts or stops the recording of DMA writes in the page table. The page
+ * table must have been created with IOMMU_HWPT_ALLOC_DIRTY_TRACKING.
+ */
+struct iommu_hwpt_set_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 hwpt_id;
+	__u32 __reserved;
+};
+
+/**
+ * enum iommufd_hwpt_get_dirty_bitmap_flags - flags of
+ *                                            IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR: report the dirty state but leave it
+ *     set in the page table. Saves work when the range is about to be
+ *     unmapped anyway.
+ */
+enum iommufd_hwpt_get_dirty_bitmap_flags {
+	IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1,
+};
+
+/**
+ * struct iommu_hwpt_get_dirty_bitmap - argument of IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @size: sizeof(struct iommu_hwpt_get_dirty_bitmap)
+ * @hwpt_id: ID of a kernel-managed hardware page table
+ * @flags: bits of enum iommufd_hwpt_get_dirty_bitmap_flags
+ * @__reserved: must be 0
+ * @iova: IOVA described by bit 0 of the bitmap
+ * @length: size in bytes of the IOVA range to report
+ * @page_size: bytes of IOVA covered by each bit; a power of two
+ * @data: user pointer to the bitmap, an array of __u64
+ *
+ * Walks the page table over [@iova, @iova + @length) and sets, in the
+ * caller's bitmap, the bit of every @page_size block that devices wrote to
+ * since the dirty state was last cleared. Bits of clean blocks are left as
+ * they were, so the caller normally zeroes the bitmap first. The bit for
+ * an address addr is number (addr - @iova) / @page_size, counted from the
+ * least significant bit of data[0]. Unless
+ * IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR is given, the dirty state reported
+ * is cleared in the page table.
+ */
+struct iommu_hwpt_get_dirty_bitmap {
+	__u32 size;
+	__u32 hwpt_id;
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+};
+
+/* ---- Cache invalidation for user-managed page tables ------------------- */
+
+/**
+ * enum iommu_hwpt_invalidate_data_type - format of the entries passed to
+ *                                        IOMMU_HWPT_INVALIDATE
+ * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: &struct iommu_hwpt_vtd_s1_invalidate
+ */
+enum iommu_hwpt_invalidate_data_type {
+	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+};
+
+/**
+ * struct iommu_hwpt_invalidate - argument of IOMMU_HWPT_INVALIDATE
+ * @size: sizeof(struct iommu_hwpt_invalidate)
+ * @hwpt_id: the user-managed (nested) hardware page table whose cached
+ *           translations are to be flushed
+ * @data_uptr: user address of an array of invalidation requests
+ * @data_type: a value of enum iommu_hwpt_invalidate_data_type, the format of
+ *             every entry; the page table's IOMMU must accept it
+ * @entry_len: size in bytes of one entry of the array
+ * @entry_num: on input, the number of entries; on output, how many of them
+ *             were carried out
+ * @__reserved: must be 0
+ *
+ * After user space changes a page table it manages itself, the IOMMU may
+ * still hold translations cached from the old contents. This command asks
+ * the kernel to flush them, with one or more requests in a driver-defined
+ * format. Requests are processed in order; if one fails, the call returns
+ * its error and @entry_num tells how many came before it.
+ *
+ * With @entry_num equal to 0, @data_uptr and @entry_len are not looked at
+ * and the call just tells whether @data_type is supported.
+ */
+struct iommu_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+};
+
+/**
+ * enum iommu_hwpt_vtd_s1_invalidate_flags - flags of a VT-d stage-1
+ *                                           invalidation request
+ * @IOMMU_VTD_INV_FLAGS_LEAF: only leaf entries changed, so the caches of
+ *                            non-leaf (paging-structure) entries may be kept
+ */
+enum iommu_hwpt_vtd_s1_invalidate_flags {
+	IOMMU_VTD_INV_FLAGS_LEAF = 1 << 0,
+};
+
+/**
+ * struct iommu_hwpt_vtd_s1_invalidate - entry of
+ *                                       IOMMU_HWPT_INVALIDATE_DATA_VTD_S1
+ * @addr: first address to flush; must be aligned to 4 KiB
+ * @npages: number of consecutive 4 KiB pages to flush
+ * @flags: bits of enum iommu_hwpt_vtd_s1_invalidate_flags
+ * @__reserved: must be 0
+ *
+ * Names a range of a VT-d stage-1 page table whose cached translations must
+ * be dropped. @addr 0 with @npages U64_MAX flushes everything cached for the
+ * page table. Device TLBs (ATS) are flushed along with the IOMMU's own
+ * caches; no separate request is needed.
+ */
+struct iommu_hwpt_vtd_s1_invalidate {
+	__aligned_u64 addr;
+	__aligned_u64 npages;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/* ---- I/O page faults --------------------------------------------------- */
+
+/**
+ * struct iommu_fault_alloc - argument of IOMMU_FAULT_QUEUE_ALLOC
+ * @size: sizeof(struct iommu_fault_alloc)
+ * @flags: no flag is defined yet; must be 0
+ * @out_fault_id: receives the object ID of the queue
+ * @out_fault_fd: receives a new file descriptor for the queue
+ *
+ * Creates a queue through which user space services I/O page faults (for
+ * instance PCIe PRI requests) of hardware page tables created with
+ * IOMMU_HWPT_FAULT_ID_VALID and this queue's ID.
+ *
+ * read() on @out_fault_fd returns faults as &struct iommu_hwpt_pgfault
+ * records. Faults come in groups that are always delivered whole, the last
+ * record of a group carrying IOMMU_PGFAULT_FLAGS_LAST_PAGE. The read size
+ * must be a multiple of the record size (else ESPIPE) and large enough for
+ * the next group (else EINVAL). Once a group is handled, user space write()s
+ * one &struct iommu_hwpt_page_response carrying that group's cookie; several
+ * responses may be written in one call. poll() reports when faults are
+ * waiting.
+ */
+struct iommu_fault_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_fault_id;
+	__u32 out_fault_fd;
+};
+
+/**
+ * enum iommu_hwpt_pgfault_flags - flags of &struct iommu_hwpt_pgfault
+ * @IOMMU_PGFAULT_FLAGS_PASID_VALID: the request carried a PASID, found in
+ *                                   the pasid member
+ * @IOMMU_PGFAULT_FLAGS_LAST_PAGE: this record closes its fault group
+ */
+enum iommu_hwpt_pgfault_flags {
+	IOMMU_PGFAULT_FLAGS_PASID_VALID = 1 << 0,
+	IOMMU_PGFAULT_FLAGS_LAST_PAGE = 1 << 1,
+};
+
+/**
+ * enum iommu_hwpt_pgfault_perm - access the faulting request asked for
+ * @IOMMU_PGFAULT_PERM_READ: read access
+ * @IOMMU_PGFAULT_PERM_WRITE: write access
+ * @IOMMU_PGFAULT_PERM_EXEC: execute access; the PASID prefix of the request
+ *                           had its Execute Requested bit set (PCIe 10.4.1)
+ * @IOMMU_PGFAULT_PERM_PRIV: privileged access; the PASID prefix of the
+ *                           request had its Privileged Mode Requested bit
+ *                           set (PCIe 10.4.1)
+ */
+enum iommu_hwpt_pgfault_perm {
+	IOMMU_PGFAULT_PERM_READ = 1 << 0,
+	IOMMU_PGFAULT_PERM_WRITE = 1 << 1,
+	IOMMU_PGFAULT_PERM_EXEC = 1 << 2,
+	IOMMU_PGFAULT_PERM_PRIV = 1 << 3,
+};
+
+/**
+ * struct iommu_hwpt_pgfault - one fault record read from a fault queue
+ * @flags: bits of enum iommu_hwpt_pgfault_flags
+ * @dev_id: object ID of the bound device that raised the fault
+ * @pasid: PASID of the request, meaningful only with
+ *         IOMMU_PGFAULT_FLAGS_PASID_VALID
+ * @grpid: the Page Request Group Index of the request
+ * @perm: bits of enum iommu_hwpt_pgfault_perm
+ * @__reserved: always 0
+ * @addr: the faulting address
+ * @length: how many bytes the device expects to access from @addr, if it
+ *          said; 0 when it gave no hint. A handler may use it to resolve
+ *          more than one page at a time.
+ * @cookie: value identifying the fault group; echo the one found in the
+ *          group's last record in the response
+ */
+struct iommu_hwpt_pgfault {
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 grpid;
+	__u32 perm;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 cookie;
+};
+
+/**
+ * enum iommufd_page_response_code - outcome reported for a fault group
+ * @IOMMUFD_PAGE_RESP_SUCCESS: the translation now exists; the device should
+ *                             retry (PCIe page response "Success")
+ * @IOMMUFD_PAGE_RESP_INVALID: the fault cannot be resolved; the device
+ *                             should not retry (PCIe page response
+ *                             "Invalid Request")
+ */
+enum iommufd_page_response_code {
+	IOMMUFD_PAGE_RESP_SUCCESS = 0,
+	IOMMUFD_PAGE_RESP_INVALID = 1,
+};
+
+/**
+ * struct iommu_hwpt_page_response - one response written to a fault queue
+ * @cookie: cookie of the fault group being answered
+ * @code: a value of enum iommufd_page_response_code
+ *
+ * An unknown @code, or a @cookie that names no outstanding group, fails the
+ * write() with EINVAL.
+ */
+struct iommu_hwpt_page_response {
+	__u32 cookie;
+	__u32 code;
+};
+
+#endif /* _UAPI_IOMMUFD_H */
