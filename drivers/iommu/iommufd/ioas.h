@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+#ifndef __IOMMUFD_IOAS_H
+#define __IOMMUFD_IOAS_H
+
+#include "object.h"
+
+/**
+ * struct iommufd_ioas - an IO address space
+ * @obj: object header; an IOAS is created by IOMMU_IOAS_ALLOC and destroyed
+ *       by IOMMU_DESTROY or when its file is closed
+ */
+struct iommufd_ioas {
+	struct iommufd_object obj;
+};
+
+#endif

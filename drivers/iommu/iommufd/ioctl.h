@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * What an ioctl handler receives, and the handlers main.c dispatches to.
+ *
+ * main.c copies the user's structure into ucmd->cmd after checking it
+ * against the uAPI rules (minimum size, zero tail beyond what this kernel
+ * knows). A handler validates the fields, does its work and, if the command
+ * has outputs, writes them back with iommufd_ucmd_respond(). Handlers are
+ * called without locks held and return 0 or a negative errno.
+ */
+#ifndef __IOMMUFD_IOCTL_H
+#define __IOMMUFD_IOCTL_H
+
+#include <linux/types.h>
+
+struct iommufd_ctx;
+
+/**
+ * struct iommufd_ucmd - one ioctl call being executed
+ * @ictx: context of the file the ioctl was issued on
+ * @ubuffer: the user's copy of the structure
+ * @user_size: the size user space declared in the structure's first field
+ * @cmd: the kernel's copy, zero-extended to the kernel's structure size
+ */
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
+
+int iommufd_destroy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+
+#endif

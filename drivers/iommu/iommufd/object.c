@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The object table of a context: ID allocation, the two-step creation,
+ * lookup, and destruction. The rules are described in object.h.
+ */
+#include <linux/slab.h>
+
+#include "object.h"
+
+struct iommufd_object_type_info {
+	const char *name;
+	void (*destroy)(struct iommufd_object *obj);
+};
+
+static const struct iommufd_object_type_info iommufd_object_types[] = {
+	[IOMMUFD_OBJ_IOAS] = {
+		.name = "ioas",
+		.destroy = iommufd_ioas_destroy,
+	},
+};
+
+static_assert(ARRAY_SIZE(iommufd_object_types) == IOMMUFD_OBJ_MAX);
+
+static void iommufd_object_free(struct iommufd_object *obj)
+{
+	iommufd_object_types[obj->type].destroy(obj);
+	kfree(obj);
+}
+
+/**
+ * _iommufd_object_alloc() - allocate an object and reserve its ID
+ * @ictx: context the object will belong to
+ * @size: size of the structure that embeds the object header
+ * @type: object type
+ *
+ * The returned memory is zeroed apart from the header. The reserved ID does
+ * not resolve until iommufd_object_publish(). Use iommufd_object_alloc().
+ *
+ * Context: process context, may sleep.
+ * Return: the object, or ERR_PTR(-ENOMEM) or ERR_PTR(-ENOSPC) when the
+ * context has no ID left.
+ */
+struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+					     size_t size,
+					     enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+	int rc;
+
+	if (WARN_ON(type <= IOMMUFD_OBJ_NONE || type >= IOMMUFD_OBJ_MAX))
+		return ERR_PTR(-EINVAL);
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	/* The table's own reference on each count; see object.h. */
+	refcount_set(&obj->users, 1);
+	refcount_set(&obj->lookups, 1);
+
+	/*
+	 * A zero entry keeps the ID reserved while xa_load() and lookups still
+	 * see nothing there.
+	 */
+	rc = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc) {
+		kfree(obj);
+		return ERR_PTR(rc);
+	}
+	return obj;
+}
+
+/**
+ * iommufd_object_publish() - make an object reachable by its ID
+ * @ictx: context the object was allocated in
+ * @obj: fully set up object
+ *
+ * Call only after every step that can fail; from here on the object may be
+ * looked up, used and destroyed by other threads.
+ *
+ * Context: process context.
+ */
+void iommufd_object_publish(struct iommufd_ctx *ictx,
+			    struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_store(&ictx->objects, obj->id, obj, 0);
+	/* Replacing a reserved entry allocates nothing and cannot fail. */
+	WARN_ON(old);
+}
+
+/**
+ * iommufd_object_abort() - destroy an object that was never published
+ * @ictx: context the object was allocated in
+ * @obj: object from iommufd_object_alloc()
+ *
+ * Runs the type's destroy callback on whatever part of the setup was done,
+ * frees the memory and releases the ID.
+ *
+ * Context: process context, may sleep.
+ */
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_erase(&ictx->objects, obj->id);
+	WARN_ON(old);
+	iommufd_object_free(obj);
+}
+
+/**
+ * iommufd_get_object() - look an object up by ID for the current ioctl
+ * @ictx: context to search
+ * @id: ID given by user space
+ * @type: required type, or IOMMUFD_OBJ_ANY
+ *
+ * The caller must drop the reference with iommufd_put_object() before the
+ * ioctl returns.
+ *
+ * Context: any context that may take a spinlock.
+ * Return: the object, or ERR_PTR(-ENOENT) if no published object of that
+ * type has that ID, or if it is being destroyed.
+ */
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->lookups))
+		obj = ERR_PTR(-ENOENT);
+	xa_unlock(&ictx->objects);
+	return obj;
+}
+
+/**
+ * iommufd_put_object() - drop a reference from iommufd_get_object()
+ * @ictx: context the object was found in
+ * @obj: the object
+ *
+ * Context: any context.
+ */
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	/* The table's reference outlives every lookup. */
+	WARN_ON(refcount_dec_and_test(&obj->lookups));
+}
+
+/*
+ * Take @obj out of the table if nothing but the table references it. On
+ * success both counts drop to zero, so no lookup can succeed any more.
+ */
+static int iommufd_object_unlink(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	lockdep_assert_held(&ictx->objects.xa_lock);
+
+	if (!refcount_dec_if_one(&obj->users))
+		return -EBUSY;
+	if (!refcount_dec_if_one(&obj->lookups)) {
+		/* An ioctl is using it right now; leave it as it was. */
+		refcount_set(&obj->users, 1);
+		return -EBUSY;
+	}
+	__xa_erase(&ictx->objects, obj->id);
+	return 0;
+}
+
+/**
+ * iommufd_object_destroy_user() - destroy an object at user space's request
+ * @ictx: context the object belongs to
+ * @id: ID given by user space
+ *
+ * Context: process context, may sleep.
+ * Return: 0 on success, -ENOENT if @id names no published object, -EBUSY if
+ * the object is in use (referenced by another object or a kernel driver, or
+ * used by an ioctl running concurrently).
+ */
+int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+	int rc;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj)
+		rc = -ENOENT;
+	else
+		rc = iommufd_object_unlink(ictx, obj);
+	xa_unlock(&ictx->objects);
+	if (rc)
+		return rc;
+
+	iommufd_object_free(obj);
+	return 0;
+}
+
+/**
+ * iommufd_ctx_destroy_all() - destroy every object of a closing context
+ * @ictx: the context
+ *
+ * Objects that others depend on are freed only after their dependents, by
+ * repeating the sweep until the table is empty. Called when the last file
+ * reference is gone, so no ioctl is running and no lookup is held.
+ *
+ * Context: process context, may sleep.
+ */
+void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ictx->objects, index, obj) {
+			xa_lock(&ictx->objects);
+			if (iommufd_object_unlink(ictx, obj)) {
+				xa_unlock(&ictx->objects);
+				continue;
+			}
+			xa_unlock(&ictx->objects);
+			iommufd_object_free(obj);
+			progress = true;
+		}
+	} while (progress);
+
+	/* A leftover means a reference was leaked somewhere. */
+	WARN_ON(!xa_empty(&ictx->objects));
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The per-file context and its table of objects.
+ *
+ * Every open of /dev/iommu gets a struct iommufd_ctx. Everything user space
+ * creates through that file descriptor (an IOAS, later a device binding, a
+ * hardware page table, ...) is a struct iommufd_object embedded at the start
+ * of a larger, type-specific structure, and lives in the context's table
+ * under a u32 ID. IDs start at 1; 0 never names an object.
+ *
+ * Life of an object:
+ *
+ *   iommufd_object_alloc()     zeroed memory and a reserved ID; lookups of
+ *                              that ID still fail (-ENOENT)
+ *   ...type-specific setup...  anything that can fail happens here
+ *   iommufd_object_publish()   the ID now resolves; cannot fail
+ *
+ * If setup fails, iommufd_object_abort() runs the type's destroy callback
+ * and frees the ID. Destroy callbacks must therefore accept an object whose
+ * setup stopped anywhere after allocation, including right at the start
+ * (all fields zero).
+ *
+ * Two reference counts keep a published object alive:
+ *
+ *   @users    long-term references: one held by the table itself, plus one
+ *             per object or kernel driver that depends on this one (for
+ *             instance a device attached to an IOAS). While any is held,
+ *             IOMMU_DESTROY fails with -EBUSY.
+ *   @lookups  short-term references, each held by one ioctl for its
+ *             duration, plus one held by the table. Taken and dropped
+ *             only through iommufd_get_object()/iommufd_put_object().
+ *
+ * An object is destroyed once, when it leaves the table with both counts at
+ * exactly the table's own reference. Because new lookups find it only
+ * through the table, and the table's lock is held while the counts are
+ * checked and the entry erased, nothing can take a new reference afterwards.
+ *
+ * Locking (the one lock order of the whole driver; later objects add their
+ * locks here):
+ *
+ *   ctx->objects' xa_lock      innermost: never held while calling out
+ *
+ * Helpers that expect a lock held say so with lockdep_assert_held().
+ */
+#ifndef __IOMMUFD_OBJECT_H
+#define __IOMMUFD_OBJECT_H
+
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+struct file;
+
+/**
+ * struct iommufd_ctx - state of one open /dev/iommu file
+ * @file: the file this context belongs to; a reference on the file is the
+ *        reference on the context
+ * @objects: ID -> struct iommufd_object *, allocated from 1
+ */
+struct iommufd_ctx {
+	struct file *file;
+	struct xarray objects;
+};
+
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_MAX,
+};
+
+/**
+ * struct iommufd_object - header of every object in a context's table
+ * @users: long-term references, see the top of this file
+ * @lookups: short-term references, see the top of this file
+ * @type: what structure embeds this header
+ * @id: the ID user space knows the object by
+ */
+struct iommufd_object {
+	refcount_t users;
+	refcount_t lookups;
+	enum iommufd_object_type type;
+	u32 id;
+};
+
+struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+					     size_t size,
+					     enum iommufd_object_type type);
+
+/*
+ * iommufd_object_alloc() - allocate an object of type @obj_type embedded in
+ * @struct_type, whose first member must be the struct iommufd_object "obj".
+ */
+#define iommufd_object_alloc(ictx, struct_type, obj_type)                    \
+	container_of(_iommufd_object_alloc(ictx,                             \
+			sizeof(struct_type) +                                \
+			BUILD_BUG_ON_ZERO(offsetof(struct_type, obj)),       \
+			obj_type),                                           \
+		     struct_type, obj)
+
+void iommufd_object_publish(struct iommufd_ctx *ictx,
+			    struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type);
+void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
+
+int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
+void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx);
+
+/* Per-type destroy callbacks, called from object.c only. */
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+#ifndef __IOMMUFD_SELFTEST_H
+#define __IOMMUFD_SELFTEST_H
+
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+int iommufd_test_init(void);
+void iommufd_test_exit(void);
+#else
+static inline int iommufd_test_init(void)
+{
+	return 0;
+}
+
+static inline void iommufd_test_exit(void)
+{
+}
+#endif
+
+#endif
