@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build our /dev/iommu into Linux 6.12 and test it in three QEMU machines.
+#
+#   make check              everything: all machines and the static checks
+#   make check ARCH=arm64   one machine (x86_64, arm64 or ppc64le)
+#   make run                the guided demo on x86_64 (VT-d)
+#   make shell ARCH=...     an interactive shell in a machine
+#   make static             checkpatch, kernel-doc, sparse and W=1 only
+#   make clean              remove .build (ccache is kept)
+#
+# All output goes to .build/ (override with IOMMUFD_BUILD=dir).
+
+SCRIPTS := testing/scripts
+MACHINES := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64 arm64 ppc64le)
+ONE := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64)
+
+# Our scripts drive the kernel's make themselves; do not leak ARCH to them.
+unexport ARCH
+
+.PHONY: check run shell static build clean
+
+check:
+	@$(SCRIPTS)/check.sh $(MACHINES)
+
+run:
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/kernel.sh x86_64 && \
+	 $(SCRIPTS)/guest.sh x86_64 && $(SCRIPTS)/boot.sh x86_64 run
+
+shell:
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/kernel.sh $(ONE) && \
+	 $(SCRIPTS)/guest.sh $(ONE) && $(SCRIPTS)/boot.sh $(ONE) shell
+
+static:
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/kernel.sh x86_64 && \
+	 $(SCRIPTS)/static.sh
+
+build:
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && \
+	 for a in $(MACHINES); do $(SCRIPTS)/kernel.sh $$a && $(SCRIPTS)/guest.sh $$a || exit 1; done
+
+clean:
+	rm -rf .build

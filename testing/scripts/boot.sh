@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one test machine under QEMU (TCG): boot.sh ARCH check|run|shell
+# check and run write the console to $LOGS/ARCH-MODE.log (run also shows
+# it); shell is interactive (leave with 'poweroff -f', or Ctrl-a x).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+a=${1:?usage: boot.sh ARCH check|run|shell}
+mode=${2:-check}
+arch_vars "$a"
+kernel=$KOUT/$IMAGE
+initrd=$BUILD/$a/initramfs.cpio.gz
+[ -f "$kernel" ] && [ -f "$initrd" ] || die "$a: build the kernel and initramfs first"
+
+# A WARN is a test failure: panic on it, and leave QEMU on panic.
+append="itest=$mode panic_on_warn=1 panic=-1 oops=panic"
+case $a in
+x86_64)
+	timeout=${TIMEOUT:-600}
+	qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G
+	      -device intel-iommu,intremap=on
+	      -device edu)
+	append="console=ttyS0 intel_iommu=on $append" ;;
+arm64)
+	timeout=${TIMEOUT:-400}
+	qemu=(qemu-system-aarch64 -M virt,gic-version=3,its=on,iommu=smmuv3
+	      -cpu cortex-a57 -smp 2 -m 2G -device edu)
+	append="console=ttyAMA0 $append" ;;
+ppc64le)
+	timeout=${TIMEOUT:-400}
+	qemu=(qemu-system-ppc64
+	      -M pseries,usb=off,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+	      -cpu power9 -smp 2 -m 2G
+	      -device spapr-pci-host-bridge,index=1,id=phb1,ddw=on
+	      -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff)
+	append="console=hvc0 $append" ;;
+esac
+qemu+=(-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}"
+fi
+
+mkdir -p "$LOGS"
+log=$LOGS/$a-$mode.log
+start=$(date +%s)
+set +e
+if [ "$mode" = run ]; then
+	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>&1
+	rc=$?
+fi
+set -e
+echo "$(( $(date +%s) - start ))" >"$LOGS/$a-$mode.seconds"
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "@@@ HOST: machine killed after ${timeout}s time limit" >>"$log"
+fi
+exit 0

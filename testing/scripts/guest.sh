@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build one machine's selftests and its initramfs: guest.sh ARCH
+# Needs the machine's kernel (for its installed uAPI headers and modules).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+a=${1:?usage: guest.sh ARCH}
+arch_vars "$a"
+out=$BUILD/$a
+tests=$out/tests
+root=$out/initramfs
+hdrs=$out/headers/include
+[ -d "$hdrs" ] || die "$a: no installed headers; build the kernel first"
+
+say "$a: building selftests"
+mkdir -p "$tests"
+env -u MAKEFLAGS make -s -C "$REPO/tools/testing/selftests/iommu" \
+	CC="$TARGET_CC" OUTPUT="$tests" KHDR_INCLUDES="-isystem $hdrs" \
+	HARNESS_DIR="$BASE/tools/testing/selftests" ||
+	die "$a: selftests failed to build"
+"$TARGET_CC" -O2 -Wall -Wextra -static -isystem "$hdrs" \
+	-o "$tests/iommufd_demo" "$REPO/testing/demo/iommufd_demo.c" ||
+	die "$a: demo failed to build"
+
+say "$a: building initramfs"
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,tests,usr/bin,usr/sbin}
+case $a in
+x86_64) bb=/bin/busybox ;;
+arm64) bb=$BUILD/busybox/arm64/bin/busybox ;;
+ppc64le) bb=$BUILD/busybox/ppc64el/bin/busybox ;;
+esac
+cp "$bb" "$root/bin/busybox"
+# Same busybox version on every architecture: the host's lists the applets.
+for applet in $(/bin/busybox --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+cp "$REPO/testing/guest/init" "$root/init"
+cp "$tests"/* "$root/tests/"
+if [ -d "$out/modroot/lib/modules" ]; then
+	cp -a "$out/modroot/lib" "$root/"
+	printf 'iommufd\nvfio-pci\n' >"$root/etc/modules"
+fi
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+say "$a: initramfs ready: $out/initramfs.cpio.gz"

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the build and test scripts. Sourced, not run.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${IOMMUFD_BUILD:-$REPO/.build}
+BASE_TARBALL=${BASE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+BASE=$BUILD/base/linux-source-6.12	# pristine base tree, never modified
+SRC=$BUILD/src				# base tree + our overlay + patches
+LOGS=$BUILD/logs
+JOBS=${JOBS:-$(nproc)}
+ALL_ARCHES="x86_64 arm64 ppc64le"
+
+# The paths of the base tree that this repository replaces wholesale.
+OVERLAY_DIRS="drivers/iommu/iommufd tools/testing/selftests/iommu"
+OVERLAY_FILES="include/uapi/linux/iommufd.h include/linux/iommufd.h Documentation/userspace-api/iommufd.rst"
+
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
+die() { echo "error: $*" >&2; exit 1; }
+say() { echo ">>> $*"; }
+
+# arch_vars ARCH: sets KARCH, CROSS, IMAGE, TARGET_CC for one machine.
+arch_vars() {
+	case $1 in
+	x86_64)
+		KARCH=x86; CROSS=; IMAGE=arch/x86/boot/bzImage
+		TARGET_CC=gcc ;;
+	arm64)
+		KARCH=arm64; CROSS=aarch64-linux-gnu-; IMAGE=arch/arm64/boot/Image
+		TARGET_CC=aarch64-linux-gnu-gcc ;;
+	ppc64le)
+		KARCH=powerpc; CROSS=powerpc64le-linux-gnu-; IMAGE=vmlinux
+		TARGET_CC=powerpc64le-linux-gnu-gcc ;;
+	*)
+		die "unknown machine '$1' (one of: $ALL_ARCHES)" ;;
+	esac
+	KOUT=$BUILD/$1/kernel
+}
+
+# kmake ARCH ARGS...: run the kernel's make for one machine's build tree.
+kmake() {
+	local a=$1; shift
+	arch_vars "$a"
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		make -C "$SRC" O="$KOUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
+		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
+}
