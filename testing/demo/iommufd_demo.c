@@ -28,6 +28,17 @@ static void result(int rc, const char *detail)
 		printf("    -> ok: %s\n", detail);
 }
 
+/* For steps meant to be refused: 0 if the kernel said @err. */
+static int expect_refusal(int rc, int err, const char *detail)
+{
+	if (!rc || errno != err) {
+		printf("    -> UNEXPECTED: %s\n", rc ? strerror(errno) : "success");
+		return 1;
+	}
+	printf("    -> refused as expected with %s: %s\n", strerror(err), detail);
+	return 0;
+}
+
 int main(void)
 {
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
@@ -58,8 +69,7 @@ int main(void)
 	     "    input it does not understand.");
 	alloc.flags = 1U << 31;
 	rc = ioctl(fd, IOMMU_IOAS_ALLOC, &alloc);
-	result(rc, "unknown flags are EOPNOTSUPP");
-	if (!rc || errno != EOPNOTSUPP)
+	if (expect_refusal(rc, EOPNOTSUPP, "unknown flags"))
 		return 1;
 
 	step("Destroy the IOAS by its ID (IOMMU_DESTROY).");
@@ -71,8 +81,7 @@ int main(void)
 
 	step("Destroy it again: the ID no longer names anything.");
 	rc = ioctl(fd, IOMMU_DESTROY, &destroy);
-	result(rc, "a missing ID is ENOENT");
-	if (!rc || errno != ENOENT)
+	if (expect_refusal(rc, ENOENT, "a missing ID"))
 		return 1;
 
 	step("Close /dev/iommu: anything still alive in the context is\n"
