@@ -1,0 +1,916 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The pinned-page layer: one set of pins per accounting owner, shared by
+ * every handle of that owner.
+ *
+ * Three kinds of things:
+ *
+ *   space    all pins of one accounting owner (struct iommufd_acct: a
+ *            process, a charging mode, a user, and whether the pinning
+ *            task was exempt from charging). Spaces live in a global table
+ *            while anything uses them. A space keeps its pins in an
+ *            interval tree indexed by user virtual page number.
+ *   extent   the pages one pin_user_pages_fast() call returned for a
+ *            range of virtual pages, and for each page the number of
+ *            handles using it. A page is pinned, charged and counted in
+ *            pinned_vm while that number is above zero; when it drops to
+ *            zero the page is unpinned and uncharged on the spot. An
+ *            extent is freed when none of its pages is pinned any more.
+ *   handle   struct iommufd_pin, what callers hold: an immutable list of
+ *            segments, each a run of pages of one extent. Every page of a
+ *            segment counts one user for the handle.
+ *
+ * Pinning a range walks it through the space's tree. Where a usable extent
+ * already holds the pages, the handle just adds itself as a user: no page
+ * table walk, no new charge. Every gap left over becomes a new extent.
+ * Extents of one space may overlap: a read-only extent cannot serve a
+ * writable request, and a page already unpinned leaves a gap that a later
+ * extent fills, so the walk looks at every extent under the current page.
+ *
+ * Translations change. An extent that is usable for new requests must
+ * still describe what the process's page tables map, so each extent
+ * watches its range with an interval notifier. Any invalidation only marks
+ * the extent stale; the pages stay pinned for the handles that have them,
+ * but new requests never use a stale extent, and the walk takes stale
+ * extents out of the tree as it meets them. The callback takes no lock and
+ * does not sleep, because invalidations happen while pages are being
+ * pinned under the space's mutex.
+ *
+ * The pinning itself can invalidate the range it pins: breaking a
+ * copy-on-write share, or moving a page out of a movable zone before a
+ * long-term pin. When the read section around the pinning reports an
+ * invalidation, the range is pinned a second time inside a fresh read
+ * section and compared with the first result; the extent stays usable
+ * only if the two agree. Without CONFIG_MMU_NOTIFIER no translation can
+ * be trusted after the fact, so every extent is born stale and nothing is
+ * shared.
+ *
+ * Locking, outermost first:
+ *
+ *   iopin_spaces_lock   the global table of spaces
+ *   space->mutex        the space's tree, every extent's per-page user
+ *                       counts, and the charge of the space
+ *   mmap_lock           taken by the page pinning, by mm-mode charging and
+ *                       by notifier insertion
+ *
+ * The notifier callback takes none of them. Extents are freed, and the
+ * references they hold on their space dropped, only after space->mutex is
+ * released, so that the last reference on a space is never dropped under
+ * its own mutex. A handle holds its own reference on its space, which
+ * keeps the space alive for the whole of iommufd_pin_put().
+ */
+#include <linux/hashtable.h>
+#include <linux/interval_tree.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "account.h"
+#include "pin.h"
+
+/* Bounds one GUP call and the arrays of one extent (2 MiB of pointers). */
+#define IOPIN_EXTENT_MAX_PAGES BIT(18)
+/* Pages re-pinned per call when a translation is checked again. */
+#define IOPIN_CHECK_BATCH (PAGE_SIZE / sizeof(struct page *))
+#define IOPIN_HASH_BITS 6
+
+/**
+ * struct iopin_space - the pins of one accounting owner
+ * @hnode: entry in iopin_spaces, keyed by @acct.mm
+ * @refs: one per handle and one per extent
+ * @acct: the owner; holds a reference on its mm_struct and user
+ * @mutex: protects @extents, @npinned and the extents' @users and @npinned
+ * @extents: struct iopin_extent by virtual page number; stale extents may
+ *           linger until a walk meets them
+ * @npinned: pages pinned by all extents of the space
+ */
+struct iopin_space {
+	struct hlist_node hnode;
+	refcount_t refs;
+	struct iommufd_acct acct;
+	struct mutex mutex;	/* see above */
+	struct rb_root_cached extents;
+	unsigned long npinned;
+};
+
+/**
+ * struct iopin_extent - the result of pinning one range of virtual pages
+ * @node: [first, last] virtual page number of the range
+ * @notifier: watches the range for invalidations
+ * @space: the space it belongs to, which it holds a reference on
+ * @pages: pinned page of each virtual page, valid while its @users count
+ *         is not zero
+ * @users: for each page, how many handles use it
+ * @npinned: pages whose @users count is not zero
+ * @dead_item: on a local list of extents to free once the mutex is dropped
+ * @writable: pinned with FOLL_WRITE
+ * @in_tree: @node is in @space's tree
+ * @stale: the range was invalidated since it was pinned; set by the
+ *         notifier, never cleared once the extent is in use
+ */
+struct iopin_extent {
+	struct interval_tree_node node;
+	struct mmu_interval_notifier notifier;
+	struct iopin_space *space;
+	struct page **pages;
+	u32 *users;
+	unsigned long npinned;
+	struct list_head dead_item;
+	bool writable;
+	bool in_tree;
+	bool stale;
+};
+
+/**
+ * struct iopin_seg - pages of one extent used by a handle
+ * @ext: the extent
+ * @index: where the segment starts in the handle
+ * @first: where the segment starts in the extent
+ * @npages: length of the segment
+ */
+struct iopin_seg {
+	struct iopin_extent *ext;
+	unsigned long index;
+	unsigned long first;
+	unsigned long npages;
+};
+
+/**
+ * struct iommufd_pin - a handle on pinned pages
+ * @space: the space of every extent used; the handle holds a reference
+ * @npages: pages covered, the sum of the segments' lengths
+ * @nsegs: segments in use
+ * @capacity: segments allocated
+ * @segs: the segments, in handle order
+ */
+struct iommufd_pin {
+	struct iopin_space *space;
+	unsigned long npages;
+	unsigned long nsegs;
+	unsigned long capacity;
+	struct iopin_seg *segs;
+};
+
+static DEFINE_MUTEX(iopin_spaces_lock);
+static DEFINE_HASHTABLE(iopin_spaces, IOPIN_HASH_BITS);
+
+/* Find or create the space of the current task's owner in @mode. */
+static struct iopin_space *iopin_space_get(enum iommufd_account_mode mode)
+{
+	struct iopin_space *space;
+	struct iommufd_acct acct;
+	int rc;
+
+	rc = iommufd_acct_current(&acct, mode);
+	if (rc)
+		return ERR_PTR(rc);
+
+	mutex_lock(&iopin_spaces_lock);
+	hash_for_each_possible(iopin_spaces, space, hnode,
+			       (unsigned long)acct.mm) {
+		/* A space still in the table has a reference left. */
+		if (iommufd_acct_equal(&space->acct, &acct)) {
+			refcount_inc(&space->refs);
+			goto out_unlock;
+		}
+	}
+
+	space = kzalloc(sizeof(*space), GFP_KERNEL_ACCOUNT);
+	if (!space) {
+		space = ERR_PTR(-ENOMEM);
+		goto out_unlock;
+	}
+	refcount_set(&space->refs, 1);
+	space->acct = acct;
+	iommufd_acct_hold(&space->acct);
+	mutex_init(&space->mutex);
+	space->extents = RB_ROOT_CACHED;
+	hash_add(iopin_spaces, &space->hnode, (unsigned long)acct.mm);
+out_unlock:
+	mutex_unlock(&iopin_spaces_lock);
+	return space;
+}
+
+/* Drop a reference on @space. Must not be called under its mutex. */
+static void iopin_space_put(struct iopin_space *space)
+{
+	lockdep_assert_not_held(&space->mutex);
+
+	if (!refcount_dec_and_mutex_lock(&space->refs, &iopin_spaces_lock))
+		return;
+	hash_del(&space->hnode);
+	mutex_unlock(&iopin_spaces_lock);
+
+	WARN_ON(!RB_EMPTY_ROOT(&space->extents.rb_root) || space->npinned);
+	mutex_destroy(&space->mutex);
+	iommufd_acct_release(&space->acct);
+	kfree(space);
+}
+
+static unsigned long iopin_extent_npages(const struct iopin_extent *ext)
+{
+	return ext->node.last - ext->node.start + 1;
+}
+
+#if IS_ENABLED(CONFIG_MMU_NOTIFIER)
+/*
+ * Runs inside every invalidation of the range, possibly with mmap_lock held
+ * and possibly while this very extent is being pinned: no locks, no sleep.
+ */
+static bool iopin_invalidate(struct mmu_interval_notifier *mni,
+			     const struct mmu_notifier_range *range,
+			     unsigned long cur_seq)
+{
+	struct iopin_extent *ext = container_of(mni, struct iopin_extent,
+						notifier);
+
+	WRITE_ONCE(ext->stale, true);
+	mmu_interval_set_seq(mni, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops iopin_notifier_ops = {
+	.invalidate = iopin_invalidate,
+};
+
+static int iopin_watch(struct iopin_extent *ext)
+{
+	return mmu_interval_notifier_insert(&ext->notifier,
+					    ext->space->acct.mm,
+					    ext->node.start << PAGE_SHIFT,
+					    iopin_extent_npages(ext) << PAGE_SHIFT,
+					    &iopin_notifier_ops);
+}
+
+static void iopin_unwatch(struct iopin_extent *ext)
+{
+	mmu_interval_notifier_remove(&ext->notifier);
+}
+
+static unsigned long iopin_read_begin(struct iopin_extent *ext)
+{
+	return mmu_interval_read_begin(&ext->notifier);
+}
+
+/*
+ * No lock is shared with the callback, as mmu_interval_read_retry() would
+ * want: the callback's only effect, @stale, is sticky, so an invalidation
+ * that this check misses still keeps the extent from being reused.
+ */
+static bool iopin_read_retry(struct iopin_extent *ext, unsigned long seq)
+{
+	return mmu_interval_check_retry(&ext->notifier, seq);
+}
+#else
+static int iopin_watch(struct iopin_extent *ext)
+{
+	ext->stale = true;
+	return 0;
+}
+
+static void iopin_unwatch(struct iopin_extent *ext)
+{
+}
+
+static unsigned long iopin_read_begin(struct iopin_extent *ext)
+{
+	return 0;
+}
+
+static bool iopin_read_retry(struct iopin_extent *ext, unsigned long seq)
+{
+	return true;
+}
+#endif
+
+/* Take @ext out of its space's tree: it will not serve new requests. */
+static void iopin_extent_unlink(struct iopin_extent *ext)
+{
+	lockdep_assert_held(&ext->space->mutex);
+
+	if (ext->in_tree) {
+		interval_tree_remove(&ext->node, &ext->space->extents);
+		ext->in_tree = false;
+	}
+}
+
+static void iopin_extent_free(struct iopin_extent *ext)
+{
+	kvfree(ext->users);
+	kvfree(ext->pages);
+	kfree(ext);
+}
+
+/*
+ * Pin the range of @ext once more and check that it still maps the pages
+ * already held. True if the translation was current throughout a read
+ * section that saw no invalidation.
+ */
+static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
+{
+	unsigned long npages = iopin_extent_npages(ext);
+	unsigned long done, seq, n;
+	struct page **batch;
+	bool same = true;
+	long got;
+
+	lockdep_assert_held(&ext->space->mutex);
+
+	if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))
+		return false;
+	batch = kmalloc_array(IOPIN_CHECK_BATCH, sizeof(*batch),
+			      GFP_KERNEL_ACCOUNT);
+	if (!batch)
+		return false;
+
+	/* Not yet visible to any walk; a new invalidation sets it again. */
+	WRITE_ONCE(ext->stale, false);
+	seq = iopin_read_begin(ext);
+	for (done = 0; same && done < npages; done += n) {
+		n = min(npages - done, IOPIN_CHECK_BATCH);
+		got = pin_user_pages_fast((ext->node.start + done) << PAGE_SHIFT,
+					  n, gup_flags, batch);
+		if (got <= 0)
+			break;
+		same = got == n && !memcmp(batch, &ext->pages[done],
+					   n * sizeof(*batch));
+		unpin_user_pages(batch, got);
+	}
+	kfree(batch);
+	return same && done >= npages && !iopin_read_retry(ext, seq);
+}
+
+/*
+ * Pin virtual pages [@start, @start + @npages) into a new extent of @space
+ * and charge them. On success every page has one user, the caller's, and
+ * the extent holds a space reference. On failure nothing is left behind.
+ */
+static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
+						unsigned long start,
+						unsigned long npages,
+						bool writable)
+{
+	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	struct iopin_extent *ext;
+	unsigned long seq;
+	long got;
+	int rc;
+
+	lockdep_assert_held(&space->mutex);
+
+	ext = kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
+	if (!ext)
+		return ERR_PTR(-ENOMEM);
+	ext->pages = kvcalloc(npages, sizeof(*ext->pages), GFP_KERNEL_ACCOUNT);
+	ext->users = kvcalloc(npages, sizeof(*ext->users), GFP_KERNEL_ACCOUNT);
+	if (!ext->pages || !ext->users) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	ext->space = space;
+	ext->node.start = start;
+	ext->node.last = start + npages - 1;
+	ext->writable = writable;
+
+	rc = iopin_watch(ext);
+	if (rc)
+		goto err_free;
+	/* Charge first: a request over the limit then costs no page walk. */
+	rc = iommufd_acct_charge(&space->acct, npages);
+	if (rc)
+		goto err_unwatch;
+
+	seq = iopin_read_begin(ext);
+	got = pin_user_pages_fast(start << PAGE_SHIFT, npages, gup_flags,
+				  ext->pages);
+	if (got != npages) {
+		if (got > 0)
+			unpin_user_pages(ext->pages, got);
+		rc = got < 0 ? got : -EFAULT;
+		goto err_uncharge;
+	}
+	if (iopin_read_retry(ext, seq) && !iopin_recheck(ext, gup_flags))
+		WRITE_ONCE(ext->stale, true);
+
+	iommufd_acct_pinned(&space->acct, npages, true);
+	space->npinned += npages;
+	ext->npinned = npages;
+	memset32(ext->users, 1, npages);
+	refcount_inc(&space->refs);
+	if (!READ_ONCE(ext->stale)) {
+		interval_tree_insert(&ext->node, &space->extents);
+		ext->in_tree = true;
+	}
+	return ext;
+
+err_uncharge:
+	iommufd_acct_uncharge(&space->acct, npages);
+err_unwatch:
+	iopin_unwatch(ext);
+err_free:
+	iopin_extent_free(ext);
+	return ERR_PTR(rc);
+}
+
+/* Add a user to pages [@first, @first + @npages) of @ext, all or none. */
+static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
+			    unsigned long npages)
+{
+	unsigned long i;
+
+	lockdep_assert_held(&ext->space->mutex);
+
+	for (i = first; i < first + npages; i++)
+		if (WARN_ON(!ext->users[i]) || ext->users[i] == U32_MAX)
+			return -EOVERFLOW;
+	for (i = first; i < first + npages; i++)
+		ext->users[i]++;
+	return 0;
+}
+
+/*
+ * Drop a user from pages [@first, @first + @npages) of @ext and unpin the
+ * pages left without one. An extent left with no pinned page goes on @dead.
+ * Return: how many pages were unpinned; the caller uncharges them.
+ */
+static unsigned long iopin_extent_put(struct iopin_extent *ext,
+				      unsigned long first, unsigned long npages,
+				      struct list_head *dead)
+{
+	unsigned long i, run = first, unpinned = 0;
+
+	lockdep_assert_held(&ext->space->mutex);
+
+	/* Pages [run, i) have lost their last user. */
+	for (i = first; i <= first + npages; i++) {
+		if (i < first + npages && !WARN_ON(!ext->users[i]) &&
+		    !--ext->users[i])
+			continue;
+		if (i > run) {
+			unpin_user_pages_dirty_lock(&ext->pages[run], i - run,
+						    ext->writable);
+			unpinned += i - run;
+		}
+		run = i + 1;
+	}
+
+	ext->npinned -= unpinned;
+	if (!ext->npinned) {
+		iopin_extent_unlink(ext);
+		list_add_tail(&ext->dead_item, dead);
+	}
+	return unpinned;
+}
+
+/* Free extents collected by iopin_extent_put(), with no lock held. */
+static void iopin_free_dead(struct list_head *dead)
+{
+	struct iopin_extent *ext, *next;
+
+	list_for_each_entry_safe(ext, next, dead, dead_item) {
+		struct iopin_space *space = ext->space;
+
+		iopin_unwatch(ext);
+		iopin_extent_free(ext);
+		iopin_space_put(space);
+	}
+}
+
+/* Drop every page reference of @pin; the segments stay for the caller. */
+static void iopin_release(struct iommufd_pin *pin, struct list_head *dead)
+{
+	struct iopin_space *space = pin->space;
+	unsigned long i, unpinned = 0;
+
+	lockdep_assert_held(&space->mutex);
+
+	for (i = 0; i < pin->nsegs; i++) {
+		unpinned += iopin_extent_put(pin->segs[i].ext,
+					     pin->segs[i].first,
+					     pin->segs[i].npages, dead);
+		cond_resched();
+	}
+	pin->nsegs = 0;
+	if (!unpinned)
+		return;
+	space->npinned -= unpinned;
+	iommufd_acct_pinned(&space->acct, unpinned, false);
+	iommufd_acct_uncharge(&space->acct, unpinned);
+}
+
+/* Make room for one more segment in @pin. */
+static int iopin_reserve_seg(struct iommufd_pin *pin)
+{
+	struct iopin_seg *segs;
+	unsigned long capacity;
+
+	if (pin->nsegs < pin->capacity)
+		return 0;
+	capacity = pin->capacity ? pin->capacity * 2 : 4;
+	segs = kvmalloc_array(capacity, sizeof(*segs), GFP_KERNEL_ACCOUNT);
+	if (!segs)
+		return -ENOMEM;
+	if (pin->nsegs)
+		memcpy(segs, pin->segs, pin->nsegs * sizeof(*segs));
+	kvfree(pin->segs);
+	pin->segs = segs;
+	pin->capacity = capacity;
+	return 0;
+}
+
+/* Append a segment; room was made by iopin_reserve_seg(). */
+static void iopin_push_seg(struct iommufd_pin *pin, struct iopin_extent *ext,
+			   unsigned long first, unsigned long npages)
+{
+	struct iopin_seg *seg = &pin->segs[pin->nsegs++];
+
+	seg->ext = ext;
+	seg->index = pin->npages;
+	seg->first = first;
+	seg->npages = npages;
+	pin->npages += npages;
+}
+
+/* Allocate an empty handle on @space, taking a reference on the space. */
+static struct iommufd_pin *iopin_alloc(struct iopin_space *space)
+{
+	struct iommufd_pin *pin;
+
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	if (!pin)
+		return NULL;
+	refcount_inc(&space->refs);
+	pin->space = space;
+	return pin;
+}
+
+/* Free a handle that references no page any more. */
+static void iopin_free(struct iommufd_pin *pin)
+{
+	struct iopin_space *space = pin->space;
+
+	kvfree(pin->segs);
+	kfree(pin);
+	iopin_space_put(space);
+}
+
+/*
+ * What serves virtual page @cursor of a request ending at @last? Either an
+ * extent with a pinned page there, which is returned, with *@end set to the
+ * last page of the run it can serve; or nothing (NULL), with *@end set to
+ * the last page before some usable extent has a pinned page again. Stale
+ * extents met on the way leave the tree.
+ */
+static struct iopin_extent *iopin_lookup(struct iopin_space *space,
+					 unsigned long cursor,
+					 unsigned long last, bool writable,
+					 unsigned long *end)
+{
+	struct interval_tree_node *node, *next;
+	unsigned long i, lim;
+
+	lockdep_assert_held(&space->mutex);
+
+	*end = last;
+	for (node = interval_tree_iter_first(&space->extents, cursor, last);
+	     node && node->start <= *end; node = next) {
+		struct iopin_extent *ext =
+			container_of(node, struct iopin_extent, node);
+
+		/* Taken before any removal; nodes come in order of start. */
+		next = interval_tree_iter_next(node, cursor, last);
+		if (READ_ONCE(ext->stale)) {
+			iopin_extent_unlink(ext);
+			continue;
+		}
+		if (writable && !ext->writable)
+			continue;
+
+		i = max(node->start, cursor);
+		lim = min(node->last, *end);
+		if (i == cursor && ext->users[i - node->start]) {
+			while (i < lim && ext->users[i + 1 - node->start])
+				i++;
+			*end = i;
+			return ext;
+		}
+		/* The gap at @cursor ends where this extent has a page. */
+		for (; i <= lim; i++) {
+			if (ext->users[i - node->start]) {
+				*end = i - 1;
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+/**
+ * iommufd_pin_user() - pin user memory of the current process
+ * @uptr: first byte, page aligned
+ * @npages: number of pages, at least one
+ * @writable: the pages will be written to (by a device)
+ * @mode: which locked_vm is charged for pages not pinned before
+ *
+ * Pages that the current task's accounting owner (its process, @mode, its
+ * user, and whether it has CAP_IPC_LOCK) already has pinned, by a request
+ * for the same range that saw the same translation, are shared, without a
+ * new charge. Pages pinned read-only do not serve a writable request. The
+ * rest is pinned with FOLL_LONGTERM and charged.
+ *
+ * Either the whole range is pinned or nothing changes.
+ *
+ * Context: process context, may sleep; takes mmap_lock.
+ * Return: the new handle, or ERR_PTR(-EINVAL) for an unaligned, empty or
+ * wrapping range or a task without user memory, ERR_PTR(-ENOMEM) when out
+ * of memory or over RLIMIT_MEMLOCK, ERR_PTR(-EFAULT) when some page cannot
+ * be pinned (not mapped, no access, VM_PFNMAP, ...), ERR_PTR(-EINTR) on a
+ * fatal signal, ERR_PTR(-EOVERFLOW) if a page has too many users.
+ */
+struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
+				     bool writable,
+				     enum iommufd_account_mode mode)
+{
+	unsigned long first = uptr >> PAGE_SHIFT;
+	unsigned long cursor, last, end;
+	struct iopin_extent *ext;
+	struct iopin_space *space;
+	struct iommufd_pin *pin;
+	LIST_HEAD(dead);
+	int rc;
+
+	/* Also keeps every byte address of the range within unsigned long. */
+	if (!npages || !PAGE_ALIGNED(uptr) ||
+	    npages - 1 > (ULONG_MAX >> PAGE_SHIFT) - first)
+		return ERR_PTR(-EINVAL);
+	last = first + npages - 1;
+
+	space = iopin_space_get(mode);
+	if (IS_ERR(space))
+		return ERR_CAST(space);
+	pin = iopin_alloc(space);
+	/* The handle has its own reference now, or failed to get one. */
+	iopin_space_put(space);
+	if (!pin)
+		return ERR_PTR(-ENOMEM);
+
+	if (mutex_lock_killable(&space->mutex)) {
+		iopin_free(pin);
+		return ERR_PTR(-EINTR);
+	}
+	for (cursor = first;; cursor = end + 1) {
+		rc = iopin_reserve_seg(pin);
+		if (!rc && fatal_signal_pending(current))
+			rc = -EINTR;
+		if (rc)
+			break;
+
+		ext = iopin_lookup(space, cursor, last, writable, &end);
+		if (ext) {
+			rc = iopin_extent_get(ext, cursor - ext->node.start,
+					      end - cursor + 1);
+		} else {
+			end = min(end, cursor + IOPIN_EXTENT_MAX_PAGES - 1);
+			ext = iopin_extent_create(space, cursor,
+						  end - cursor + 1, writable);
+			rc = PTR_ERR_OR_ZERO(ext);
+		}
+		if (rc)
+			break;
+		iopin_push_seg(pin, ext, cursor - ext->node.start,
+			       end - cursor + 1);
+		if (end == last)
+			break;
+	}
+	if (rc)
+		iopin_release(pin, &dead);
+	mutex_unlock(&space->mutex);
+
+	if (rc) {
+		iopin_free_dead(&dead);
+		iopin_free(pin);
+		return ERR_PTR(rc);
+	}
+	return pin;
+}
+
+/* Index in @pin->segs of the segment holding page @index of the handle. */
+static unsigned long iopin_find_seg(const struct iommufd_pin *pin,
+				    unsigned long index)
+{
+	unsigned long lo = 0, hi = pin->nsegs - 1, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (pin->segs[mid].index <= index)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/**
+ * iommufd_pin_slice() - make a handle on part of another handle's pages
+ * @pin: the handle to take pages from; it is not changed
+ * @first: first page of @pin to take
+ * @npages: number of pages, at least one
+ *
+ * The new handle keeps its pages pinned by itself, so @pin may be dropped
+ * afterwards. Nothing is pinned or charged again.
+ *
+ * Context: process context, may sleep.
+ * Return: the new handle, ERR_PTR(-EINVAL) if the range is empty or not
+ * inside @pin, ERR_PTR(-ENOMEM) when out of memory, ERR_PTR(-EOVERFLOW) if
+ * a page has too many users.
+ */
+struct iommufd_pin *iommufd_pin_slice(struct iommufd_pin *pin,
+				      unsigned long first,
+				      unsigned long npages)
+{
+	struct iopin_space *space = pin->space;
+	unsigned long last, s, e, lo, hi;
+	struct iommufd_pin *slice;
+	LIST_HEAD(dead);
+	int rc = 0;
+
+	if (!npages || check_add_overflow(first, npages - 1, &last) ||
+	    last >= pin->npages)
+		return ERR_PTR(-EINVAL);
+
+	s = iopin_find_seg(pin, first);
+	e = iopin_find_seg(pin, last);
+	slice = iopin_alloc(space);
+	if (!slice)
+		return ERR_PTR(-ENOMEM);
+	slice->segs = kvmalloc_array(e - s + 1, sizeof(*slice->segs),
+				     GFP_KERNEL_ACCOUNT);
+	if (!slice->segs) {
+		iopin_free(slice);
+		return ERR_PTR(-ENOMEM);
+	}
+	slice->capacity = e - s + 1;
+
+	mutex_lock(&space->mutex);
+	for (; s <= e; s++) {
+		const struct iopin_seg *seg = &pin->segs[s];
+
+		lo = max(first, seg->index);
+		hi = min(last, seg->index + seg->npages - 1);
+		rc = iopin_extent_get(seg->ext, seg->first + lo - seg->index,
+				      hi - lo + 1);
+		if (rc)
+			break;
+		iopin_push_seg(slice, seg->ext, seg->first + lo - seg->index,
+			       hi - lo + 1);
+	}
+	/* @pin still uses every page, so this unpins and frees nothing. */
+	if (rc)
+		iopin_release(slice, &dead);
+	mutex_unlock(&space->mutex);
+
+	if (rc) {
+		iopin_free_dead(&dead);
+		iopin_free(slice);
+		return ERR_PTR(rc);
+	}
+	return slice;
+}
+
+/**
+ * iommufd_pin_put() - drop a handle
+ * @pin: the handle, or NULL
+ *
+ * Pages that no other handle uses are unpinned (and marked dirty if they
+ * were pinned writable) and uncharged before this returns.
+ *
+ * Context: process context, may sleep; takes mmap_lock.
+ */
+void iommufd_pin_put(struct iommufd_pin *pin)
+{
+	struct iopin_space *space;
+	LIST_HEAD(dead);
+
+	if (!pin)
+		return;
+	space = pin->space;
+	mutex_lock(&space->mutex);
+	iopin_release(pin, &dead);
+	mutex_unlock(&space->mutex);
+	iopin_free_dead(&dead);
+	iopin_free(pin);
+}
+
+/**
+ * iommufd_pin_npages() - number of pages a handle covers
+ * @pin: the handle
+ *
+ * Context: any context.
+ * Return: the number of pages, never zero.
+ */
+unsigned long iommufd_pin_npages(struct iommufd_pin *pin)
+{
+	return pin->npages;
+}
+
+/**
+ * iommufd_pin_page() - one page of a handle
+ * @pin: the handle
+ * @index: which page, below iommufd_pin_npages()
+ *
+ * No reference is taken: the page stays valid while @pin is held.
+ *
+ * Context: any context.
+ * Return: the page, or NULL if @index is out of range.
+ */
+struct page *iommufd_pin_page(struct iommufd_pin *pin, unsigned long index)
+{
+	const struct iopin_seg *seg;
+
+	if (WARN_ON(index >= pin->npages))
+		return NULL;
+	seg = &pin->segs[iopin_find_seg(pin, index)];
+	return seg->ext->pages[seg->first + index - seg->index];
+}
+
+/**
+ * iommufd_pin_contig() - physically contiguous run of a handle's pages
+ * @pin: the handle
+ * @index: first page of the run, below iommufd_pin_npages()
+ * @max: longest run wanted, at least one
+ * @phys: set to the physical address of page @index
+ *
+ * Context: any context.
+ * Return: the number of pages from @index on (itself included) whose
+ * physical addresses follow each other, at least 1 and at most @max;
+ * 0 if @index is out of range or @max is 0.
+ */
+unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
+				 unsigned long max, phys_addr_t *phys)
+{
+	unsigned long s, i, lim, pfn, n = 0;
+
+	if (WARN_ON(index >= pin->npages || !max))
+		return 0;
+	max = min(max, pin->npages - index);
+	s = iopin_find_seg(pin, index);
+	pfn = page_to_pfn(iommufd_pin_page(pin, index));
+	*phys = PFN_PHYS(pfn);
+
+	for (; s < pin->nsegs && n < max; s++) {
+		const struct iopin_seg *seg = &pin->segs[s];
+
+		lim = seg->first + seg->npages;
+		for (i = seg->first + index + n - seg->index; i < lim && n < max;
+		     i++, n++)
+			if (page_to_pfn(seg->ext->pages[i]) != pfn + n)
+				return n;
+	}
+	return n;
+}
+
+/**
+ * iommufd_pin_stats() - how much memory the current process has pinned
+ * @mode: the charging mode of the owners to count
+ * @out: filled with the totals of every owner of the current process in
+ *       @mode: pages pinned, and how many of them are charged (those of
+ *       owners without CAP_IPC_LOCK)
+ *
+ * A page pinned twice (read-only and then writable, or again after its
+ * translation changed) counts, and is charged, twice.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EINVAL if the task has no user memory or @mode is unknown.
+ */
+int iommufd_pin_stats(enum iommufd_account_mode mode,
+		      struct iommufd_pin_stats *out)
+{
+	struct mm_struct *mm = current->mm;
+	struct iopin_space *space;
+
+	if (!mm || (mode != IOMMUFD_ACCOUNT_USER && mode != IOMMUFD_ACCOUNT_MM))
+		return -EINVAL;
+
+	out->pinned = 0;
+	out->charged = 0;
+	mutex_lock(&iopin_spaces_lock);
+	hash_for_each_possible(iopin_spaces, space, hnode, (unsigned long)mm) {
+		if (space->acct.mm != mm || space->acct.mode != mode)
+			continue;
+		mutex_lock(&space->mutex);
+		out->pinned += space->npinned;
+		if (space->acct.charging)
+			out->charged += space->npinned;
+		mutex_unlock(&space->mutex);
+	}
+	mutex_unlock(&iopin_spaces_lock);
+	return 0;
+}
