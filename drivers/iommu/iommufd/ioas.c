@@ -1,17 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
- * IO address space objects and their ioctls. An IOAS is created empty;
- * mapping memory into it arrives with the IO page table layer.
+ * IO address space objects and their ioctls. Each handler checks the
+ * command's fields (flags and reserved members first, as upstream does, so
+ * that the first error reported is the same), looks the IOAS up, and calls
+ * one function of io_pagetable.c.
  */
+#include <linux/capability.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
 
 #include "ioas.h"
 #include "ioctl.h"
+#include "pin.h"
+
+#define IOAS_MAP_PROT_FLAGS \
+	(IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
+#define IOAS_MAP_FLAGS (IOMMU_IOAS_MAP_FIXED_IOVA | IOAS_MAP_PROT_FLAGS)
 
 void iommufd_ioas_destroy(struct iommufd_object *obj)
 {
-	/* Nothing is held by an IOAS yet; the memory is freed by object.c. */
+	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
+
+	iopt_destroy(&ioas->iopt);
+}
+
+static struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj = iommufd_get_object(ictx, id,
+							IOMMUFD_OBJ_IOAS);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_ioas, obj);
+}
+
+static void iommufd_put_ioas(struct iommufd_ctx *ictx,
+			     struct iommufd_ioas *ioas)
+{
+	iommufd_put_object(ictx, &ioas->obj);
 }
 
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
@@ -27,6 +56,7 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 				    IOMMUFD_OBJ_IOAS);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	iopt_init(&ioas->iopt);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -35,5 +65,330 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		return rc;
 	}
 	iommufd_object_publish(ucmd->ictx, &ioas->obj);
+	return 0;
+}
+
+/* IOMMU_IOAS_MAP_* access flags to IOMMU_READ/IOMMU_WRITE. */
+static int ioas_map_prot(u32 flags)
+{
+	return ((flags & IOMMU_IOAS_MAP_READABLE) ? IOMMU_READ : 0) |
+	       ((flags & IOMMU_IOAS_MAP_WRITEABLE) ? IOMMU_WRITE : 0);
+}
+
+/*
+ * Send the reply of a command that just mapped [iova, iova + length); if it
+ * cannot be delivered, take the mapping back so that the failed command
+ * changed nothing.
+ */
+static int ioas_respond_mapped(struct iommufd_ucmd *ucmd, size_t cmd_len,
+			       struct iommufd_iopt *iopt, unsigned long iova,
+			       unsigned long length)
+{
+	unsigned long unused;
+	int rc;
+
+	rc = iommufd_ucmd_respond(ucmd, cmd_len);
+	if (rc)
+		iopt_unmap(iopt, iova, iova + length - 1, false, &unused);
+	return rc;
+}
+
+int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
+	unsigned long iova;
+	int rc;
+
+	if ((cmd->flags & ~IOAS_MAP_FLAGS) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX ||
+	    cmd->user_va >= ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags & IOAS_MAP_PROT_FLAGS))
+		return -EINVAL;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	iova = cmd->iova;
+	rc = iopt_map_user(&ioas->iopt, &iova, cmd->user_va, cmd->length,
+			   ioas_map_prot(cmd->flags),
+			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
+			   ucmd->ictx->account_mode);
+	if (!rc) {
+		cmd->iova = iova;
+		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &ioas->iopt, iova,
+					 cmd->length);
+	}
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iommufd_ioas *src, *dst;
+	unsigned long iova;
+	int rc;
+
+	if (cmd->flags & ~IOAS_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->length >= ULONG_MAX || cmd->src_iova >= ULONG_MAX ||
+	    cmd->dst_iova >= ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags & IOAS_MAP_PROT_FLAGS))
+		return -EINVAL;
+
+	src = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = iommufd_get_ioas(ucmd->ictx, cmd->dst_ioas_id);
+	if (IS_ERR(dst)) {
+		rc = PTR_ERR(dst);
+		goto out_put_src;
+	}
+
+	iova = cmd->dst_iova;
+	rc = iopt_copy(&dst->iopt, &iova, &src->iopt, cmd->src_iova,
+		       cmd->length, ioas_map_prot(cmd->flags),
+		       cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+	if (!rc) {
+		cmd->dst_iova = iova;
+		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &dst->iopt, iova,
+					 cmd->length);
+	}
+	iommufd_put_ioas(ucmd->ictx, dst);
+out_put_src:
+	iommufd_put_ioas(ucmd->ictx, src);
+	return rc;
+}
+
+int iommufd_ioas_unmap_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	bool whole = cmd->iova == 0 && cmd->length == U64_MAX;
+	struct iommufd_ioas *ioas;
+	unsigned long unmapped, last = 0;
+	int rc;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (!whole && (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)) {
+		rc = -EOVERFLOW;
+		goto out_put;
+	}
+	if (!whole && !cmd->length) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	if (!whole && check_add_overflow((unsigned long)cmd->iova,
+					 (unsigned long)cmd->length - 1, &last)) {
+		rc = -EOVERFLOW;
+		goto out_put;
+	}
+
+	rc = iopt_unmap(&ioas->iopt, cmd->iova, last, whole, &unmapped);
+	if (!rc) {
+		cmd->length = unmapped;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+out_put:
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+struct iova_ranges_out {
+	struct iommu_iova_range __user *ranges;
+	u32 capacity;
+	u32 count;
+};
+
+static int ioas_report_range(unsigned long start, unsigned long last,
+			     void *opaque)
+{
+	struct iova_ranges_out *out = opaque;
+	struct iommu_iova_range range = { .start = start, .last = last };
+
+	if (out->count < out->capacity &&
+	    copy_to_user(&out->ranges[out->count], &range, sizeof(range)))
+		return -EFAULT;
+	out->count++;
+	return 0;
+}
+
+int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct iova_ranges_out out;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	out.ranges = u64_to_user_ptr(cmd->allowed_iovas);
+	out.capacity = cmd->num_iovas;
+	out.count = 0;
+	rc = iopt_walk_usable(&ioas->iopt, ioas_report_range, &out);
+	if (rc)
+		goto out_put;
+
+	/* The count is written back even when the array was too short. */
+	cmd->num_iovas = out.count;
+	down_read(&ioas->iopt.iova_rwsem);
+	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
+	up_read(&ioas->iopt.iova_rwsem);
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc && out.count > out.capacity)
+		rc = -EMSGSIZE;
+out_put:
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+/* Read user space's ranges into a tree of struct iopt_span. */
+static int ioas_load_ranges(struct rb_root_cached *spans,
+			    const struct iommu_iova_range __user *uranges,
+			    u32 num)
+{
+	u32 i;
+
+	for (i = 0; i < num; i++) {
+		struct iommu_iova_range range;
+		struct iopt_span *span;
+
+		if (copy_from_user(&range, &uranges[i], sizeof(range)))
+			return -EFAULT;
+		if (range.start >= range.last || range.last > ULONG_MAX)
+			return -EINVAL;
+		if (interval_tree_iter_first(spans, range.start, range.last))
+			return -EINVAL;
+
+		span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
+		if (!span)
+			return -ENOMEM;
+		span->node.start = range.start;
+		span->node.last = range.last;
+		interval_tree_insert(&span->node, spans);
+	}
+	return 0;
+}
+
+int iommufd_ioas_allow_iovas_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct rb_root_cached spans = RB_ROOT_CACHED;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	rc = ioas_load_ranges(&spans, u64_to_user_ptr(cmd->allowed_iovas),
+			      cmd->num_iovas);
+	if (!rc)
+		rc = iopt_set_allowed(&ioas->iopt, &spans);
+	/* Either the replaced ranges or the refused ones. */
+	iopt_free_spans(&spans);
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+static int ioas_option_rlimit_mode(struct iommufd_ctx *ictx,
+				   struct iommu_option *cmd)
+{
+	int rc = 0;
+
+	if (cmd->object_id)
+		return -EOPNOTSUPP;
+
+	switch (cmd->op) {
+	case IOMMU_OPTION_OP_GET:
+		cmd->val64 = ictx->account_mode == IOMMUFD_ACCOUNT_MM;
+		return 0;
+	case IOMMU_OPTION_OP_SET:
+		if (!capable(CAP_SYS_RESOURCE))
+			return -EPERM;
+		if (cmd->val64 > 1)
+			return -EINVAL;
+		/* Only before anything that may have pinned memory exists. */
+		xa_lock(&ictx->objects);
+		if (!xa_empty(&ictx->objects))
+			rc = -EBUSY;
+		else
+			ictx->account_mode = cmd->val64 ? IOMMUFD_ACCOUNT_MM :
+							  IOMMUFD_ACCOUNT_USER;
+		xa_unlock(&ictx->objects);
+		return rc;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int ioas_option_huge_pages(struct iommufd_ctx *ictx,
+				  struct iommu_option *cmd)
+{
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	ioas = iommufd_get_ioas(ictx, cmd->object_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	down_write(&ioas->iopt.iova_rwsem);
+	switch (cmd->op) {
+	case IOMMU_OPTION_OP_GET:
+		cmd->val64 = ioas->iopt.large_pages;
+		break;
+	case IOMMU_OPTION_OP_SET:
+		if (cmd->val64 > 1)
+			rc = -EINVAL;
+		else
+			ioas->iopt.large_pages = cmd->val64;
+		break;
+	default:
+		rc = -EOPNOTSUPP;
+	}
+	up_write(&ioas->iopt.iova_rwsem);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
+int iommufd_option_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	struct iommu_option __user *ucmd_option = ucmd->ubuffer;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = ioas_option_rlimit_mode(ucmd->ictx, cmd);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = ioas_option_huge_pages(ucmd->ictx, cmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	/* Only val64 is an output. */
+	if (put_user(cmd->val64, &ucmd_option->val64))
+		return -EFAULT;
 	return 0;
 }

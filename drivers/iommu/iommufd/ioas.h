@@ -3,15 +3,18 @@
 #ifndef __IOMMUFD_IOAS_H
 #define __IOMMUFD_IOAS_H
 
+#include "io_pagetable.h"
 #include "object.h"
 
 /**
  * struct iommufd_ioas - an IO address space
  * @obj: object header; an IOAS is created by IOMMU_IOAS_ALLOC and destroyed
  *       by IOMMU_DESTROY or when its file is closed
+ * @iopt: its IOVA space and what is mapped there
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
+	struct iommufd_iopt iopt;
 };
 
 #endif

@@ -34,5 +34,11 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_option_ioctl(struct iommufd_ucmd *ucmd);
 
 #endif

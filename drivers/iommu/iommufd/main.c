@@ -24,6 +24,7 @@
 
 #include "ioctl.h"
 #include "object.h"
+#include "pin.h"
 #include "selftest.h"
 #include "vfio_compat.h"
 
@@ -65,6 +66,16 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(DESTROY, iommufd_destroy, iommu_destroy, id),
 	IOMMUFD_IOCTL(IOAS_ALLOC, iommufd_ioas_alloc_ioctl, iommu_ioas_alloc,
 		      out_ioas_id),
+	IOMMUFD_IOCTL(IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas_ioctl,
+		      iommu_ioas_allow_iovas, allowed_iovas),
+	IOMMUFD_IOCTL(IOAS_COPY, iommufd_ioas_copy_ioctl, iommu_ioas_copy,
+		      src_iova),
+	IOMMUFD_IOCTL(IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges_ioctl,
+		      iommu_ioas_iova_ranges, out_iova_alignment),
+	IOMMUFD_IOCTL(IOAS_MAP, iommufd_ioas_map_ioctl, iommu_ioas_map, iova),
+	IOMMUFD_IOCTL(IOAS_UNMAP, iommufd_ioas_unmap_ioctl, iommu_ioas_unmap,
+		      length),
+	IOMMUFD_IOCTL(OPTION, iommufd_option_ioctl, iommu_option, val64),
 };
 
 /**
@@ -125,6 +136,10 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	return desc->handler(&ucmd);
 }
 
+#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
+static struct miscdevice vfio_misc_dev;
+#endif
+
 static int iommufd_fops_open(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx;
@@ -134,6 +149,15 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ictx->file = filp;
+	/*
+	 * The VFIO container node charges pinned memory the way VFIO's own
+	 * container does: to the process, not to the user.
+	 */
+	ictx->account_mode = IOMMUFD_ACCOUNT_USER;
+#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
+	if (filp->private_data == &vfio_misc_dev)
+		ictx->account_mode = IOMMUFD_ACCOUNT_MM;
+#endif
 	filp->private_data = ictx;
 	return 0;
 }

@@ -36,10 +36,17 @@
  * through the table, and the table's lock is held while the counts are
  * checked and the entry erased, nothing can take a new reference afterwards.
  *
- * Locking (the one lock order of the whole driver; later objects add their
- * locks here):
+ * Locking: the one lock order of the whole driver. A lock may be taken
+ * while holding only locks listed above it.
  *
+ *   iopt->iova_rwsem           io_pagetable.h; never held while pinning
+ *   iopin_spaces_lock          pin.c: the table of pinning owners
+ *   space->mutex               pin.c: one owner's pinned extents
+ *   mmap_lock                  taken by GUP and by MM-mode charging
  *   ctx->objects' xa_lock      innermost: never held while calling out
+ *
+ * The MMU notifier callback of pin.c takes none of these. copy_to_user()
+ * may fault and take mmap_lock under iova_rwsem, which the order allows.
  *
  * Helpers that expect a lock held say so with lockdep_assert_held().
  */
@@ -50,6 +57,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+#include "pin.h"
+
 struct file;
 
 /**
@@ -57,10 +66,14 @@ struct file;
  * @file: the file this context belongs to; a reference on the file is the
  *        reference on the context
  * @objects: ID -> struct iommufd_object *, allocated from 1
+ * @account_mode: how memory pinned through this context is charged, an
+ *                enum iommufd_account_mode; changed only while @objects is
+ *                empty, under its lock
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
+	enum iommufd_account_mode account_mode;
 };
 
 enum iommufd_object_type {

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The IOVA space of one IOAS.
+ *
+ * An io_pagetable keeps three sets of IOVA ranges, each an interval tree:
+ *
+ *   areas     what user space mapped: each area is one MAP, MAP_FILE or one
+ *             piece of a COPY, and holds a handle on the pinned pages that
+ *             back it (pin.h). Areas never overlap.
+ *   reserved  IOVA that may never be mapped (for instance a device's MSI
+ *             window). Reserved ranges never overlap areas.
+ *   allowed   if not empty, the only IOVA that automatic placement may pick
+ *             (IOMMU_IOAS_ALLOW_IOVAS). Allowed ranges never overlap
+ *             reserved ones. Fixed-address maps are not restricted by it.
+ *
+ * Ranges are inclusive: [start, last]. "last + 1" may overflow at the top
+ * of the address space, so code compares with last, never with an end.
+ *
+ * Pages are pinned before the IOVA lock is taken, so the lock is held only
+ * for the tree updates; an area becomes visible, complete, in one insert.
+ */
+#ifndef __IOMMUFD_IO_PAGETABLE_H
+#define __IOMMUFD_IO_PAGETABLE_H
+
+#include <linux/interval_tree.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+
+#include "pin.h"
+
+struct iommu_iova_range;
+
+/**
+ * struct iommufd_iopt - the IOVA space of an IOAS
+ * @iova_rwsem: protects every field below; writers change the trees
+ * @areas: mapped ranges, struct iopt_area
+ * @reserved: ranges that may not be mapped, struct iopt_span
+ * @allowed: ranges automatic placement is limited to, struct iopt_span
+ * @iova_alignment: required alignment of every IOVA and length, a power of
+ *                  two; 1 while nothing constrains it
+ * @large_pages: whether mappings may use IO page sizes above PAGE_SIZE
+ *               (IOMMU_OPTION_HUGE_PAGES)
+ */
+struct iommufd_iopt {
+	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached areas;
+	struct rb_root_cached reserved;
+	struct rb_root_cached allowed;
+	unsigned long iova_alignment;
+	bool large_pages;
+};
+
+/**
+ * struct iopt_area - one mapped range
+ * @node: IOVA range
+ * @pin: pinned pages; the first byte of the range is @page_offset bytes
+ *       into the pin's first page
+ * @page_offset: offset of @node.start within its first page
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @writable: the pages were pinned for writing, so a COPY of this area may
+ *            ask for IOMMU_WRITE
+ * @batch: links the area into a caller's list while it is outside the tree
+ *         (being built by a COPY, or removed by an UNMAP)
+ */
+struct iopt_area {
+	struct interval_tree_node node;
+	struct list_head batch;
+	struct iommufd_pin *pin;
+	unsigned long page_offset;
+	int prot;
+	bool writable;
+};
+
+/**
+ * struct iopt_span - a reserved or allowed range
+ * @node: IOVA range
+ * @owner: who reserved it (reserved ranges only), so that it can be
+ *         released with everything else the owner reserved
+ */
+struct iopt_span {
+	struct interval_tree_node node;
+	const void *owner;
+};
+
+void iopt_init(struct iommufd_iopt *iopt);
+void iopt_destroy(struct iommufd_iopt *iopt);
+
+int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
+		  unsigned long uptr, unsigned long length, int prot,
+		  bool fixed_iova, enum iommufd_account_mode account_mode);
+int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
+	      struct iommufd_iopt *src, unsigned long src_iova,
+	      unsigned long length, int prot, bool fixed_iova);
+int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
+	       unsigned long last, bool whole_space, unsigned long *unmapped);
+
+/* Called for each range by iopt_walk_usable(). */
+typedef int (*iopt_range_fn)(unsigned long start, unsigned long last,
+			     void *opaque);
+
+int iopt_set_allowed(struct iommufd_iopt *iopt, struct rb_root_cached *allowed);
+int iopt_walk_usable(struct iommufd_iopt *iopt, iopt_range_fn fn, void *opaque);
+
+void iopt_free_spans(struct rb_root_cached *spans);
+
+#endif
