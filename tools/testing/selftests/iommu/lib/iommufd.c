@@ -2,6 +2,8 @@
 /* Copyright (c) 2026 The iommufd-ng authors */
 /* ioctl wrappers for the /dev/iommu selftests; see iommufd_util.h. */
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,4 +39,146 @@ int __iommufd_destroy(int fd, uint32_t id)
 	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
 
 	return iommufd_ioctl(fd, IOMMU_DESTROY, &cmd);
+}
+
+int __ioas_map(int fd, uint32_t ioas_id, void *buf, uint64_t length,
+	       uint64_t *iova, uint32_t flags)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)buf,
+		.length = length,
+		.iova = *iova,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
+int __ioas_unmap(int fd, uint32_t ioas_id, uint64_t iova, uint64_t length,
+		 uint64_t *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+	if (!rc && unmapped)
+		*unmapped = cmd.length;
+	return rc;
+}
+
+int __ioas_copy(int fd, uint32_t dst_ioas, uint64_t *dst_iova,
+		uint32_t src_ioas, uint64_t src_iova, uint64_t length,
+		uint32_t flags)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dst_ioas_id = dst_ioas,
+		.src_ioas_id = src_ioas,
+		.length = length,
+		.dst_iova = *dst_iova,
+		.src_iova = src_iova,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+	if (!rc)
+		*dst_iova = cmd.dst_iova;
+	return rc;
+}
+
+int __ioas_iova_ranges(int fd, uint32_t ioas_id,
+		       struct iommu_iova_range *ranges, uint32_t *num,
+		       uint64_t *alignment)
+{
+	struct iommu_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = *num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+	*num = cmd.num_iovas;
+	if (alignment)
+		*alignment = cmd.out_iova_alignment;
+	return rc;
+}
+
+int __ioas_allow_iovas(int fd, uint32_t ioas_id,
+		       const struct iommu_iova_range *ranges, uint32_t num)
+{
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+}
+
+int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,
+		     uint64_t *val)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = option,
+		.op = op,
+		.object_id = object,
+		.val64 = *val,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
+	if (!rc)
+		*val = cmd.val64;
+	return rc;
+}
+
+long proc_status_kb(const char *field)
+{
+	size_t flen = strlen(field);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			val = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+int drop_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[cap / 32].effective &= ~(1U << (cap % 32));
+	data[cap / 32].permitted &= ~(1U << (cap % 32));
+	data[cap / 32].inheritable &= ~(1U << (cap % 32));
+	return syscall(SYS_capset, &hdr, data);
 }

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * IO address spaces: MAP, UNMAP, COPY, IOVA_RANGES, ALLOW_IOVAS, OPTION,
+ * and the pinned-page accounting shared by every IOAS. Every refused
+ * request is checked to leave the IOAS as it was.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "kselftest_harness.h"
+#include "iommufd_util.h"
+
+#define BUF_SIZE (256 * PSZ)
+#define PSZ ((uint64_t)getpagesize())
+#define MAP_FIXED_RW (MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA)
+
+static void *alloc_buffer(size_t size)
+{
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	memset(buf, 0xa5, size);
+	return buf;
+}
+
+FIXTURE(ioas) {
+	int fd;
+	uint32_t ioas;
+	void *buf;
+};
+
+FIXTURE_SETUP(ioas)
+{
+	self->fd = iommufd_open();
+	ASSERT_LE(0, self->fd);
+	self->ioas = ioas_alloc(self->fd);
+	self->buf = alloc_buffer(BUF_SIZE);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(ioas)
+{
+	munmap(self->buf, BUF_SIZE);
+	close(self->fd);
+}
+
+TEST_F(ioas, map_fixed_unmap)
+{
+	uint64_t iova = 16 * PSZ;
+
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, iova);
+	ioas_unmap(self->fd, self->ioas, iova, 4 * PSZ);
+	/* Nothing is left there. */
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, self->ioas, iova, 4 * PSZ,
+				       NULL));
+}
+
+TEST_F(ioas, map_auto_iova)
+{
+	uint64_t a, b;
+
+	a = ioas_map(self->fd, self->ioas, self->buf, 8 * PSZ);
+	b = ioas_map(self->fd, self->ioas, self->buf, 8 * PSZ);
+	ASSERT_NE(0, a);
+	ASSERT_EQ(0, a % PSZ);
+	ASSERT_EQ(0, b % PSZ);
+	/* Disjoint. */
+	ASSERT_TRUE(a + 8 * PSZ <= b || b + 8 * PSZ <= a);
+	ioas_unmap(self->fd, self->ioas, a, 8 * PSZ);
+	ioas_unmap(self->fd, self->ioas, b, 8 * PSZ);
+}
+
+TEST_F(ioas, map_overlap_is_eexist)
+{
+	uint64_t base = 64 * PSZ;
+	uint64_t iova;
+
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, base);
+	iova = base;
+	ASSERT_EQ(EEXIST, __ioas_map(self->fd, self->ioas, self->buf, PSZ,
+				     &iova, MAP_FIXED_RW));
+	iova = base - PSZ;
+	ASSERT_EQ(EEXIST, __ioas_map(self->fd, self->ioas, self->buf,
+				     2 * PSZ, &iova, MAP_FIXED_RW));
+	iova = base + 3 * PSZ;
+	ASSERT_EQ(EEXIST, __ioas_map(self->fd, self->ioas, self->buf,
+				     2 * PSZ, &iova, MAP_FIXED_RW));
+	iova = base - PSZ;
+	ASSERT_EQ(EEXIST, __ioas_map(self->fd, self->ioas, self->buf,
+				     8 * PSZ, &iova, MAP_FIXED_RW));
+	/* Neighbours on both sides still fit. */
+	ioas_map_fixed(self->fd, self->ioas, self->buf, PSZ, base - PSZ);
+	ioas_map_fixed(self->fd, self->ioas, self->buf, PSZ, base + 4 * PSZ);
+	/* The first mapping is intact. */
+	ioas_unmap(self->fd, self->ioas, base, 4 * PSZ);
+	ASSERT_EQ(2 * PSZ, ioas_unmap_all(self->fd, self->ioas));
+}
+
+TEST_F(ioas, map_bad_arguments)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = MAP_FIXED_RW,
+		.ioas_id = self->ioas,
+		.user_va = (uintptr_t)self->buf,
+		.length = PSZ,
+		.iova = 8 * PSZ,
+	};
+	uint64_t iova, done;
+
+	cmd.flags = MAP_FIXED_RW | (1U << 3);
+	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	cmd.flags = MAP_FIXED_RW;
+	cmd.__reserved = 1;
+	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	cmd.__reserved = 0;
+	cmd.flags = IOMMU_IOAS_MAP_FIXED_IOVA;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	cmd.flags = MAP_FIXED_RW;
+	cmd.length = 0;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	cmd.length = PSZ;
+	cmd.ioas_id = self->ioas + 1;
+	ASSERT_EQ(ENOENT, iommufd_ioctl(self->fd, IOMMU_IOAS_MAP, &cmd));
+	cmd.ioas_id = self->ioas;
+
+	/* Ranges that wrap. */
+	iova = UINT64_MAX - PSZ + 1;
+	ASSERT_EQ(EOVERFLOW, __ioas_map(self->fd, self->ioas, self->buf,
+					2 * PSZ, &iova, MAP_FIXED_RW));
+	iova = 0;
+	ASSERT_EQ(EOVERFLOW, __ioas_map(self->fd, self->ioas,
+					(void *)(uintptr_t)(UINT64_MAX - PSZ + 1),
+					2 * PSZ, &iova, MAP_FIXED_RW));
+	iova = UINT64_MAX;
+	ASSERT_EQ(EOVERFLOW, __ioas_map(self->fd, self->ioas, self->buf, PSZ,
+					&iova, MAP_FIXED_RW));
+
+	/* None of it left a mapping behind. */
+	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX, &done));
+	ASSERT_EQ(0, done);
+}
+
+TEST_F(ioas, map_bad_memory)
+{
+	long pinned = proc_status_kb("VmPin");
+	void *hole;
+	uint64_t iova = 0;
+
+	hole = mmap(NULL, 4 * PSZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(EFAULT, __ioas_map(self->fd, self->ioas, hole, 4 * PSZ,
+				     &iova, MAP_RW));
+	ASSERT_EQ(0, munmap(hole, 4 * PSZ));
+	ASSERT_EQ(EFAULT, __ioas_map(self->fd, self->ioas, hole, 4 * PSZ,
+				     &iova, MAP_RW));
+	/* Memory that is partly valid: nothing stays pinned. */
+	hole = alloc_buffer(4 * PSZ);
+	ASSERT_NE(NULL, hole);
+	ASSERT_EQ(0, munmap((char *)hole + 2 * PSZ, 2 * PSZ));
+	ASSERT_EQ(EFAULT, __ioas_map(self->fd, self->ioas, hole, 4 * PSZ,
+				     &iova, MAP_RW));
+	ASSERT_EQ(0, munmap(hole, 2 * PSZ));
+	ASSERT_EQ(pinned, proc_status_kb("VmPin"));
+}
+
+TEST_F(ioas, unmap_rules)
+{
+	uint64_t a = 32 * PSZ, b = 36 * PSZ, done = 1;
+
+	/* Unmapping everything from an empty IOAS succeeds with 0 bytes. */
+	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX,
+				  &done));
+	ASSERT_EQ(0, done);
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, self->ioas, a, PSZ, NULL));
+
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, a);
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, b);
+
+	/* Cutting an area is refused, and removes nothing. */
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, self->ioas, a, PSZ, NULL));
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, self->ioas, a,
+				       6 * PSZ, NULL));
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, self->ioas, a + PSZ,
+				       7 * PSZ, NULL));
+	ASSERT_EQ(EINVAL, __ioas_unmap(self->fd, self->ioas, a, 0, NULL));
+	ASSERT_EQ(EOVERFLOW, __ioas_unmap(self->fd, self->ioas, 2 * PSZ,
+					  UINT64_MAX - PSZ, NULL));
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, self->ioas + 1, a, 4 * PSZ,
+				       NULL));
+
+	/* A range covering both areas and the space around them. */
+	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, a - PSZ, 10 * PSZ,
+				  &done));
+	ASSERT_EQ(8 * PSZ, done);
+
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, a);
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, b);
+	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX,
+				  &done));
+	ASSERT_EQ(8 * PSZ, done);
+}
+
+TEST_F(ioas, copy)
+{
+	uint32_t dst = ioas_alloc(self->fd);
+	uint64_t a = 32 * PSZ, iova;
+
+	/* Two adjacent source areas, copied as one range. */
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 4 * PSZ, a);
+	ioas_map_fixed(self->fd, self->ioas, (char *)self->buf + 4 * PSZ,
+		       4 * PSZ, a + 4 * PSZ);
+
+	iova = 128 * PSZ;
+	ASSERT_EQ(0, __ioas_copy(self->fd, dst, &iova, self->ioas, a + PSZ,
+				 6 * PSZ, MAP_FIXED_RW));
+	ASSERT_EQ(128 * PSZ, iova);
+	/* One area per source piece; unmapping both pieces together works. */
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, dst, iova, 2 * PSZ, NULL));
+	ioas_unmap(self->fd, dst, iova, 6 * PSZ);
+
+	/* Automatic placement. */
+	iova = 0;
+	ASSERT_EQ(0, __ioas_copy(self->fd, dst, &iova, self->ioas, a,
+				 8 * PSZ, MAP_RW));
+	ASSERT_NE(0, iova);
+	ioas_unmap(self->fd, dst, iova, 8 * PSZ);
+
+	/* Copy within the same IOAS. */
+	iova = 256 * PSZ;
+	ASSERT_EQ(0, __ioas_copy(self->fd, self->ioas, &iova, self->ioas, a,
+				 PSZ, MAP_FIXED_RW));
+	ioas_unmap(self->fd, self->ioas, iova, PSZ);
+
+	/* The source must be mapped throughout. */
+	iova = 128 * PSZ;
+	ASSERT_EQ(ENOENT, __ioas_copy(self->fd, dst, &iova, self->ioas,
+				      a - PSZ, 2 * PSZ, MAP_FIXED_RW));
+	ASSERT_EQ(ENOENT, __ioas_copy(self->fd, dst, &iova, self->ioas,
+				      a + 7 * PSZ, 2 * PSZ, MAP_FIXED_RW));
+	ASSERT_EQ(EINVAL, __ioas_copy(self->fd, dst, &iova, self->ioas, a, 0,
+				      MAP_FIXED_RW));
+	ASSERT_EQ(EOPNOTSUPP, __ioas_copy(self->fd, dst, &iova, self->ioas, a,
+					  PSZ, MAP_FIXED_RW | (1U << 5)));
+	ASSERT_EQ(ENOENT, __ioas_copy(self->fd, dst + 100, &iova, self->ioas,
+				      a, PSZ, MAP_FIXED_RW));
+	/* Destination overlap. */
+	ioas_map_fixed(self->fd, dst, self->buf, PSZ, 128 * PSZ);
+	ASSERT_EQ(EEXIST, __ioas_copy(self->fd, dst, &iova, self->ioas, a,
+				      2 * PSZ, MAP_FIXED_RW));
+	ioas_unmap(self->fd, dst, 128 * PSZ, PSZ);
+	/* Nothing else was left in dst. */
+	ASSERT_EQ(ENOENT, __ioas_unmap(self->fd, dst, 0, 1UL << 40, NULL));
+}
+
+TEST_F(ioas, copy_needs_writable_source)
+{
+	uint32_t dst = ioas_alloc(self->fd);
+	uint64_t iova = 32 * PSZ;
+
+	ASSERT_EQ(0, __ioas_map(self->fd, self->ioas, self->buf, 2 * PSZ,
+				&iova, IOMMU_IOAS_MAP_READABLE |
+				IOMMU_IOAS_MAP_FIXED_IOVA));
+	iova = 64 * PSZ;
+	ASSERT_EQ(EPERM, __ioas_copy(self->fd, dst, &iova, self->ioas,
+				     32 * PSZ, 2 * PSZ, MAP_FIXED_RW));
+	ASSERT_EQ(0, __ioas_copy(self->fd, dst, &iova, self->ioas, 32 * PSZ,
+				 2 * PSZ, IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_FIXED_IOVA));
+}
+
+TEST_F(ioas, iova_ranges)
+{
+	struct iommu_iova_range ranges[4];
+	uint64_t alignment = 0;
+	uint32_t num = 0;
+
+	/* Too small an array: EMSGSIZE, with the count filled in. */
+	ASSERT_EQ(EMSGSIZE, __ioas_iova_ranges(self->fd, self->ioas, NULL,
+					       &num, NULL));
+	ASSERT_EQ(1, num);
+
+	num = ARRAY_SIZE(ranges);
+	ASSERT_EQ(0, __ioas_iova_ranges(self->fd, self->ioas, ranges, &num,
+					&alignment));
+	ASSERT_EQ(1, num);
+	ASSERT_EQ(0, ranges[0].start);
+	ASSERT_EQ(sizeof(long) == 8 ? UINT64_MAX : UINT32_MAX,
+		  ranges[0].last);
+	ASSERT_EQ(1, alignment);
+
+	num = 1;
+	ASSERT_EQ(ENOENT, __ioas_iova_ranges(self->fd, self->ioas + 1,
+					     ranges, &num, NULL));
+}
+
+static bool iova_inside(uint64_t iova, uint64_t len,
+			const struct iommu_iova_range *range)
+{
+	return iova >= range->start && iova + len - 1 <= range->last;
+}
+
+TEST_F(ioas, allow_iovas)
+{
+	struct iommu_iova_range allow[2] = {
+		{ .start = 1UL << 30, .last = (1UL << 30) + 64 * PSZ - 1 },
+		{ .start = 1UL << 32, .last = (1UL << 32) + 64 * PSZ - 1 },
+	};
+	struct iommu_iova_range bad[2];
+	uint64_t iova, done;
+
+	/* Malformed lists are refused. */
+	bad[0].start = 10 * PSZ;
+	bad[0].last = 10 * PSZ;
+	ASSERT_EQ(EINVAL, __ioas_allow_iovas(self->fd, self->ioas, bad, 1));
+	bad[0].last = 20 * PSZ;
+	bad[1].start = 15 * PSZ;
+	bad[1].last = 30 * PSZ;
+	ASSERT_EQ(EINVAL, __ioas_allow_iovas(self->fd, self->ioas, bad, 2));
+	ASSERT_EQ(EFAULT, __ioas_allow_iovas(self->fd, self->ioas, NULL, 1));
+
+	ASSERT_EQ(0, __ioas_allow_iovas(self->fd, self->ioas, allow, 2));
+	/* Automatic placement stays inside the allowed ranges. */
+	iova = ioas_map(self->fd, self->ioas, self->buf, 32 * PSZ);
+	ASSERT_TRUE(iova_inside(iova, 32 * PSZ, &allow[0]) ||
+		    iova_inside(iova, 32 * PSZ, &allow[1]));
+	/* Nothing bigger than an allowed range fits. */
+	iova = 0;
+	ASSERT_EQ(ENOSPC, __ioas_map(self->fd, self->ioas, self->buf,
+				     128 * PSZ, &iova, MAP_RW));
+	/* Fixed addresses are not restricted (the upstream rule). */
+	ioas_map_fixed(self->fd, self->ioas, self->buf, PSZ, 8 * PSZ);
+
+	/* An empty list lifts the restriction. */
+	ASSERT_EQ(0, __ioas_allow_iovas(self->fd, self->ioas, NULL, 0));
+	iova = ioas_map(self->fd, self->ioas, self->buf, 128 * PSZ);
+	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, 0, UINT64_MAX, &done));
+	ASSERT_EQ((32 + 1 + 128) * PSZ, done);
+}
+
+TEST_F(ioas, option_huge_pages)
+{
+	uint64_t val = 7;
+
+	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	ASSERT_EQ(1, val);
+	val = 0;
+	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	val = 7;
+	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	ASSERT_EQ(0, val);
+	val = 2;
+	ASSERT_EQ(EINVAL, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+					   IOMMU_OPTION_OP_SET, self->ioas,
+					   &val));
+	ASSERT_EQ(EOPNOTSUPP,
+		  __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, 2,
+				   self->ioas, &val));
+	ASSERT_EQ(ENOENT,
+		  __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				   IOMMU_OPTION_OP_GET, self->ioas + 1, &val));
+	ASSERT_EQ(EOPNOTSUPP,
+		  __iommufd_option(self->fd, 99, IOMMU_OPTION_OP_GET,
+				   self->ioas, &val));
+	/* The refused SET left the value alone. */
+	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	ASSERT_EQ(0, val);
+}
+
+TEST(option_rlimit_mode)
+{
+	uint64_t val = 7;
+	int fd = iommufd_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_GET, 0, &val));
+	ASSERT_EQ(0, val);
+	val = 2;
+	ASSERT_EQ(EINVAL, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					   IOMMU_OPTION_OP_SET, 0, &val));
+	val = 1;
+	ASSERT_EQ(EOPNOTSUPP, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					       IOMMU_OPTION_OP_SET, 1, &val));
+	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_SET, 0, &val));
+	val = 7;
+	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_GET, 0, &val));
+	ASSERT_EQ(1, val);
+
+	/* Not once objects exist. */
+	ioas_alloc(fd);
+	val = 0;
+	ASSERT_EQ(EBUSY, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					  IOMMU_OPTION_OP_SET, 0, &val));
+	close(fd);
+
+	/* Nor without CAP_SYS_RESOURCE. */
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, drop_capability(CAP_SYS_RESOURCE));
+	val = 1;
+	ASSERT_EQ(EPERM, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					  IOMMU_OPTION_OP_SET, 0, &val));
+	close(fd);
+}
+
+/*
+ * Accounting. The pages pinned for a process show as VmPin; in the
+ * VFIO-compatible mode (RLIMIT_MODE 1) the charge shows as VmLck.
+ */
+TEST_F(ioas, pin_once_across_ioases)
+{
+	long base = proc_status_kb("VmPin");
+	long size_kb = 64 * PSZ / 1024;
+	uint32_t other = ioas_alloc(self->fd);
+	int fd2 = iommufd_open();
+	uint32_t third;
+
+	ASSERT_LE(0, base);
+	ASSERT_LE(0, fd2);
+	third = ioas_alloc(fd2);
+
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 64 * PSZ, 1UL << 30);
+	ASSERT_EQ(base + size_kb, proc_status_kb("VmPin"));
+	/* Separate maps of the same memory pin nothing more. */
+	ioas_map_fixed(self->fd, other, self->buf, 64 * PSZ, 1UL << 30);
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 64 * PSZ, 1UL << 31);
+	ioas_map_fixed(fd2, third, self->buf, 32 * PSZ, 1UL << 30);
+	ASSERT_EQ(base + size_kb, proc_status_kb("VmPin"));
+
+	/* Released only when the last user goes. */
+	ASSERT_EQ(128 * PSZ, ioas_unmap_all(self->fd, self->ioas));
+	ASSERT_EQ(base + size_kb, proc_status_kb("VmPin"));
+	iommufd_destroy(self->fd, other);
+	ASSERT_EQ(base + size_kb / 2, proc_status_kb("VmPin"));
+	close(fd2);
+	ASSERT_EQ(base, proc_status_kb("VmPin"));
+}
+
+TEST_F(ioas, pin_released_on_close)
+{
+	long base = proc_status_kb("VmPin");
+
+	ioas_map(self->fd, self->ioas, self->buf, BUF_SIZE);
+	ASSERT_EQ(base + (long)(BUF_SIZE / 1024), proc_status_kb("VmPin"));
+	close(self->fd);
+	ASSERT_EQ(base, proc_status_kb("VmPin"));
+	self->fd = iommufd_open();
+}
+
+TEST_F(ioas, pin_survives_fork)
+{
+	long base = proc_status_kb("VmPin");
+	uint64_t iova = ioas_map(self->fd, self->ioas, self->buf, 16 * PSZ);
+	pid_t child;
+	int status;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(0);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(base + (long)(16 * PSZ / 1024), proc_status_kb("VmPin"));
+	ioas_unmap(self->fd, self->ioas, iova, 16 * PSZ);
+	ASSERT_EQ(base, proc_status_kb("VmPin"));
+}
+
+static void set_memlock(struct __test_metadata *_metadata, uint64_t bytes)
+{
+	struct rlimit lim = { .rlim_cur = bytes, .rlim_max = bytes };
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &lim));
+}
+
+/* Default mode: charged to the user; over the limit is ENOMEM. */
+TEST_F(ioas, rlimit_user_mode)
+{
+	uint32_t other = ioas_alloc(self->fd);
+	long base = proc_status_kb("VmPin");
+	uint64_t iova;
+
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	set_memlock(_metadata, 96 * PSZ);
+
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 64 * PSZ, 1UL << 30);
+	/* Already pinned: no further charge, so this fits. */
+	ioas_map_fixed(self->fd, other, self->buf, 64 * PSZ, 1UL << 30);
+	/* 64 more distinct pages do not fit in the remaining 32. */
+	iova = 0;
+	ASSERT_EQ(ENOMEM, __ioas_map(self->fd, other,
+				     (char *)self->buf + 64 * PSZ, 64 * PSZ,
+				     &iova, MAP_RW));
+	ASSERT_EQ(base + (long)(64 * PSZ / 1024), proc_status_kb("VmPin"));
+	/* 32 do. */
+	ioas_map(self->fd, other, (char *)self->buf + 64 * PSZ, 32 * PSZ);
+	/* Freeing the charge makes room again. */
+	ASSERT_EQ(64 * PSZ, ioas_unmap_all(self->fd, self->ioas));
+	ASSERT_EQ(96 * PSZ, ioas_unmap_all(self->fd, other));
+	ioas_map(self->fd, other, (char *)self->buf + 64 * PSZ, 96 * PSZ);
+}
+
+/* VFIO-compatible mode: charged to the process, visible as VmLck. */
+TEST(rlimit_mm_mode)
+{
+	long psz = getpagesize();
+	void *buf = alloc_buffer(128 * psz);
+	uint64_t val = 1, iova;
+	uint32_t a, b;
+	long base;
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_SET, 0, &val));
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	set_memlock(_metadata, 96 * psz);
+	a = ioas_alloc(fd);
+	b = ioas_alloc(fd);
+	base = proc_status_kb("VmLck");
+
+	ioas_map_fixed(fd, a, buf, 64 * psz, 1UL << 30);
+	ASSERT_EQ(base + 64 * psz / 1024, proc_status_kb("VmLck"));
+	ioas_map_fixed(fd, b, buf, 64 * psz, 1UL << 30);
+	ASSERT_EQ(base + 64 * psz / 1024, proc_status_kb("VmLck"));
+	iova = 0;
+	ASSERT_EQ(ENOMEM, __ioas_map(fd, b, (char *)buf + 64 * psz, 64 * psz,
+				     &iova, MAP_RW));
+	ASSERT_EQ(base + 64 * psz / 1024, proc_status_kb("VmLck"));
+
+	ASSERT_EQ(64 * psz, ioas_unmap_all(fd, a));
+	ASSERT_EQ(base + 64 * psz / 1024, proc_status_kb("VmLck"));
+	ASSERT_EQ(64 * psz, ioas_unmap_all(fd, b));
+	ASSERT_EQ(base, proc_status_kb("VmLck"));
+	close(fd);
+}
+
+/* CAP_IPC_LOCK: pinned, but not charged. */
+TEST(cap_ipc_lock_is_not_charged)
+{
+	long psz = getpagesize();
+	void *buf = alloc_buffer(64 * psz);
+	uint64_t val = 1;
+	uint32_t ioas;
+	long base;
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_SET, 0, &val));
+	set_memlock(_metadata, psz);
+	ioas = ioas_alloc(fd);
+	base = proc_status_kb("VmLck");
+	ioas_map(fd, ioas, buf, 64 * psz);
+	ASSERT_EQ(base, proc_status_kb("VmLck"));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
