@@ -76,6 +76,22 @@ static int ioas_map_prot(u32 flags)
 }
 
 /*
+ * Common checks of MAP and COPY, in upstream's order so that the first
+ * error reported is the same: flags, then addresses and length, then
+ * access.
+ */
+static int ioas_check_map_args(u32 flags, u64 addr1, u64 addr2, u64 length)
+{
+	if (flags & ~IOAS_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (addr1 >= ULONG_MAX || addr2 >= ULONG_MAX || length >= ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(flags & IOAS_MAP_PROT_FLAGS))
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * Send the reply of a command that just mapped [iova, iova + length); if it
  * cannot be delivered, take the mapping back so that the failed command
  * changed nothing.
@@ -100,13 +116,12 @@ int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd)
 	unsigned long iova;
 	int rc;
 
-	if ((cmd->flags & ~IOAS_MAP_FLAGS) || cmd->__reserved)
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX ||
-	    cmd->user_va >= ULONG_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags & IOAS_MAP_PROT_FLAGS))
-		return -EINVAL;
+	rc = ioas_check_map_args(cmd->flags, cmd->iova, cmd->user_va,
+				 cmd->length);
+	if (rc)
+		return rc;
 
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
@@ -133,13 +148,10 @@ int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd)
 	unsigned long iova;
 	int rc;
 
-	if (cmd->flags & ~IOAS_MAP_FLAGS)
-		return -EOPNOTSUPP;
-	if (cmd->length >= ULONG_MAX || cmd->src_iova >= ULONG_MAX ||
-	    cmd->dst_iova >= ULONG_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags & IOAS_MAP_PROT_FLAGS))
-		return -EINVAL;
+	rc = ioas_check_map_args(cmd->flags, cmd->src_iova, cmd->dst_iova,
+				 cmd->length);
+	if (rc)
+		return rc;
 
 	src = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
 	if (IS_ERR(src))
