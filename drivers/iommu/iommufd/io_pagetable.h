@@ -29,8 +29,6 @@
 
 #include "pin.h"
 
-struct iommu_iova_range;
-
 /**
  * struct iommufd_iopt - the IOVA space of an IOAS
  * @iova_rwsem: protects every field below; writers change the trees

@@ -9,13 +9,11 @@
 #include "object.h"
 
 struct iommufd_object_type_info {
-	const char *name;
 	void (*destroy)(struct iommufd_object *obj);
 };
 
 static const struct iommufd_object_type_info iommufd_object_types[] = {
 	[IOMMUFD_OBJ_IOAS] = {
-		.name = "ioas",
 		.destroy = iommufd_ioas_destroy,
 	},
 };

@@ -514,21 +514,30 @@ TEST_F(ioas, rlimit_user_mode)
 	ioas_map(self->fd, other, (char *)self->buf + 64 * PSZ, 96 * PSZ);
 }
 
+/* A new file in the VFIO-compatible accounting mode (RLIMIT_MODE 1). */
+static int open_mm_mode(struct __test_metadata *_metadata)
+{
+	uint64_t val = 1;
+	int fd = iommufd_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+				      IOMMU_OPTION_OP_SET, 0, &val));
+	return fd;
+}
+
 /* VFIO-compatible mode: charged to the process, visible as VmLck. */
 TEST(rlimit_mm_mode)
 {
 	long psz = getpagesize();
 	void *buf = alloc_buffer(128 * psz);
-	uint64_t val = 1, iova;
 	uint32_t a, b;
+	uint64_t iova;
 	long base;
 	int fd;
 
 	ASSERT_NE(NULL, buf);
-	fd = iommufd_open();
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_SET, 0, &val));
+	fd = open_mm_mode(_metadata);
 	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
 	set_memlock(_metadata, 96 * psz);
 	a = ioas_alloc(fd);
@@ -556,16 +565,12 @@ TEST(cap_ipc_lock_is_not_charged)
 {
 	long psz = getpagesize();
 	void *buf = alloc_buffer(64 * psz);
-	uint64_t val = 1;
 	uint32_t ioas;
 	long base;
 	int fd;
 
 	ASSERT_NE(NULL, buf);
-	fd = iommufd_open();
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_SET, 0, &val));
+	fd = open_mm_mode(_metadata);
 	set_memlock(_metadata, psz);
 	ioas = ioas_alloc(fd);
 	base = proc_status_kb("VmLck");
