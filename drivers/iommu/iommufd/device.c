@@ -1,17 +1,105 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
- * The in-kernel API VFIO uses to put devices into IO address spaces.
+ * Binding devices to a context and attaching them to page tables: the
+ * in-kernel API VFIO uses (include/linux/iommufd.h), also used by the test
+ * command for mock devices.
  *
- * Binding physical devices and creating emulated-device accesses are not
- * implemented yet. Both fail with -EOPNOTSUPP, so VFIO refuses
- * VFIO_DEVICE_BIND_IOMMUFD and emulated-device binding cleanly, and no
- * struct iommufd_device or struct iommufd_access is ever handed out. The
- * functions that take one of those can therefore not be reached; they are
- * here because VFIO links against them.
+ * Bind finds the backend that drives the device (backend.h) and creates a
+ * device object. Attach takes either a page table ID, or an IOAS ID; for an
+ * IOAS it reuses one of the IOAS's automatic page tables the device can use
+ * (the backend refuses one it cannot with -EMEDIUMTYPE) or creates one.
+ * While attached, the device's reserved IOVA ranges are reserved in the
+ * IOAS, so that nothing is ever mapped where the device cannot reach it.
+ *
+ * Attach, replace and detach run under ictx->attach_lock. An automatic page
+ * table whose last device leaves is taken off its IOAS's list under the
+ * lock and destroyed after the lock is dropped (iommufd_object_remove()
+ * waits for ioctls using it, which may be waiting for the lock).
  */
+#include <linux/device.h>
 #include <linux/iommufd.h>
 #include <linux/module.h>
+
+#include "backend.h"
+#include "device.h"
+#include "hwpt.h"
+#include "ioas.h"
+
+/* Every backend the core knows, tried in order; NULL ends the list. */
+static const struct iommufd_backend_ops *const iommufd_backends[] = {
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+	&iommufd_mock_backend,
+#endif
+	NULL
+};
+
+static struct iommufd_hwdev *iommufd_hwdev_probe(struct device *dev)
+{
+	const struct iommufd_backend_ops *const *ops;
+	struct iommufd_hwdev *hwdev;
+
+	for (ops = iommufd_backends; *ops; ops++) {
+		hwdev = (*ops)->probe(dev);
+		if (!IS_ERR(hwdev) || PTR_ERR(hwdev) != -ENODEV)
+			return hwdev;
+	}
+	return ERR_PTR(-ENODEV);
+}
+
+void iommufd_device_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_device *idev =
+		container_of(obj, struct iommufd_device, obj);
+
+	WARN_ON(idev->hwpt);
+	if (idev->hwdev)
+		idev->hwdev->ops->release(idev->hwdev);
+	if (idev->holds_ctx)
+		iommufd_ctx_put(idev->ictx);
+}
+
+/**
+ * __iommufd_device_bind() - bind a device to a context
+ * @ictx: context
+ * @dev: the device
+ * @id: set to the device's object ID on success
+ * @hold_ctx: take a reference on @ictx for as long as the binding exists;
+ *            a binder that is itself an object of @ictx must not
+ *
+ * Context: process context.
+ * Return: the binding, or ERR_PTR(-ENODEV) if no backend drives @dev, or
+ * the backend's or the allocator's error.
+ */
+struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
+					     struct device *dev, u32 *id,
+					     bool hold_ctx)
+{
+	struct iommufd_device *idev;
+	struct iommufd_hwdev *hwdev;
+
+	hwdev = iommufd_hwdev_probe(dev);
+	if (IS_ERR(hwdev))
+		return ERR_CAST(hwdev);
+
+	idev = iommufd_object_alloc(ictx, struct iommufd_device,
+				    IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(idev)) {
+		hwdev->ops->release(hwdev);
+		return idev;
+	}
+	idev->ictx = ictx;
+	idev->hwdev = hwdev;
+	if (hold_ctx) {
+		iommufd_ctx_get(ictx);
+		idev->holds_ctx = true;
+	}
+	/* The binder's reference, dropped by iommufd_device_unbind(). */
+	refcount_inc(&idev->obj.users);
+	iommufd_object_publish(ictx, &idev->obj);
+	*id = idev->obj.id;
+	return idev;
+}
 
 /**
  * iommufd_device_bind() - bind a physical device to a context
@@ -19,74 +107,50 @@
  * @dev: the device
  * @id: set to the device's object ID on success
  *
+ * The binding keeps @ictx alive until iommufd_device_unbind(). The device
+ * is not attached to anything yet.
+ *
  * Context: process context.
- * Return: ERR_PTR(-EOPNOTSUPP); device binding is not implemented yet.
+ * Return: the binding, or an ERR_PTR: -ENODEV if no backend drives @dev,
+ * the backend's refusal (for instance -EPERM for a device whose interrupts
+ * are not isolated), -ENOMEM.
  */
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)
 {
-	return ERR_PTR(-EOPNOTSUPP);
+	return __iommufd_device_bind(ictx, dev, id, true);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_bind, IOMMUFD);
 
 /**
  * iommufd_device_unbind() - undo iommufd_device_bind()
- * @idev: a device binding
+ * @idev: a device binding, detached
+ *
+ * Waits until no ioctl uses the device object any more, then destroys it.
+ *
+ * Context: process context.
  */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
-	WARN_ON_ONCE(1);
+	struct iommufd_ctx *ictx = idev->ictx;
+
+	if (WARN_ON(idev->hwpt))
+		iommufd_device_detach(idev);
+	refcount_dec(&idev->obj.users);
+	/* Nothing else takes long-term references on a device. */
+	WARN_ON(!iommufd_object_remove(ictx, &idev->obj));
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_unbind, IOMMUFD);
-
-/**
- * iommufd_device_attach() - attach a bound device to an IOAS or page table
- * @idev: a device binding
- * @pt_id: ID to attach to
- *
- * Return: -EOPNOTSUPP.
- */
-int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
-{
-	WARN_ON_ONCE(1);
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
-
-/**
- * iommufd_device_replace() - move an attached device to another page table
- * @idev: a device binding
- * @pt_id: ID to attach to
- *
- * Return: -EOPNOTSUPP.
- */
-int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
-{
-	WARN_ON_ONCE(1);
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
-
-/**
- * iommufd_device_detach() - undo iommufd_device_attach()
- * @idev: a device binding
- */
-void iommufd_device_detach(struct iommufd_device *idev)
-{
-	WARN_ON_ONCE(1);
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
 
 /**
  * iommufd_device_to_ictx() - context a device is bound to
  * @idev: a device binding
  *
- * Return: NULL.
+ * Return: the context.
  */
 struct iommufd_ctx *iommufd_device_to_ictx(struct iommufd_device *idev)
 {
-	WARN_ON_ONCE(1);
-	return NULL;
+	return idev->ictx;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_to_ictx, IOMMUFD);
 
@@ -94,12 +158,11 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_to_ictx, IOMMUFD);
  * iommufd_device_to_id() - object ID of a device binding
  * @idev: a device binding
  *
- * Return: 0, which is never a valid ID.
+ * Return: the ID user space knows the device by.
  */
 u32 iommufd_device_to_id(struct iommufd_device *idev)
 {
-	WARN_ON_ONCE(1);
-	return 0;
+	return idev->obj.id;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_to_id, IOMMUFD);
 
@@ -112,7 +175,8 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_to_id, IOMMUFD);
  * @group.
  *
  * Context: process context.
- * Return: false, since no device can be bound yet.
+ * Return: false: no backend binds devices that belong to an IOMMU group
+ * yet.
  */
 bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
 {
@@ -120,118 +184,223 @@ bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_has_group, IOMMUFD);
 
+struct iommufd_resv_walk {
+	struct iommufd_iopt *iopt;
+	struct iommufd_device *idev;
+};
+
+static int iommufd_device_resv_one(unsigned long start, unsigned long last,
+				   void *opaque)
+{
+	struct iommufd_resv_walk *walk = opaque;
+
+	return iopt_reserve(walk->iopt, start, last, walk->idev);
+}
+
+/*
+ * Make @idev translate through @hwpt, coming from @old (NULL if detached).
+ * Reserves the device's ranges in the new IOAS first, so that attaching
+ * fails, changing nothing, if something is mapped there.
+ */
+static int iommufd_device_enter(struct iommufd_device *idev,
+				struct iommufd_hwpt *hwpt,
+				struct iommufd_hwpt *old)
+{
+	struct iommufd_hwdev *hwdev = idev->hwdev;
+	struct iommufd_resv_walk walk = {
+		.iopt = &hwpt->ioas->iopt,
+		.idev = idev,
+	};
+	bool reserve = !old || old->ioas != hwpt->ioas;
+	int rc;
+
+	lockdep_assert_held(&idev->ictx->attach_lock);
+
+	if (reserve && hwdev->ops->for_each_resv) {
+		rc = hwdev->ops->for_each_resv(hwdev, iommufd_device_resv_one,
+					       &walk);
+		if (rc)
+			goto err_unreserve;
+	}
+	rc = hwdev->ops->attach(hwdev, hwpt->domain);
+	if (rc)
+		goto err_unreserve;
+	refcount_inc(&hwpt->obj.users);
+	hwpt->ndevices++;
+	return 0;
+
+err_unreserve:
+	if (reserve)
+		iopt_unreserve(walk.iopt, idev);
+	return rc;
+}
+
+/*
+ * Undo iommufd_device_enter() for @old, now that the device uses @hwpt
+ * (NULL if detached). Return @old if it is an automatic table that has
+ * just lost its last device, for the caller to remove after unlocking.
+ */
+static struct iommufd_hwpt *iommufd_device_leave(struct iommufd_device *idev,
+						 struct iommufd_hwpt *old,
+						 struct iommufd_hwpt *hwpt)
+{
+	lockdep_assert_held(&idev->ictx->attach_lock);
+
+	if (!hwpt || hwpt->ioas != old->ioas)
+		iopt_unreserve(&old->ioas->iopt, idev);
+	old->ndevices--;
+	refcount_dec(&old->obj.users);
+	if (!old->auto_domain || old->ndevices)
+		return NULL;
+	list_del_init(&old->auto_link);
+	return old;
+}
+
+/*
+ * Attach to an automatic page table of @ioas: the first one the backend
+ * accepts, or a new one.
+ */
+static struct iommufd_hwpt *
+iommufd_device_enter_ioas(struct iommufd_device *idev,
+			  struct iommufd_ioas *ioas, struct iommufd_hwpt *old)
+{
+	struct iommufd_hwpt *hwpt;
+	int rc;
+
+	list_for_each_entry(hwpt, &ioas->auto_hwpts, auto_link) {
+		if (hwpt == old)
+			return hwpt;
+		rc = iommufd_device_enter(idev, hwpt, old);
+		if (!rc)
+			return hwpt;
+		if (rc != -EMEDIUMTYPE)
+			return ERR_PTR(rc);
+	}
+
+	hwpt = iommufd_hwpt_create(idev->ictx, ioas, idev->hwdev, 0, true);
+	if (IS_ERR(hwpt))
+		return hwpt;
+	rc = iommufd_device_enter(idev, hwpt, old);
+	if (rc) {
+		iommufd_object_abort(idev->ictx, &hwpt->obj);
+		return ERR_PTR(rc);
+	}
+	list_add_tail(&hwpt->auto_link, &ioas->auto_hwpts);
+	iommufd_object_publish(idev->ictx, &hwpt->obj);
+	return hwpt;
+}
+
+static int iommufd_device_change(struct iommufd_device *idev, u32 *pt_id,
+				 bool replace)
+{
+	struct iommufd_ctx *ictx = idev->ictx;
+	struct iommufd_hwpt *hwpt, *old, *dead = NULL;
+	struct iommufd_object *pt;
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	pt = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt))
+		return PTR_ERR(pt);
+
+	mutex_lock(&ictx->attach_lock);
+	old = idev->hwpt;
+	if (replace != !!old) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+
+	switch (pt->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		hwpt = container_of(pt, struct iommufd_hwpt, obj);
+		if (hwpt != old)
+			rc = iommufd_device_enter(idev, hwpt, old);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		ioas = container_of(pt, struct iommufd_ioas, obj);
+		hwpt = iommufd_device_enter_ioas(idev, ioas, old);
+		if (IS_ERR(hwpt))
+			rc = PTR_ERR(hwpt);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	if (rc)
+		goto out_unlock;
+
+	if (old && hwpt != old)
+		dead = iommufd_device_leave(idev, old, hwpt);
+	idev->hwpt = hwpt;
+	*pt_id = hwpt->obj.id;
+out_unlock:
+	mutex_unlock(&ictx->attach_lock);
+	iommufd_put_object(ictx, pt);
+	if (dead)
+		iommufd_object_remove(ictx, &dead->obj);
+	return rc;
+}
+
 /**
- * iommufd_access_create() - create an access for an emulated device
- * @ictx: context
- * @ops: callbacks of the emulated device's driver
- * @data: passed to @ops
- * @id: set to the access's object ID on success
+ * iommufd_device_attach() - attach a bound device to an IOAS or page table
+ * @idev: a device binding, not attached
+ * @pt_id: in: the ID of an IOAS or of a page table; out: the ID of the page
+ *         table the device was attached to
+ *
+ * Attaching to an IOAS uses one of its automatic page tables that the
+ * device's hardware can use, or creates one.
  *
  * Context: process context.
- * Return: ERR_PTR(-EOPNOTSUPP); accesses are not implemented yet.
+ * Return: 0, or -ENOENT (no such object), -EINVAL (already attached, or
+ * @pt_id names something else), -EADDRINUSE (something is mapped where the
+ * device has reserved IOVA, or outside what its hardware translates), or
+ * the backend's error. On failure nothing changed.
  */
-struct iommufd_access *
-iommufd_access_create(struct iommufd_ctx *ictx,
-		      const struct iommufd_access_ops *ops, void *data, u32 *id)
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
 {
-	return ERR_PTR(-EOPNOTSUPP);
+	return iommufd_device_change(idev, pt_id, false);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_create, IOMMUFD);
+EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
 
 /**
- * iommufd_access_destroy() - undo iommufd_access_create()
- * @access: an access
- */
-void iommufd_access_destroy(struct iommufd_access *access)
-{
-	WARN_ON_ONCE(1);
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_access_destroy, IOMMUFD);
-
-/**
- * iommufd_access_attach() - connect an access to an IOAS
- * @access: an access
- * @ioas_id: ID of the IOAS
+ * iommufd_device_replace() - move an attached device to another page table
+ * @idev: a device binding, attached
+ * @pt_id: as for iommufd_device_attach()
  *
- * Return: -EOPNOTSUPP.
- */
-int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
-{
-	WARN_ON_ONCE(1);
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_access_attach, IOMMUFD);
-
-/**
- * iommufd_access_replace() - move an access to another IOAS
- * @access: an access
- * @ioas_id: ID of the IOAS
+ * The device translates through the old table until the new one takes
+ * over, with no moment in between in which its DMA is blocked.
  *
- * Return: -EOPNOTSUPP.
+ * Context: process context.
+ * Return: as for iommufd_device_attach(); -EINVAL if not attached.
  */
-int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
 {
-	WARN_ON_ONCE(1);
-	return -EOPNOTSUPP;
+	return iommufd_device_change(idev, pt_id, true);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_replace, IOMMUFD);
+EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
 
 /**
- * iommufd_access_detach() - undo iommufd_access_attach()
- * @access: an access
- */
-void iommufd_access_detach(struct iommufd_access *access)
-{
-	WARN_ON_ONCE(1);
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_access_detach, IOMMUFD);
-
-/**
- * iommufd_access_pin_pages() - pin the pages behind a range of IOVA
- * @access: an access
- * @iova: first IOVA
- * @length: number of bytes
- * @out_pages: receives the pages
- * @flags: IOMMUFD_ACCESS_RW_* flags
+ * iommufd_device_detach() - undo iommufd_device_attach()
+ * @idev: a device binding, attached
  *
- * Return: -EOPNOTSUPP.
- */
-int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
-			     unsigned long length, struct page **out_pages,
-			     unsigned int flags)
-{
-	WARN_ON_ONCE(1);
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_access_pin_pages, IOMMUFD);
-
-/**
- * iommufd_access_unpin_pages() - undo iommufd_access_pin_pages()
- * @access: an access
- * @iova: first IOVA
- * @length: number of bytes
- */
-void iommufd_access_unpin_pages(struct iommufd_access *access,
-				unsigned long iova, unsigned long length)
-{
-	WARN_ON_ONCE(1);
-}
-EXPORT_SYMBOL_NS_GPL(iommufd_access_unpin_pages, IOMMUFD);
-
-/**
- * iommufd_access_rw() - copy between a kernel buffer and a range of IOVA
- * @access: an access
- * @iova: first IOVA
- * @data: kernel buffer
- * @len: number of bytes
- * @flags: IOMMUFD_ACCESS_RW_* flags
+ * Blocks the device's DMA; an automatic page table it leaves empty is
+ * destroyed.
  *
- * Return: -EOPNOTSUPP.
+ * Context: process context.
  */
-int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
-		      void *data, size_t len, unsigned int flags)
+void iommufd_device_detach(struct iommufd_device *idev)
 {
-	WARN_ON_ONCE(1);
-	return -EOPNOTSUPP;
+	struct iommufd_ctx *ictx = idev->ictx;
+	struct iommufd_hwpt *old, *dead = NULL;
+
+	mutex_lock(&ictx->attach_lock);
+	old = idev->hwpt;
+	if (!WARN_ON(!old)) {
+		idev->hwdev->ops->detach(idev->hwdev);
+		dead = iommufd_device_leave(idev, old, NULL);
+		idev->hwpt = NULL;
+	}
+	mutex_unlock(&ictx->attach_lock);
+	if (dead)
+		iommufd_object_remove(ictx, &dead->obj);
 }
-EXPORT_SYMBOL_NS_GPL(iommufd_access_rw, IOMMUFD);
+EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/huge_mm.h>
 
+#include "backend.h"
 #include "io_pagetable.h"
 #include "pin.h"
 
@@ -57,6 +58,7 @@ void iopt_init(struct iommufd_iopt *iopt)
 	iopt->allowed = RB_ROOT_CACHED;
 	iopt->iova_alignment = 1;
 	iopt->large_pages = true;
+	INIT_LIST_HEAD(&iopt->domains);
 }
 
 /**
@@ -87,6 +89,9 @@ void iopt_destroy(struct iommufd_iopt *iopt)
 {
 	struct interval_tree_node *node;
 
+	/* Each page table holds a reference on its IOAS. */
+	WARN_ON(!list_empty(&iopt->domains));
+
 	while ((node = interval_tree_iter_first(&iopt->areas, 0, ULONG_MAX))) {
 		interval_tree_remove(node, &iopt->areas);
 		iopt_area_free(container_of(node, struct iopt_area, node));
@@ -116,7 +121,7 @@ static int iopt_check_fixed(struct iommufd_iopt *iopt, unsigned long iova,
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
-	if (iova & (iopt->iova_alignment - 1))
+	if ((iova | length) & (iopt->iova_alignment - 1))
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
@@ -174,7 +179,8 @@ static int iopt_place(struct iommufd_iopt *iopt, unsigned long *iova,
 	if (hint)
 		align = min(align, 1UL << __ffs(hint));
 	align = min(align, max_align);
-	if (align < iopt->iova_alignment)
+	if (align < iopt->iova_alignment ||
+	    (length & (iopt->iova_alignment - 1)))
 		return -EINVAL;
 
 	if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
@@ -201,14 +207,105 @@ static int iopt_choose_iova(struct iommufd_iopt *iopt, unsigned long *iova,
 	return iopt_place(iopt, iova, hint, length);
 }
 
-static void iopt_insert_area(struct iommufd_iopt *iopt, struct iopt_area *area,
-			     unsigned long iova, unsigned long length)
+static unsigned long iopt_area_length(struct iopt_area *area)
 {
+	return area->node.last - area->node.start + 1;
+}
+
+/*
+ * Map the first @length bytes of @area into @domain, one physically
+ * contiguous run of pinned pages at a time. Without large pages each run is
+ * cut at page boundaries, so the backend cannot use a larger IO page.
+ */
+static int iopt_area_map_range(struct iommufd_iopt *iopt,
+			       struct iopt_area *area,
+			       struct iommufd_domain *domain,
+			       unsigned long length)
+{
+	unsigned long byte = area->page_offset, done = 0;
+	int rc;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	while (done < length) {
+		unsigned long index = byte >> PAGE_SHIFT, npages, run;
+		unsigned long max = iopt->large_pages ? ULONG_MAX : 1;
+		phys_addr_t phys;
+
+		npages = iommufd_pin_contig(area->pin, index, max, &phys);
+		run = min((npages << PAGE_SHIFT) - offset_in_page(byte),
+			  length - done);
+		rc = domain->ops->map(domain, area->node.start + done,
+				      phys + offset_in_page(byte), run,
+				      area->prot);
+		if (rc) {
+			if (done)
+				domain->ops->unmap(domain, area->node.start,
+						   done);
+			return rc;
+		}
+		done += run;
+		byte += run;
+	}
+	return 0;
+}
+
+/* Map @area into every domain, or into none. */
+static int iopt_area_map(struct iommufd_iopt *iopt, struct iopt_area *area)
+{
+	struct iommufd_domain *domain;
+	int rc;
+
+	list_for_each_entry(domain, &iopt->domains, iopt_link) {
+		rc = iopt_area_map_range(iopt, area, domain,
+					 iopt_area_length(area));
+		if (rc)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	list_for_each_entry_continue_reverse(domain, &iopt->domains, iopt_link)
+		domain->ops->unmap(domain, area->node.start,
+				   iopt_area_length(area));
+	return rc;
+}
+
+static void iopt_area_unmap(struct iommufd_iopt *iopt, struct iopt_area *area)
+{
+	struct iommufd_domain *domain;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	list_for_each_entry(domain, &iopt->domains, iopt_link)
+		domain->ops->unmap(domain, area->node.start,
+				   iopt_area_length(area));
+}
+
+/* Map @area at [iova, iova + length) and make it visible, or fail. */
+static int iopt_insert_area(struct iommufd_iopt *iopt, struct iopt_area *area,
+			    unsigned long iova, unsigned long length)
+{
+	int rc;
+
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
 	area->node.start = iova;
 	area->node.last = iova + length - 1;
+	rc = iopt_area_map(iopt, area);
+	if (rc)
+		return rc;
 	interval_tree_insert(&area->node, &iopt->areas);
+	return 0;
+}
+
+/* Undo iopt_insert_area(); the caller frees the area after unlocking. */
+static void iopt_remove_area(struct iommufd_iopt *iopt, struct iopt_area *area)
+{
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	interval_tree_remove(&area->node, &iopt->areas);
+	iopt_area_unmap(iopt, area);
 }
 
 /**
@@ -275,7 +372,7 @@ int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 	if (!rc && (area->page_offset & (iopt->iova_alignment - 1)))
 		rc = -EINVAL;
 	if (!rc)
-		iopt_insert_area(iopt, area, *iova, length);
+		rc = iopt_insert_area(iopt, area, *iova, length);
 	up_write(&iopt->iova_rwsem);
 	if (rc)
 		iopt_area_free(area);
@@ -355,6 +452,34 @@ static void iopt_free_batch(struct list_head *batch)
 	}
 }
 
+/*
+ * Insert every piece, shifted by @delta, or none. Inserted pieces leave
+ * @pieces; after a failure they are back on it, unmapped.
+ */
+static int iopt_insert_pieces(struct iommufd_iopt *dst, unsigned long delta,
+			      struct list_head *pieces)
+{
+	struct iopt_area *piece, *next;
+	LIST_HEAD(inserted);
+	int rc = 0;
+
+	lockdep_assert_held_write(&dst->iova_rwsem);
+
+	list_for_each_entry_safe(piece, next, pieces, batch) {
+		rc = iopt_insert_area(dst, piece, piece->node.start + delta,
+				      iopt_area_length(piece));
+		if (rc)
+			break;
+		list_move_tail(&piece->batch, &inserted);
+	}
+	if (rc) {
+		list_for_each_entry(piece, &inserted, batch)
+			iopt_remove_area(dst, piece);
+		list_splice(&inserted, pieces);
+	}
+	return rc;
+}
+
 /**
  * iopt_copy() - map into @dst the pages mapped at a range of @src
  * @dst: destination IOVA space
@@ -378,7 +503,7 @@ int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 	      struct iommufd_iopt *src, unsigned long src_iova,
 	      unsigned long length, int prot, bool fixed_iova)
 {
-	struct iopt_area *piece, *next;
+	struct iopt_area *piece;
 	unsigned long src_last;
 	LIST_HEAD(pieces);
 	int rc;
@@ -394,23 +519,17 @@ int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 
 	down_write(&dst->iova_rwsem);
 	rc = iopt_choose_iova(dst, dst_iova, src_iova, length, fixed_iova);
+	/* Each piece must be mappable at the destination's alignment. */
 	list_for_each_entry(piece, &pieces, batch) {
 		if (rc)
 			break;
-		if (piece->page_offset & (dst->iova_alignment - 1))
+		if ((piece->page_offset | iopt_area_length(piece) |
+		     (piece->node.start + *dst_iova - src_iova)) &
+		    (dst->iova_alignment - 1))
 			rc = -EINVAL;
 	}
-	if (!rc) {
-		list_for_each_entry_safe(piece, next, &pieces, batch) {
-			unsigned long plen = piece->node.last -
-					     piece->node.start + 1;
-
-			list_del(&piece->batch);
-			iopt_insert_area(dst, piece,
-					 *dst_iova + (piece->node.start - src_iova),
-					 plen);
-		}
-	}
+	if (!rc)
+		rc = iopt_insert_pieces(dst, *dst_iova - src_iova, &pieces);
 	up_write(&dst->iova_rwsem);
 out_free:
 	iopt_free_batch(&pieces);
@@ -462,7 +581,7 @@ int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
 	area = iopt_area_first(iopt, start, last);
 	while (area) {
 		next = iopt_area_next(area, start, last);
-		interval_tree_remove(&area->node, &iopt->areas);
+		iopt_remove_area(iopt, area);
 		list_add_tail(&area->batch, &removed);
 		area = next;
 	}
@@ -472,6 +591,48 @@ out_unlock:
 	if (!rc)
 		*unmapped = bytes;
 	return rc;
+}
+
+static int iopt_reserve_locked(struct iommufd_iopt *iopt, unsigned long start,
+			       unsigned long last, const void *owner)
+{
+	struct iopt_span *span;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	if (last < start)
+		return -EINVAL;
+	if (interval_tree_iter_first(&iopt->areas, start, last) ||
+	    interval_tree_iter_first(&iopt->allowed, start, last))
+		return -EADDRINUSE;
+
+	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
+	if (!span)
+		return -ENOMEM;
+	span->node.start = start;
+	span->node.last = last;
+	span->owner = owner;
+	interval_tree_insert(&span->node, &iopt->reserved);
+	return 0;
+}
+
+static void iopt_unreserve_locked(struct iommufd_iopt *iopt, const void *owner)
+{
+	struct interval_tree_node *node, *next;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	for (node = interval_tree_iter_first(&iopt->reserved, 0, ULONG_MAX);
+	     node; node = next) {
+		struct iopt_span *span = container_of(node, struct iopt_span,
+						      node);
+
+		next = interval_tree_iter_next(node, 0, ULONG_MAX);
+		if (span->owner != owner)
+			continue;
+		interval_tree_remove(node, &iopt->reserved);
+		kfree(span);
+	}
 }
 
 /**
@@ -534,5 +695,201 @@ int iopt_walk_usable(struct iommufd_iopt *iopt, iopt_range_fn fn, void *opaque)
 	if (!rc && !done)
 		rc = fn(cur, ULONG_MAX, opaque);
 	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_reserve() - forbid mapping an IOVA range
+ * @iopt: the IOVA space
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @owner: who reserves it; iopt_unreserve() with the same @owner releases
+ *         it. Reserved ranges of different owners may overlap.
+ *
+ * Context: process context; takes iova_rwsem.
+ * Return: 0, -EINVAL if @last < @start, -EADDRINUSE if the range overlaps a
+ * mapping or an allowed range, -ENOMEM.
+ */
+int iopt_reserve(struct iommufd_iopt *iopt, unsigned long start,
+		 unsigned long last, const void *owner)
+{
+	int rc;
+
+	down_write(&iopt->iova_rwsem);
+	rc = iopt_reserve_locked(iopt, start, last, owner);
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_unreserve() - release every range @owner reserved
+ * @iopt: the IOVA space
+ * @owner: as given to iopt_reserve()
+ *
+ * Context: process context; takes iova_rwsem.
+ */
+void iopt_unreserve(struct iommufd_iopt *iopt, const void *owner)
+{
+	down_write(&iopt->iova_rwsem);
+	iopt_unreserve_locked(iopt, owner);
+	up_write(&iopt->iova_rwsem);
+}
+
+/*
+ * The alignment every area must have: the smallest IO page size of every
+ * domain, and at least PAGE_SIZE when large pages are off.
+ */
+static unsigned long iopt_needed_alignment(struct iommufd_iopt *iopt,
+					   struct iommufd_domain *extra)
+{
+	unsigned long align = iopt->large_pages ? 1 : PAGE_SIZE;
+	struct iommufd_domain *domain;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	list_for_each_entry(domain, &iopt->domains, iopt_link)
+		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
+	if (extra)
+		align = max(align, 1UL << __ffs(extra->pgsize_bitmap));
+	return align;
+}
+
+/* Can every existing area live with an alignment of @align? */
+static int iopt_check_alignment(struct iommufd_iopt *iopt, unsigned long align)
+{
+	struct iopt_area *area;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX))
+		if ((area->node.start | iopt_area_length(area) |
+		     area->page_offset) & (align - 1))
+			return -EADDRINUSE;
+	return 0;
+}
+
+/**
+ * iopt_add_domain() - start translating the IOVA space through a domain
+ * @iopt: the IOVA space
+ * @domain: an empty domain, on no other space's list
+ *
+ * Reserves the IOVA outside the domain's aperture, raises the space's
+ * alignment to the domain's smallest IO page size, and maps every area into
+ * the domain. From then on areas are mapped into it as they come and go.
+ *
+ * Context: process context; takes iova_rwsem.
+ * Return: 0, or -EINVAL (the domain cannot map PAGE_SIZE pages),
+ * -EADDRINUSE (an area lies outside the aperture or is misaligned for the
+ * domain), or the backend's error; on failure nothing changed.
+ */
+int iopt_add_domain(struct iommufd_iopt *iopt, struct iommufd_domain *domain)
+{
+	struct iopt_area *area, *mapped;
+	unsigned long align;
+	int rc;
+
+	down_write(&iopt->iova_rwsem);
+	align = iopt_needed_alignment(iopt, domain);
+	if (align > PAGE_SIZE) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = iopt_check_alignment(iopt, align);
+	if (rc)
+		goto out_unlock;
+
+	if (domain->aperture_start)
+		rc = iopt_reserve_locked(iopt, 0, domain->aperture_start - 1,
+					 domain);
+	if (!rc && domain->aperture_last != ULONG_MAX)
+		rc = iopt_reserve_locked(iopt, domain->aperture_last + 1,
+					 ULONG_MAX, domain);
+	if (rc)
+		goto err_unreserve;
+
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
+		rc = iopt_area_map_range(iopt, area, domain,
+					 iopt_area_length(area));
+		if (rc)
+			goto err_unmap;
+	}
+	list_add_tail(&domain->iopt_link, &iopt->domains);
+	iopt->iova_alignment = align;
+	up_write(&iopt->iova_rwsem);
+	return 0;
+
+err_unmap:
+	for (mapped = iopt_area_first(iopt, 0, ULONG_MAX); mapped != area;
+	     mapped = iopt_area_next(mapped, 0, ULONG_MAX))
+		domain->ops->unmap(domain, mapped->node.start,
+				   iopt_area_length(mapped));
+err_unreserve:
+	iopt_unreserve_locked(iopt, domain);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_remove_domain() - undo iopt_add_domain()
+ * @iopt: the IOVA space
+ * @domain: a domain on its list, no longer attached to any device
+ *
+ * Unmaps every area from the domain, which is empty afterwards.
+ *
+ * Context: process context; takes iova_rwsem.
+ */
+void iopt_remove_domain(struct iommufd_iopt *iopt,
+			struct iommufd_domain *domain)
+{
+	struct iopt_area *area;
+
+	down_write(&iopt->iova_rwsem);
+	list_del(&domain->iopt_link);
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX))
+		domain->ops->unmap(domain, area->node.start,
+				   iopt_area_length(area));
+	iopt_unreserve_locked(iopt, domain);
+	iopt->iova_alignment = iopt_needed_alignment(iopt, NULL);
+	up_write(&iopt->iova_rwsem);
+}
+
+/**
+ * iopt_set_large_pages() - allow or forbid IO pages larger than PAGE_SIZE
+ * @iopt: the IOVA space
+ * @enable: the new setting
+ *
+ * Forbidding them also makes PAGE_SIZE the least alignment of mappings.
+ *
+ * Context: process context; takes iova_rwsem.
+ * Return: 0, or -EINVAL when forbidding them while memory is already
+ * mapped into a domain, -EADDRINUSE when an existing area is not aligned to
+ * PAGE_SIZE.
+ */
+int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable)
+{
+	unsigned long align;
+	int rc = 0;
+
+	down_write(&iopt->iova_rwsem);
+	if (iopt->large_pages == enable)
+		goto out_unlock;
+	if (!enable && !list_empty(&iopt->domains) &&
+	    !RB_EMPTY_ROOT(&iopt->areas.rb_root)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	iopt->large_pages = enable;
+	align = iopt_needed_alignment(iopt, NULL);
+	rc = iopt_check_alignment(iopt, align);
+	if (rc)
+		iopt->large_pages = !enable;
+	else
+		iopt->iova_alignment = align;
+out_unlock:
+	up_write(&iopt->iova_rwsem);
 	return rc;
 }

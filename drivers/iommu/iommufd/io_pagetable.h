@@ -18,7 +18,16 @@
  * of the address space, so code compares with last, never with an end.
  *
  * Pages are pinned before the IOVA lock is taken, so the lock is held only
- * for the tree updates; an area becomes visible, complete, in one insert.
+ * for the tree updates and for the translation tables; an area becomes
+ * visible, complete, in one insert.
+ *
+ * Translation tables (struct iommufd_domain, one per hardware page table
+ * using this IOAS) mirror the areas: every area is mapped into every domain
+ * on the list, from the moment it is inserted until it is removed, and a
+ * domain added to the list is first filled with every existing area. A
+ * domain also reserves the IOVA outside its aperture and raises
+ * @iova_alignment to its smallest IO page size, so that no area it cannot
+ * map can exist.
  */
 #ifndef __IOMMUFD_IO_PAGETABLE_H
 #define __IOMMUFD_IO_PAGETABLE_H
@@ -39,6 +48,8 @@
  *                  two; 1 while nothing constrains it
  * @large_pages: whether mappings may use IO page sizes above PAGE_SIZE
  *               (IOMMU_OPTION_HUGE_PAGES)
+ * @domains: the struct iommufd_domain translating this space, through
+ *           their iopt_link
  */
 struct iommufd_iopt {
 	struct rw_semaphore iova_rwsem;
@@ -47,6 +58,7 @@ struct iommufd_iopt {
 	struct rb_root_cached allowed;
 	unsigned long iova_alignment;
 	bool large_pages;
+	struct list_head domains;
 };
 
 /**
@@ -101,5 +113,15 @@ int iopt_set_allowed(struct iommufd_iopt *iopt, struct rb_root_cached *allowed);
 int iopt_walk_usable(struct iommufd_iopt *iopt, iopt_range_fn fn, void *opaque);
 
 void iopt_free_spans(struct rb_root_cached *spans);
+
+int iopt_reserve(struct iommufd_iopt *iopt, unsigned long start,
+		 unsigned long last, const void *owner);
+void iopt_unreserve(struct iommufd_iopt *iopt, const void *owner);
+
+struct iommufd_domain;
+int iopt_add_domain(struct iommufd_iopt *iopt, struct iommufd_domain *domain);
+void iopt_remove_domain(struct iommufd_iopt *iopt,
+			struct iommufd_domain *domain);
+int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable);
 
 #endif

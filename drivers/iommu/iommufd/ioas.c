@@ -57,6 +57,7 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	iopt_init(&ioas->iopt);
+	INIT_LIST_HEAD(&ioas->auto_hwpts);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -359,21 +360,21 @@ static int ioas_option_huge_pages(struct iommufd_ctx *ictx,
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	down_write(&ioas->iopt.iova_rwsem);
 	switch (cmd->op) {
 	case IOMMU_OPTION_OP_GET:
+		down_read(&ioas->iopt.iova_rwsem);
 		cmd->val64 = ioas->iopt.large_pages;
+		up_read(&ioas->iopt.iova_rwsem);
 		break;
 	case IOMMU_OPTION_OP_SET:
 		if (cmd->val64 > 1)
 			rc = -EINVAL;
 		else
-			ioas->iopt.large_pages = cmd->val64;
+			rc = iopt_set_large_pages(&ioas->iopt, cmd->val64);
 		break;
 	default:
 		rc = -EOPNOTSUPP;
 	}
-	up_write(&ioas->iopt.iova_rwsem);
 	iommufd_put_ioas(ictx, ioas);
 	return rc;
 }

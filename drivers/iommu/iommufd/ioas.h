@@ -11,10 +11,13 @@
  * @obj: object header; an IOAS is created by IOMMU_IOAS_ALLOC and destroyed
  *       by IOMMU_DESTROY or when its file is closed
  * @iopt: its IOVA space and what is mapped there
+ * @auto_hwpts: automatic page tables translating it (struct iommufd_hwpt
+ *              auto_link); under ictx->attach_lock
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct iommufd_iopt iopt;
+	struct list_head auto_hwpts;
 };
 
 #endif

@@ -33,6 +33,7 @@ struct iommufd_ucmd {
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_allow_iovas_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd);

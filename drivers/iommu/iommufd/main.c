@@ -64,6 +64,8 @@ struct iommufd_ioctl_desc {
 
 static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(DESTROY, iommufd_destroy, iommu_destroy, id),
+	IOMMUFD_IOCTL(HWPT_ALLOC, iommufd_hwpt_alloc_ioctl, iommu_hwpt_alloc,
+		      __reserved),
 	IOMMUFD_IOCTL(IOAS_ALLOC, iommufd_ioas_alloc_ioctl, iommu_ioas_alloc,
 		      out_ioas_id),
 	IOMMUFD_IOCTL(IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas_ioctl,
@@ -76,6 +78,16 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(IOAS_UNMAP, iommufd_ioas_unmap_ioctl, iommu_ioas_unmap,
 		      length),
 	IOMMUFD_IOCTL(OPTION, iommufd_option_ioctl, iommu_option, val64),
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+	[_IOC_NR(IOMMU_TEST_CMD) - IOMMUFD_CMD_BASE] = {
+		.cmd = IOMMU_TEST_CMD,
+		.min_size = offsetofend(struct iommu_test_cmd, last),
+		.size = sizeof(struct iommu_test_cmd) +
+			BUILD_BUG_ON_ZERO(sizeof(struct iommu_test_cmd) >
+					  IOMMUFD_CMD_BUF_SIZE),
+		.handler = iommufd_test_cmd,
+	},
+#endif
 };
 
 /**
@@ -148,6 +160,8 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	if (!ictx)
 		return -ENOMEM;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	mutex_init(&ictx->attach_lock);
+	init_waitqueue_head(&ictx->lookups_done);
 	ictx->file = filp;
 	/*
 	 * The VFIO container node charges pinned memory the way VFIO's own
@@ -168,6 +182,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 
 	iommufd_ctx_destroy_all(ictx);
 	xa_destroy(&ictx->objects);
+	mutex_destroy(&ictx->attach_lock);
 	kfree(ictx);
 	return 0;
 }

@@ -16,6 +16,17 @@ static const struct iommufd_object_type_info iommufd_object_types[] = {
 	[IOMMUFD_OBJ_IOAS] = {
 		.destroy = iommufd_ioas_destroy,
 	},
+	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.destroy = iommufd_hwpt_destroy,
+	},
+	[IOMMUFD_OBJ_DEVICE] = {
+		.destroy = iommufd_device_destroy,
+	},
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+	[IOMMUFD_OBJ_SELFTEST] = {
+		.destroy = iommufd_selftest_destroy,
+	},
+#endif
 };
 
 static_assert(ARRAY_SIZE(iommufd_object_types) == IOMMUFD_OBJ_MAX);
@@ -145,8 +156,12 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
  */
 void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 {
-	/* The table's reference outlives every lookup. */
-	WARN_ON(refcount_dec_and_test(&obj->lookups));
+	/*
+	 * Only an object that iommufd_object_remove() took out of the table
+	 * can lose its last reference here; it is waiting for that.
+	 */
+	if (refcount_dec_and_test(&obj->lookups))
+		wake_up_all(&ictx->lookups_done);
 }
 
 /*
@@ -196,6 +211,39 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
 
 	iommufd_object_free(obj);
 	return 0;
+}
+
+/**
+ * iommufd_object_remove() - destroy a kernel-owned object
+ * @ictx: context the object belongs to
+ * @obj: the object; the caller has dropped its own long-term reference
+ *
+ * If only the table still uses @obj, takes it out of the table, waits until
+ * no ioctl holds a short-term reference, and destroys it. If someone else
+ * took a long-term reference meanwhile, leaves it alone: whoever drops that
+ * reference calls this again.
+ *
+ * Context: process context, may sleep. The caller must not hold a
+ * short-term reference on @obj, nor a lock an ioctl may wait for while
+ * holding one.
+ * Return: true if @obj was destroyed.
+ */
+bool iommufd_object_remove(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj)
+{
+	xa_lock(&ictx->objects);
+	if (!refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ictx->objects);
+		return false;
+	}
+	__xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+
+	/* Drop the table's short-term reference and wait for the others. */
+	if (!refcount_dec_and_test(&obj->lookups))
+		wait_event(ictx->lookups_done, !refcount_read(&obj->lookups));
+	iommufd_object_free(obj);
+	return true;
 }
 
 /**

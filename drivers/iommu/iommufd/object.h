@@ -36,9 +36,16 @@
  * through the table, and the table's lock is held while the counts are
  * checked and the entry erased, nothing can take a new reference afterwards.
  *
+ * Objects the kernel owns (a device bound by VFIO, an automatic page table)
+ * are removed by the kernel with iommufd_object_remove() once their last
+ * long-term user is gone. That may happen while an ioctl still holds a
+ * short-term reference, so it takes the object out of the table first and
+ * then waits for the short-term references to drain.
+ *
  * Locking: the one lock order of the whole driver. A lock may be taken
  * while holding only locks listed above it.
  *
+ *   ictx->attach_lock          device.c: attaching devices to page tables
  *   iopt->iova_rwsem           io_pagetable.h; never held while pinning
  *   iopin_spaces_lock          pin.c: the table of pinning owners
  *   space->mutex               pin.c: one owner's pinned extents
@@ -53,8 +60,10 @@
 #ifndef __IOMMUFD_OBJECT_H
 #define __IOMMUFD_OBJECT_H
 
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "pin.h"
@@ -69,17 +78,28 @@ struct file;
  * @account_mode: how memory pinned through this context is charged, an
  *                enum iommufd_account_mode; changed only while @objects is
  *                empty, under its lock
+ * @attach_lock: serializes attaching and detaching devices, and the
+ *               creation and removal of automatic page tables (device.c)
+ * @lookups_done: woken when an object removed by the kernel loses its last
+ *                short-term reference (iommufd_object_remove())
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
 	enum iommufd_account_mode account_mode;
+	struct mutex attach_lock; /* see above */
+	wait_queue_head_t lookups_done;
 };
 
 enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_DEVICE,
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+	IOMMUFD_OBJ_SELFTEST,
+#endif
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -121,9 +141,14 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj);
 
 int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
+bool iommufd_object_remove(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj);
 void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx);
 
 /* Per-type destroy callbacks, called from object.c only. */
 void iommufd_ioas_destroy(struct iommufd_object *obj);
+void iommufd_hwpt_destroy(struct iommufd_object *obj);
+void iommufd_device_destroy(struct iommufd_object *obj);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
 
 #endif

@@ -1,106 +1,278 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
- * The mock IOMMU backend (CONFIG_IOMMUFD_TEST).
+ * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST): the test-only command through
+ * which selftests create mock devices and look inside mock translation
+ * tables. Its ABI is iommufd_test.h, compatible with the command of the
+ * same number that the base tree's selftests use.
  *
- * The mock registers with the IOMMU core like a hardware driver, but for a
- * bus of its own ("iommufd_mock") on which the test command creates
- * devices. It is given a firmware node of its own, and every mock device
- * will name that node in its fwspec: the IOMMU core then pairs mock devices
- * with the mock and nothing else with it, so it can live in the same boot
- * as a real IOMMU whose devices carry no fwspec (VT-d, AMD-Vi).
- *
- * It shows up as /sys/class/iommu/iommufd_mock.
+ * A mock device is created by IOMMU_TEST_OP_MOCK_DOMAIN as a "selftest"
+ * object that owns the device, its binding and its attachment, exactly as
+ * VFIO would own them for a real device. Destroying the object detaches,
+ * unbinds and removes the device.
  */
-#define pr_fmt(fmt) "iommufd: " fmt
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
-#include <linux/device.h>
-#include <linux/iommu.h>
-#include <linux/module.h>
-#include <linux/property.h>
-
-#include "../iommu-priv.h"
+#include "backend.h"
+#include "device.h"
+#include "hwpt.h"
+#include "ioas.h"
+#include "ioctl.h"
+#include "iommufd_test.h"
+#include "mock.h"
 #include "selftest.h"
 
-#define MOCK_NAME "iommufd_mock"
-
-static struct iommufd_mock {
-	struct device *parent;
-	struct fwnode_handle *fwnode;
-	struct iommu_device iommu;
-	struct notifier_block bus_nb;
-	bool registered;
-} mock;
-
-static const struct bus_type mock_bus = {
-	.name = MOCK_NAME,
+/**
+ * struct iommufd_selftest - a mock device owned by a context
+ * @obj: object header
+ * @dev: the mock device
+ * @idev: its binding to the context
+ * @attached: @idev is attached to a page table
+ */
+struct iommufd_selftest {
+	struct iommufd_object obj;
+	struct device *dev;
+	struct iommufd_device *idev;
+	bool attached;
 };
 
-/* No mock device exists until the test command creates one. */
-static struct iommu_device *mock_probe_device(struct device *dev)
+void iommufd_selftest_destroy(struct iommufd_object *obj)
 {
-	return ERR_PTR(-ENODEV);
+	struct iommufd_selftest *sobj =
+		container_of(obj, struct iommufd_selftest, obj);
+
+	if (sobj->attached)
+		iommufd_device_detach(sobj->idev);
+	if (sobj->idev)
+		iommufd_device_unbind(sobj->idev);
+	if (sobj->dev)
+		iommufd_mock_dev_destroy(sobj->dev);
 }
 
-static const struct iommu_ops mock_ops = {
-	.owner = THIS_MODULE,
-	.probe_device = mock_probe_device,
-	.device_group = generic_device_group,
-};
+static int test_add_reserved(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
+{
+	struct iommufd_object *obj;
+	unsigned long last;
+	int rc;
+
+	if (!cmd->add_reserved.length ||
+	    check_add_overflow(cmd->add_reserved.start,
+			       cmd->add_reserved.length - 1, &last))
+		return -EINVAL;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_IOAS);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	/* Nothing releases these ranges: they go with the IOAS. */
+	rc = iopt_reserve(&container_of(obj, struct iommufd_ioas, obj)->iopt,
+			  cmd->add_reserved.start, last, NULL);
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
+static int test_mock_domain(struct iommufd_ucmd *ucmd,
+			    struct iommu_test_cmd *cmd, u32 dev_flags)
+{
+	struct iommufd_selftest *sobj;
+	u32 pt_id = cmd->id, idev_id;
+	struct device *dev;
+	int rc;
+
+	sobj = iommufd_object_alloc(ucmd->ictx, struct iommufd_selftest,
+				    IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(sobj))
+		return PTR_ERR(sobj);
+
+	dev = iommufd_mock_dev_create(dev_flags);
+	if (IS_ERR(dev)) {
+		rc = PTR_ERR(dev);
+		goto err_abort;
+	}
+	sobj->dev = dev;
+
+	sobj->idev = __iommufd_device_bind(ucmd->ictx, dev, &idev_id, false);
+	if (IS_ERR(sobj->idev)) {
+		rc = PTR_ERR(sobj->idev);
+		sobj->idev = NULL;
+		goto err_abort;
+	}
+
+	rc = iommufd_device_attach(sobj->idev, &pt_id);
+	if (rc)
+		goto err_abort;
+	sobj->attached = true;
+
+	/* Both layouts start with the same three output IDs. */
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_idev_id = idev_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_abort;
+	iommufd_object_publish(ucmd->ictx, &sobj->obj);
+	return 0;
+
+err_abort:
+	iommufd_object_abort(ucmd->ictx, &sobj->obj);
+	return rc;
+}
+
+static int test_mock_domain_replace(struct iommufd_ucmd *ucmd,
+				    struct iommu_test_cmd *cmd)
+{
+	u32 pt_id = cmd->mock_domain_replace.pt_id;
+	struct iommufd_selftest *sobj;
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_SELFTEST);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	sobj = container_of(obj, struct iommufd_selftest, obj);
+
+	rc = iommufd_device_replace(sobj->idev, &pt_id);
+	if (!rc) {
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
+/* The physical address user space sees at @uptr, from its page tables. */
+static int test_user_paddr(unsigned long uptr, phys_addr_t *paddr)
+{
+	struct page *page;
+	long n;
+
+	n = get_user_pages_fast(uptr & PAGE_MASK, 1, 0, &page);
+	if (n < 0)
+		return n;
+	if (n != 1)
+		return -EFAULT;
+	*paddr = page_to_phys(page) + offset_in_page(uptr);
+	put_page(page);
+	return 0;
+}
+
+/*
+ * Check that every IO page of [iova, iova + length) in mock table @id maps
+ * the memory at the same offset of the user buffer.
+ */
+static int test_md_check_map(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
+{
+	unsigned long iova = cmd->check_map.iova;
+	unsigned long uptr = cmd->check_map.uptr;
+	unsigned long left = cmd->check_map.length;
+	struct iommufd_object *obj;
+	struct iommufd_hwpt *hwpt;
+	phys_addr_t want, got;
+	unsigned long end;
+	int rc = 0;
+
+	if ((iova | uptr | left) & (MOCK_IO_PAGE_SIZE - 1) ||
+	    check_add_overflow(uptr, left, &end))
+		return -EINVAL;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iommufd_hwpt, obj);
+
+	for (; left && !rc; left -= MOCK_IO_PAGE_SIZE) {
+		rc = test_user_paddr(uptr, &want);
+		if (rc)
+			break;
+		if (iommufd_mock_translate(hwpt->domain, iova, &got) ||
+		    got != want)
+			rc = -EINVAL;
+		iova += MOCK_IO_PAGE_SIZE;
+		uptr += MOCK_IO_PAGE_SIZE;
+	}
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
+/*
+ * Check that every page of a user buffer is pinned exactly @refs times,
+ * as the pin counter of struct page sees it. Pages of a compound page are
+ * skipped: their pins are counted elsewhere.
+ */
+static int test_md_check_refs(struct iommu_test_cmd *cmd)
+{
+	unsigned long uptr = cmd->check_refs.uptr;
+	unsigned long left = cmd->check_refs.length;
+	unsigned long end;
+
+	if ((uptr | left) & ~PAGE_MASK ||
+	    check_add_overflow(uptr, left, &end))
+		return -EINVAL;
+
+	for (; left; left -= PAGE_SIZE, uptr += PAGE_SIZE) {
+		unsigned int pins = 0;
+		struct page *page;
+		bool compound;
+		long n;
+
+		n = get_user_pages_fast(uptr, 1, 0, &page);
+		if (n < 0)
+			return n;
+		if (n != 1)
+			return -EFAULT;
+		compound = PageCompound(page);
+		if (!compound)
+			pins = page_ref_count(page) / GUP_PIN_COUNTING_BIAS;
+		put_page(page);
+		if (!compound && pins != cmd->check_refs.refs)
+			return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * iommufd_test_cmd() - IOMMU_TEST_CMD
+ * @ucmd: the command; ucmd->cmd is a struct iommu_test_cmd
+ *
+ * Return: 0, -EOPNOTSUPP for an operation not implemented, or the
+ * operation's error.
+ */
+int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return test_add_reserved(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+		return test_mock_domain(ucmd, cmd, 0);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return test_mock_domain(ucmd, cmd,
+					cmd->mock_domain_flags.dev_flags);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return test_md_check_map(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return test_md_check_refs(cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* No path of ours depends on a temporary buffer's size. */
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
 
 int iommufd_test_init(void)
 {
-	struct fwnode_handle *fwnode;
-	struct device *parent;
-	int rc;
-
-	fwnode = fwnode_create_software_node(NULL, NULL);
-	if (IS_ERR(fwnode))
-		return PTR_ERR(fwnode);
-	mock.fwnode = fwnode;
-
-	parent = root_device_register(MOCK_NAME);
-	if (IS_ERR(parent)) {
-		rc = PTR_ERR(parent);
-		goto err_fwnode;
-	}
-	mock.parent = parent;
-
-	rc = bus_register(&mock_bus);
-	if (rc)
-		goto err_parent;
-
-	rc = iommu_device_sysfs_add(&mock.iommu, parent, NULL, MOCK_NAME);
-	if (rc)
-		goto err_bus;
-
-	mock.iommu.fwnode = fwnode;
-	rc = iommu_device_register_bus(&mock.iommu, &mock_ops, &mock_bus,
-				       &mock.bus_nb);
-	if (rc)
-		goto err_sysfs;
-	mock.registered = true;
-	return 0;
-
-err_sysfs:
-	iommu_device_sysfs_remove(&mock.iommu);
-err_bus:
-	bus_unregister(&mock_bus);
-err_parent:
-	root_device_unregister(parent);
-err_fwnode:
-	fwnode_remove_software_node(fwnode);
-	return rc;
+	return iommufd_mock_init();
 }
 
 void iommufd_test_exit(void)
 {
-	if (!mock.registered)
-		return;
-	iommu_device_unregister_bus(&mock.iommu, &mock_bus, &mock.bus_nb);
-	iommu_device_sysfs_remove(&mock.iommu);
-	bus_unregister(&mock_bus);
-	root_device_unregister(mock.parent);
-	fwnode_remove_software_node(mock.fwnode);
-	mock.registered = false;
+	iommufd_mock_exit();
 }

@@ -24,7 +24,7 @@
 #define IOMMUFD_DEV "/dev/iommu"
 
 /* The mock IOMMU's entry in sysfs, present with CONFIG_IOMMUFD_TEST. */
-#define IOMMUFD_MOCK_SYSFS "/sys/class/iommu/iommufd_mock"
+#define IOMMUFD_MOCK_SYSFS "/sys/bus/iommufd_mock"
 
 /* Issue an ioctl; 0 or the errno it failed with. */
 int iommufd_ioctl(int fd, unsigned long cmd, void *arg);

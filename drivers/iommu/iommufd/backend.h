@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The boundary between the core and the code that drives translation
+ * hardware.
+ *
+ * The core (objects, IO address spaces, pinning, device binding) never
+ * looks at hardware. Everything it needs from an IOMMU goes through one
+ * table of operations, struct iommufd_backend_ops, implemented once per
+ * kind of hardware interface:
+ *
+ *   the IOMMU core API   VT-d, SMMUv3, AMD-Vi: any driver of the IOMMU core
+ *   the mock             CONFIG_IOMMUFD_TEST: software devices and page
+ *                        tables, driven by the test command (mock.c)
+ *
+ * Two kinds of things cross the boundary:
+ *
+ *   struct iommufd_hwdev   a device as seen by its backend; created when
+ *                          the device is bound and released when it is
+ *                          unbound
+ *   struct iommufd_domain  one translation table (IOVA -> physical address)
+ *                          that devices can be attached to; each is owned
+ *                          by one page table object (hwpt.h)
+ *
+ * Backends embed both in structures of their own. The core fills a domain
+ * by calling ->map() for every area of the IOAS the domain belongs to, and
+ * empties it with ->unmap() before it frees the domain: a backend may rely
+ * on ranges being mapped and unmapped exactly once, whole.
+ *
+ * Locking: the core serializes ->attach() and ->detach() with
+ * ictx->attach_lock, and calls ->map() and ->unmap() with the IOAS's
+ * iova_rwsem held for writing. A backend may sleep and allocate in every
+ * operation.
+ */
+#ifndef __IOMMUFD_BACKEND_H
+#define __IOMMUFD_BACKEND_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct device;
+struct iommu_user_data;
+struct iommufd_backend_ops;
+
+/**
+ * struct iommufd_hwdev - a bound device, as its backend sees it
+ * @ops: the backend that drives the device
+ * @dev: the device
+ */
+struct iommufd_hwdev {
+	const struct iommufd_backend_ops *ops;
+	struct device *dev;
+};
+
+/**
+ * struct iommufd_domain - one translation table of a backend
+ * @ops: the backend that owns it
+ * @pgsize_bitmap: IO page sizes the table can map, as in the IOMMU core;
+ *                 the smallest one is the alignment of every mapping
+ * @aperture_start: first IOVA the table can translate
+ * @aperture_last: last IOVA the table can translate (inclusive)
+ * @iopt_link: entry in the domain list of the IOAS it is filled from;
+ *             belongs to io_pagetable.c
+ */
+struct iommufd_domain {
+	const struct iommufd_backend_ops *ops;
+	unsigned long pgsize_bitmap;
+	unsigned long aperture_start;
+	unsigned long aperture_last;
+	struct list_head iopt_link;
+};
+
+/**
+ * typedef iommufd_resv_fn - receives one reserved IOVA range of a device
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @opaque: the caller's cookie
+ *
+ * Return: 0 to go on, or an errno that stops the walk.
+ */
+typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
+			       void *opaque);
+
+/**
+ * struct iommufd_backend_ops - what a kind of translation hardware provides
+ * @name: for messages
+ * @probe: return a new handle if this backend drives @dev, ERR_PTR(-ENODEV)
+ *         if it does not, or another error. Claims whatever exclusive
+ *         ownership of the device's DMA the hardware requires.
+ * @release: undo @probe; the device is detached
+ * @hw_info: fill @data (at most @len bytes) with the hardware description
+ *           IOMMU_GET_HW_INFO reports, set *@type to its
+ *           enum iommu_hw_info_type; return the length written or an errno
+ * @for_each_resv: call @fn for every IOVA range @hwdev can never use for
+ *                 DMA (MSI windows, firmware-owned ranges)
+ * @domain_alloc: a new, empty table for @hwdev. @flags are
+ *                IOMMU_HWPT_ALLOC_* flags; @user_data is NULL or the
+ *                driver-specific data of IOMMU_HWPT_ALLOC.
+ * @domain_free: free an empty table that no device is attached to
+ * @attach: make @hwdev translate through @domain. If the device is
+ *          attached elsewhere, switch it over without a moment in which its
+ *          DMA is blocked or goes through neither table. Return
+ *          -EMEDIUMTYPE if @domain is of a kind @hwdev cannot use, so that
+ *          the core may try another; on any error nothing changed.
+ * @detach: block all DMA of @hwdev
+ * @map: map [@iova, @iova + @size) to [@paddr, @paddr + @size); all three
+ *       are aligned to the smallest IO page size. On error nothing of the
+ *       range is mapped.
+ * @unmap: unmap [@iova, @iova + @size), which was mapped by @map calls
+ */
+struct iommufd_backend_ops {
+	const char *name;
+	struct iommufd_hwdev *(*probe)(struct device *dev);
+	void (*release)(struct iommufd_hwdev *hwdev);
+	int (*hw_info)(struct iommufd_hwdev *hwdev, void *data, size_t len,
+		       u32 *type);
+	int (*for_each_resv)(struct iommufd_hwdev *hwdev, iommufd_resv_fn fn,
+			     void *opaque);
+	struct iommufd_domain *(*domain_alloc)(struct iommufd_hwdev *hwdev,
+					       u32 flags,
+					       const struct iommu_user_data *user_data);
+	void (*domain_free)(struct iommufd_domain *domain);
+	int (*attach)(struct iommufd_hwdev *hwdev,
+		      struct iommufd_domain *domain);
+	void (*detach)(struct iommufd_hwdev *hwdev);
+	int (*map)(struct iommufd_domain *domain, unsigned long iova,
+		   phys_addr_t paddr, size_t size, int prot);
+	void (*unmap)(struct iommufd_domain *domain, unsigned long iova,
+		      size_t size);
+};
+
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+extern const struct iommufd_backend_ops iommufd_mock_backend;
+#endif
+
+#endif

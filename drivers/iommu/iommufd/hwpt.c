@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * Hardware page table objects: creation, destruction and IOMMU_HWPT_ALLOC.
+ * Attaching devices to them is device.c's business.
+ */
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <uapi/linux/iommufd.h>
+
+#include "backend.h"
+#include "device.h"
+#include "hwpt.h"
+#include "ioas.h"
+#include "ioctl.h"
+
+void iommufd_hwpt_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hwpt *hwpt = container_of(obj, struct iommufd_hwpt, obj);
+
+	/* Automatic tables leave the IOAS's list when their last device goes */
+	WARN_ON(hwpt->ndevices || !list_empty(&hwpt->auto_link));
+	if (hwpt->ioas) {
+		iopt_remove_domain(&hwpt->ioas->iopt, hwpt->domain);
+		refcount_dec(&hwpt->ioas->obj.users);
+	}
+	if (hwpt->domain)
+		hwpt->domain->ops->domain_free(hwpt->domain);
+}
+
+/**
+ * iommufd_hwpt_create() - a new page table filled from an IOAS
+ * @ictx: context
+ * @ioas: the IOAS; the new table takes a long-term reference on it
+ * @hwdev: device whose backend allocates the table
+ * @flags: IOMMU_HWPT_ALLOC_* flags for the backend
+ * @auto_domain: destroy the table when its last device detaches
+ *
+ * The caller publishes the object, or aborts it, and for an automatic table
+ * adds it to the IOAS's list.
+ *
+ * Context: process context.
+ * Return: an unpublished object, or an ERR_PTR: the backend's error, or an
+ * error of iopt_add_domain().
+ */
+struct iommufd_hwpt *iommufd_hwpt_create(struct iommufd_ctx *ictx,
+					 struct iommufd_ioas *ioas,
+					 struct iommufd_hwdev *hwdev,
+					 u32 flags, bool auto_domain)
+{
+	struct iommufd_domain *domain;
+	struct iommufd_hwpt *hwpt;
+	int rc;
+
+	hwpt = iommufd_object_alloc(ictx, struct iommufd_hwpt,
+				    IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(hwpt))
+		return hwpt;
+	INIT_LIST_HEAD(&hwpt->auto_link);
+	hwpt->auto_domain = auto_domain;
+
+	domain = hwdev->ops->domain_alloc(hwdev, flags, NULL);
+	if (IS_ERR(domain)) {
+		rc = PTR_ERR(domain);
+		goto err_abort;
+	}
+	hwpt->domain = domain;
+
+	rc = iopt_add_domain(&ioas->iopt, domain);
+	if (rc)
+		goto err_abort;
+	hwpt->ioas = ioas;
+	refcount_inc(&ioas->obj.users);
+	return hwpt;
+
+err_abort:
+	iommufd_object_abort(ictx, &hwpt->obj);
+	return ERR_PTR(rc);
+}
+
+int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct iommufd_object *dev_obj, *pt_obj;
+	struct iommufd_device *idev;
+	struct iommufd_hwpt *hwpt;
+	int rc;
+
+	/* Nesting, dirty tracking and I/O page faults are not offered yet. */
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->data_type != IOMMU_HWPT_DATA_NONE || cmd->data_len ||
+	    cmd->data_uptr)
+		return -EOPNOTSUPP;
+
+	dev_obj = iommufd_get_object(ucmd->ictx, cmd->dev_id,
+				     IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(dev_obj))
+		return PTR_ERR(dev_obj);
+	idev = container_of(dev_obj, struct iommufd_device, obj);
+
+	pt_obj = iommufd_get_object(ucmd->ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt_obj)) {
+		rc = PTR_ERR(pt_obj);
+		goto out_put_dev;
+	}
+	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {
+		rc = -EINVAL;
+		goto out_put_pt;
+	}
+
+	hwpt = iommufd_hwpt_create(ucmd->ictx,
+				   container_of(pt_obj, struct iommufd_ioas,
+						obj),
+				   idev->hwdev, cmd->flags, false);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_put_pt;
+	}
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		iommufd_object_abort(ucmd->ictx, &hwpt->obj);
+	else
+		iommufd_object_publish(ucmd->ictx, &hwpt->obj);
+out_put_pt:
+	iommufd_put_object(ucmd->ictx, pt_obj);
+out_put_dev:
+	iommufd_put_object(ucmd->ictx, dev_obj);
+	return rc;
+}

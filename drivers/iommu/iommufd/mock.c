@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The mock backend (CONFIG_IOMMUFD_TEST): translation "hardware" made of
+ * software, so that the core can be tested anywhere, behind the same
+ * struct iommufd_backend_ops as real hardware.
+ *
+ * Mock devices are struct device on a bus of their own ("iommufd_mock",
+ * visible as /sys/bus/iommufd_mock), created and destroyed by the test
+ * command. They never touch the IOMMU core, so they coexist with any real
+ * IOMMU in the same boot.
+ *
+ * A mock translation table records each ->map() call as one run (IOVA
+ * range, physical address, protection) in a maple tree keyed by IOVA. It
+ * checks the core's promises instead of trusting them: a map over a mapped
+ * IOVA, an unmap of something not mapped whole, or freeing a table that is
+ * not empty triggers a warning, which panics the test kernel.
+ *
+ * Each table translates MOCK_APERTURE_START..MOCK_APERTURE_LAST with IO
+ * pages of MOCK_IO_PAGE_SIZE (mock.h).
+ */
+#include <linux/device.h>
+#include <linux/idr.h>
+#include <linux/iommu.h>
+#include <linux/maple_tree.h>
+#include <linux/slab.h>
+
+#include "backend.h"
+#include "iommufd_test.h"
+#include "mock.h"
+
+#define MOCK_NAME "iommufd_mock"
+
+/* Device flags this backend understands. */
+#define MOCK_DEV_FLAGS (MOCK_FLAGS_DEVICE_NO_DIRTY | \
+			MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID)
+
+/**
+ * struct mock_dev - a mock device
+ * @dev: the device, on the mock bus
+ * @hwdev: handed to the core while the device is bound
+ * @flags: MOCK_FLAGS_DEVICE_*
+ * @bound: a context has bound the device
+ */
+struct mock_dev {
+	struct device dev;
+	struct iommufd_hwdev hwdev;
+	u32 flags;
+	bool bound;
+};
+
+/**
+ * struct mock_domain - a mock translation table
+ * @base: what the core sees
+ * @runs: IOVA range -> struct mock_run
+ */
+struct mock_domain {
+	struct iommufd_domain base;
+	struct maple_tree runs;
+};
+
+/**
+ * struct mock_run - what one ->map() call mapped
+ * @paddr: physical address of the run's first IOVA
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ */
+struct mock_run {
+	phys_addr_t paddr;
+	int prot;
+};
+
+static const struct bus_type mock_bus = {
+	.name = MOCK_NAME,
+};
+
+static struct device *mock_root;
+static DEFINE_IDA(mock_ida);
+
+static struct mock_dev *to_mock_dev(struct device *dev)
+{
+	return container_of(dev, struct mock_dev, dev);
+}
+
+static struct mock_domain *to_mock_domain(struct iommufd_domain *domain)
+{
+	return container_of(domain, struct mock_domain, base);
+}
+
+static void mock_dev_release(struct device *dev)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+
+	ida_free(&mock_ida, dev->id);
+	kfree(mdev);
+}
+
+/**
+ * iommufd_mock_dev_create() - add a mock device to the mock bus
+ * @dev_flags: MOCK_FLAGS_DEVICE_*
+ *
+ * Context: process context.
+ * Return: the device, or ERR_PTR(-EOPNOTSUPP) for unknown flags, or
+ * another ERR_PTR if it cannot be created.
+ */
+struct device *iommufd_mock_dev_create(u32 dev_flags)
+{
+	struct mock_dev *mdev;
+	int rc, id;
+
+	if (dev_flags & ~MOCK_DEV_FLAGS)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	id = ida_alloc(&mock_ida, GFP_KERNEL);
+	if (id < 0) {
+		kfree(mdev);
+		return ERR_PTR(id);
+	}
+	mdev->flags = dev_flags;
+	mdev->hwdev.ops = &iommufd_mock_backend;
+	mdev->hwdev.dev = &mdev->dev;
+
+	device_initialize(&mdev->dev);
+	mdev->dev.id = id;
+	mdev->dev.bus = &mock_bus;
+	mdev->dev.parent = mock_root;
+	mdev->dev.release = mock_dev_release;
+	rc = dev_set_name(&mdev->dev, "mock%d", id);
+	if (!rc)
+		rc = device_add(&mdev->dev);
+	if (rc) {
+		/* The release callback frees the ID and the memory. */
+		put_device(&mdev->dev);
+		return ERR_PTR(rc);
+	}
+	return &mdev->dev;
+}
+
+/**
+ * iommufd_mock_dev_destroy() - remove a mock device
+ * @dev: from iommufd_mock_dev_create(), no longer bound
+ */
+void iommufd_mock_dev_destroy(struct device *dev)
+{
+	WARN_ON(to_mock_dev(dev)->bound);
+	device_unregister(dev);
+}
+
+/**
+ * iommufd_mock_translate() - what an IOVA of a mock table maps to
+ * @domain: a table of any backend
+ * @iova: the IOVA
+ * @paddr: set to the physical address @iova translates to
+ *
+ * Return: 0, -EINVAL if @domain is not a mock table, -ENOENT if @iova is
+ * not mapped.
+ */
+int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
+			   phys_addr_t *paddr)
+{
+	MA_STATE(mas, NULL, iova, iova);
+	struct mock_run *run;
+
+	if (domain->ops != &iommufd_mock_backend)
+		return -EINVAL;
+	mas.tree = &to_mock_domain(domain)->runs;
+
+	rcu_read_lock();
+	run = mas_walk(&mas);
+	if (run)
+		*paddr = run->paddr + (iova - mas.index);
+	rcu_read_unlock();
+	return run ? 0 : -ENOENT;
+}
+
+static struct iommufd_hwdev *mock_probe(struct device *dev)
+{
+	struct mock_dev *mdev;
+
+	if (dev->bus != &mock_bus)
+		return ERR_PTR(-ENODEV);
+	mdev = to_mock_dev(dev);
+	/* Like real hardware, a device is owned by one context at a time. */
+	if (mdev->bound)
+		return ERR_PTR(-EBUSY);
+	mdev->bound = true;
+	return &mdev->hwdev;
+}
+
+static void mock_release(struct iommufd_hwdev *hwdev)
+{
+	to_mock_dev(hwdev->dev)->bound = false;
+}
+
+static int mock_hw_info(struct iommufd_hwdev *hwdev, void *data, size_t len,
+			u32 *type)
+{
+	struct iommu_test_hw_info info = {
+		.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL,
+	};
+
+	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	len = min(len, sizeof(info));
+	memcpy(data, &info, len);
+	return len;
+}
+
+static struct iommufd_domain *
+mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
+		  const struct iommu_user_data *user_data)
+{
+	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
+	struct mock_domain *mock;
+
+	if (flags || user_data)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	mock->base.ops = &iommufd_mock_backend;
+	mock->base.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (mdev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		mock->base.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	mock->base.aperture_start = MOCK_APERTURE_START;
+	mock->base.aperture_last = MOCK_APERTURE_LAST;
+	INIT_LIST_HEAD(&mock->base.iopt_link);
+	mt_init(&mock->runs);
+	return &mock->base;
+}
+
+static void mock_domain_free(struct iommufd_domain *domain)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	/* The core unmaps everything before it frees a table. */
+	WARN_ON(!mtree_empty(&mock->runs));
+	mtree_destroy(&mock->runs);
+	kfree(mock);
+}
+
+static int mock_attach(struct iommufd_hwdev *hwdev,
+		       struct iommufd_domain *domain)
+{
+	if (domain->ops != &iommufd_mock_backend)
+		return -EMEDIUMTYPE;
+	return 0;
+}
+
+static void mock_detach(struct iommufd_hwdev *hwdev)
+{
+}
+
+static int mock_map(struct iommufd_domain *domain, unsigned long iova,
+		    phys_addr_t paddr, size_t size, int prot)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	struct mock_run *run;
+	int rc;
+
+	if (WARN_ON((iova | paddr | size) & (MOCK_IO_PAGE_SIZE - 1)) ||
+	    WARN_ON(!size) ||
+	    WARN_ON(iova < domain->aperture_start ||
+		    iova + size - 1 > domain->aperture_last))
+		return -EINVAL;
+
+	run = kmalloc(sizeof(*run), GFP_KERNEL_ACCOUNT);
+	if (!run)
+		return -ENOMEM;
+	run->paddr = paddr;
+	run->prot = prot;
+	rc = mtree_insert_range(&mock->runs, iova, iova + size - 1, run,
+				GFP_KERNEL_ACCOUNT);
+	/* The core never maps over a mapping. */
+	if (WARN_ON(rc == -EEXIST) || rc)
+		kfree(run);
+	return rc;
+}
+
+static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
+		       size_t size)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long last = iova + size - 1, next = iova;
+	struct mock_run *run;
+
+	/* Only whole runs are unmapped, and the range is all runs. */
+	do {
+		MA_STATE(mas, &mock->runs, next, next);
+
+		mas_lock(&mas);
+		run = mas_walk(&mas);
+		if (WARN_ON(!run || mas.index != next || mas.last > last)) {
+			mas_unlock(&mas);
+			return;
+		}
+		next = mas.last + 1;
+		mas_erase(&mas);
+		mas_unlock(&mas);
+		kfree(run);
+	} while (next - 1 != last);
+}
+
+const struct iommufd_backend_ops iommufd_mock_backend = {
+	.name = MOCK_NAME,
+	.probe = mock_probe,
+	.release = mock_release,
+	.hw_info = mock_hw_info,
+	.domain_alloc = mock_domain_alloc,
+	.domain_free = mock_domain_free,
+	.attach = mock_attach,
+	.detach = mock_detach,
+	.map = mock_map,
+	.unmap = mock_unmap,
+};
+
+int iommufd_mock_init(void)
+{
+	int rc;
+
+	mock_root = root_device_register(MOCK_NAME);
+	if (IS_ERR(mock_root))
+		return PTR_ERR(mock_root);
+	rc = bus_register(&mock_bus);
+	if (rc)
+		root_device_unregister(mock_root);
+	return rc;
+}
+
+void iommufd_mock_exit(void)
+{
+	bus_unregister(&mock_bus);
+	root_device_unregister(mock_root);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The mock backend's interface to the test command.
+ */
+#ifndef __IOMMUFD_MOCK_H
+#define __IOMMUFD_MOCK_H
+
+#include <linux/types.h>
+
+struct device;
+struct iommufd_domain;
+
+/*
+ * The smallest IO page of a mock table is half a CPU page, so that the
+ * core's handling of IO pages smaller than PAGE_SIZE is exercised; devices
+ * made with MOCK_FLAGS_DEVICE_HUGE_IOVA also get 512 times that.
+ */
+#define MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2)
+#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+
+struct device *iommufd_mock_dev_create(u32 dev_flags);
+void iommufd_mock_dev_destroy(struct device *dev);
+
+int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
+			   phys_addr_t *paddr);
+
+int iommufd_mock_init(void);
+void iommufd_mock_exit(void);
+
+#endif
