@@ -35,6 +35,8 @@ ppc64le)
 	      -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff)
 	append="console=hvc0 $append" ;;
 esac
+# The guest's /init fits its time budgets inside the same limit.
+append="$append itest_limit=$timeout"
 qemu+=(-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
 
 if [ "$mode" = shell ]; then

@@ -47,3 +47,10 @@ kmake() {
 		make -C "$SRC" O="$KOUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
 		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
 }
+
+# External conformance: the base tree's own iommufd selftests, built
+# unmodified against our headers and run after ours on these machines only.
+# Failures are judged against testing/conformance/known-gaps.
+CONFORMANCE_ARCHES="x86_64"
+CONFORMANCE_PROGS="iommufd iommufd_fail_nth"
+KNOWN_GAPS=$REPO/testing/conformance/known-gaps
