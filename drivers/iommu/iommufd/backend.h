@@ -71,6 +71,18 @@ struct iommufd_domain {
 };
 
 /**
+ * struct iommufd_hw_desc - what IOMMU_GET_HW_INFO reports besides the data
+ * @type: in: the enum iommu_hw_info_type asked for; out: the one written
+ * @max_pasid_log2: number of PASID bits the device supports, 0 for none
+ * @capabilities: bits of enum iommufd_hw_capabilities
+ */
+struct iommufd_hw_desc {
+	u32 type;
+	u8 max_pasid_log2;
+	u64 capabilities;
+};
+
+/**
  * typedef iommufd_resv_fn - receives one reserved IOVA range of a device
  * @start: first IOVA
  * @last: last IOVA (inclusive)
@@ -88,9 +100,12 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *         if it does not, or another error. Claims whatever exclusive
  *         ownership of the device's DMA the hardware requires.
  * @release: undo @probe; the device is detached
- * @hw_info: fill @data (at most @len bytes) with the hardware description
- *           IOMMU_GET_HW_INFO reports, set *@type to its
- *           enum iommu_hw_info_type; return the length written or an errno
+ * @hw_info: describe the hardware for IOMMU_GET_HW_INFO: write the data of
+ *           format @desc->type (or of the backend's own format if that is
+ *           IOMMU_HW_INFO_TYPE_DEFAULT) to @data, at most @len bytes, and
+ *           fill in the rest of @desc. Return the full length of the data,
+ *           which may exceed @len, or -EOPNOTSUPP for a format the backend
+ *           does not have.
  * @for_each_resv: call @fn for every IOVA range @hwdev can never use for
  *                 DMA (MSI windows, firmware-owned ranges)
  * @domain_alloc: a new, empty table for @hwdev. @flags are
@@ -112,8 +127,8 @@ struct iommufd_backend_ops {
 	const char *name;
 	struct iommufd_hwdev *(*probe)(struct device *dev);
 	void (*release)(struct iommufd_hwdev *hwdev);
-	int (*hw_info)(struct iommufd_hwdev *hwdev, void *data, size_t len,
-		       u32 *type);
+	int (*hw_info)(struct iommufd_hwdev *hwdev,
+		       struct iommufd_hw_desc *desc, void *data, size_t len);
 	int (*for_each_resv)(struct iommufd_hwdev *hwdev, iommufd_resv_fn fn,
 			     void *opaque);
 	struct iommufd_domain *(*domain_alloc)(struct iommufd_hwdev *hwdev,

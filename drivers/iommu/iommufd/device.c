@@ -20,11 +20,15 @@
 #include <linux/device.h>
 #include <linux/iommufd.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/iommufd.h>
 
 #include "backend.h"
 #include "device.h"
 #include "hwpt.h"
 #include "ioas.h"
+#include "ioctl.h"
 
 /* Every backend the core knows, tried in order; NULL ends the list. */
 static const struct iommufd_backend_ops *const iommufd_backends[] = {
@@ -404,3 +408,64 @@ void iommufd_device_detach(struct iommufd_device *idev)
 		iommufd_object_remove(ictx, &dead->obj);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
+
+/* Longest hardware description a backend produces. */
+#define IOMMUFD_HW_INFO_MAX 256
+
+int iommufd_get_hw_info_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	void __user *udata = u64_to_user_ptr(cmd->data_uptr);
+	struct iommufd_hw_desc desc = {};
+	struct iommufd_device *idev;
+	struct iommufd_object *obj;
+	size_t copy;
+	void *data;
+	int len;
+
+	if (cmd->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)))
+		return -EOPNOTSUPP;
+	/* Without the flag, the field is an output only. */
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		desc.type = cmd->in_data_type;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->dev_id, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct iommufd_device, obj);
+
+	data = kzalloc(IOMMUFD_HW_INFO_MAX, GFP_KERNEL);
+	if (!data) {
+		len = -ENOMEM;
+		goto out_put;
+	}
+	len = idev->hwdev->ops->hw_info(idev->hwdev, &desc, data,
+					IOMMUFD_HW_INFO_MAX);
+	if (len < 0)
+		goto out_free;
+	if (WARN_ON_ONCE(len > IOMMUFD_HW_INFO_MAX)) {
+		len = -EOVERFLOW;
+		goto out_free;
+	}
+
+	/* Copy what fits; zero the rest of a larger buffer. */
+	copy = min_t(size_t, len, cmd->data_len);
+	if (copy_to_user(udata, data, copy) ||
+	    (cmd->data_len > copy &&
+	     clear_user(udata + copy, cmd->data_len - copy))) {
+		len = -EFAULT;
+		goto out_free;
+	}
+	cmd->data_len = len;
+	cmd->out_data_type = desc.type;
+	cmd->out_max_pasid_log2 = desc.max_pasid_log2;
+	cmd->out_capabilities = desc.capabilities;
+	len = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	kfree(data);
+out_put:
+	iommufd_put_object(ucmd->ictx, obj);
+	return len;
+}

@@ -541,7 +541,8 @@ out_free:
  * @iopt: the IOVA space
  * @start: first IOVA
  * @last: last IOVA (inclusive)
- * @whole_space: ignore @start and @last and remove every area
+ * @flags: IOPT_UNMAP_ALL to ignore @start and @last and remove every area;
+ *         IOPT_UNMAP_EMPTY_OK to accept a range that holds no area
  * @unmapped: set to the number of bytes unmapped
  *
  * Every area touching the range must lie wholly inside it, or nothing is
@@ -549,19 +550,20 @@ out_free:
  *
  * Context: process context, may sleep; takes iova_rwsem.
  * Return: 0, or -ENOENT if an area crosses the range's edge, or if the
- * range holds no area and @whole_space is false.
+ * range holds no area and @flags allows neither.
  */
 int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
-	       unsigned long last, bool whole_space, unsigned long *unmapped)
+	       unsigned long last, unsigned int flags, unsigned long *unmapped)
 {
 	struct iopt_area *area, *next;
 	unsigned long bytes = 0;
 	LIST_HEAD(removed);
 	int rc = 0;
 
-	if (whole_space) {
+	if (flags & IOPT_UNMAP_ALL) {
 		start = 0;
 		last = ULONG_MAX;
+		flags |= IOPT_UNMAP_EMPTY_OK;
 	}
 
 	down_write(&iopt->iova_rwsem);
@@ -571,9 +573,9 @@ int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
 			rc = -ENOENT;
 			goto out_unlock;
 		}
-		bytes += area->node.last - area->node.start + 1;
+		bytes += iopt_area_length(area);
 	}
-	if (!bytes && !whole_space) {
+	if (!bytes && !(flags & IOPT_UNMAP_EMPTY_OK)) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}
@@ -591,6 +593,89 @@ out_unlock:
 	if (!rc)
 		*unmapped = bytes;
 	return rc;
+}
+
+/*
+ * Split the area holding @iova, if any, so that one area ends at iova - 1.
+ * The domains are not touched: without large pages every mapping in them
+ * ends at a page boundary of the pinned memory, and the cut must be at one.
+ */
+static int iopt_cut_at(struct iommufd_iopt *iopt, unsigned long iova)
+{
+	unsigned long head_len, byte, npages;
+	struct iopt_area *area, *tail;
+	struct iommufd_pin *head_pin;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	area = iopt_area_first(iopt, iova, iova);
+	if (!area || area->node.start == iova)
+		return 0;
+	head_len = iova - area->node.start;
+	byte = area->page_offset + head_len;
+	if (iopt->large_pages || offset_in_page(byte))
+		return -EINVAL;
+
+	tail = kzalloc(sizeof(*tail), GFP_KERNEL_ACCOUNT);
+	if (!tail)
+		return -ENOMEM;
+	npages = iommufd_pin_npages(area->pin);
+	tail->pin = iommufd_pin_slice(area->pin, byte >> PAGE_SHIFT,
+				      npages - (byte >> PAGE_SHIFT));
+	if (IS_ERR(tail->pin))
+		goto err_free;
+	head_pin = iommufd_pin_slice(area->pin, 0, byte >> PAGE_SHIFT);
+	if (IS_ERR(head_pin))
+		goto err_put_tail;
+
+	tail->page_offset = 0;
+	tail->prot = area->prot;
+	tail->writable = area->writable;
+	tail->node.start = iova;
+	tail->node.last = area->node.last;
+
+	interval_tree_remove(&area->node, &iopt->areas);
+	iommufd_pin_put(area->pin);
+	area->pin = head_pin;
+	area->node.last = iova - 1;
+	interval_tree_insert(&area->node, &iopt->areas);
+	interval_tree_insert(&tail->node, &iopt->areas);
+	return 0;
+
+err_put_tail:
+	iommufd_pin_put(tail->pin);
+err_free:
+	kfree(tail);
+	return -ENOMEM;
+}
+
+/**
+ * iopt_unmap_cut() - remove an IOVA range, splitting areas at its edges
+ * @iopt: the IOVA space, with large pages off
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @unmapped: set to the number of bytes unmapped
+ *
+ * The semantics of the VFIO type1 (v1) container: areas that cross an edge
+ * of the range are split first, so the range need not follow the mappings.
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ * Return: 0, -EINVAL if an edge is not at a page boundary of the memory
+ * mapped there or large pages are on, -ENOMEM.
+ */
+int iopt_unmap_cut(struct iommufd_iopt *iopt, unsigned long start,
+		   unsigned long last, unsigned long *unmapped)
+{
+	int rc;
+
+	down_write(&iopt->iova_rwsem);
+	rc = iopt_cut_at(iopt, start);
+	if (!rc && last != ULONG_MAX)
+		rc = iopt_cut_at(iopt, last + 1);
+	up_write(&iopt->iova_rwsem);
+	if (rc)
+		return rc;
+	return iopt_unmap(iopt, start, last, IOPT_UNMAP_EMPTY_OK, unmapped);
 }
 
 static int iopt_reserve_locked(struct iommufd_iopt *iopt, unsigned long start,
@@ -892,4 +977,27 @@ int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable)
 out_unlock:
 	up_write(&iopt->iova_rwsem);
 	return rc;
+}
+
+/**
+ * iopt_pgsize_bitmap() - IO page sizes every domain of the space can map
+ * @iopt: the IOVA space
+ *
+ * Return: a bitmap of sizes, none below the space's alignment; all sizes
+ * while no domain constrains them.
+ */
+unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt)
+{
+	unsigned long bitmap = ULONG_MAX;
+	struct iommufd_domain *domain;
+
+	down_read(&iopt->iova_rwsem);
+	list_for_each_entry(domain, &iopt->domains, iopt_link)
+		bitmap &= domain->pgsize_bitmap;
+	/* The core maps in units of the alignment, whatever is below it. */
+	if (bitmap & (iopt->iova_alignment - 1))
+		bitmap = (bitmap & ~(iopt->iova_alignment - 1)) |
+			 iopt->iova_alignment;
+	up_read(&iopt->iova_rwsem);
+	return bitmap;
 }

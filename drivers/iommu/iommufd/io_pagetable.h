@@ -102,8 +102,16 @@ int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 	      struct iommufd_iopt *src, unsigned long src_iova,
 	      unsigned long length, int prot, bool fixed_iova);
+/* Flags of iopt_unmap() */
+enum {
+	IOPT_UNMAP_ALL = 1 << 0,
+	IOPT_UNMAP_EMPTY_OK = 1 << 1,
+};
+
 int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
-	       unsigned long last, bool whole_space, unsigned long *unmapped);
+	       unsigned long last, unsigned int flags, unsigned long *unmapped);
+int iopt_unmap_cut(struct iommufd_iopt *iopt, unsigned long start,
+		   unsigned long last, unsigned long *unmapped);
 
 /* Called for each range by iopt_walk_usable(). */
 typedef int (*iopt_range_fn)(unsigned long start, unsigned long last,
@@ -123,5 +131,6 @@ int iopt_add_domain(struct iommufd_iopt *iopt, struct iommufd_domain *domain);
 void iopt_remove_domain(struct iommufd_iopt *iopt,
 			struct iommufd_domain *domain);
 int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable);
+unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt);
 
 #endif

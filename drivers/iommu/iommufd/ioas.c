@@ -27,7 +27,15 @@ void iommufd_ioas_destroy(struct iommufd_object *obj)
 	iopt_destroy(&ioas->iopt);
 }
 
-static struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id)
+/**
+ * iommufd_get_ioas() - look an IOAS up for the current ioctl
+ * @ictx: context
+ * @id: ID given by user space
+ *
+ * Return: the IOAS, to be released with iommufd_put_ioas(), or
+ * ERR_PTR(-ENOENT).
+ */
+struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id)
 {
 	struct iommufd_object *obj = iommufd_get_object(ictx, id,
 							IOMMUFD_OBJ_IOAS);
@@ -37,10 +45,34 @@ static struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id)
 	return container_of(obj, struct iommufd_ioas, obj);
 }
 
-static void iommufd_put_ioas(struct iommufd_ctx *ictx,
-			     struct iommufd_ioas *ioas)
+/**
+ * iommufd_put_ioas() - drop the reference from iommufd_get_ioas()
+ * @ictx: context
+ * @ioas: the IOAS
+ */
+void iommufd_put_ioas(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas)
 {
 	iommufd_put_object(ictx, &ioas->obj);
+}
+
+/**
+ * iommufd_ioas_new() - allocate an empty IOAS
+ * @ictx: context
+ *
+ * Context: process context.
+ * Return: an unpublished IOAS, or an ERR_PTR from iommufd_object_alloc().
+ */
+struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+
+	ioas = iommufd_object_alloc(ictx, struct iommufd_ioas,
+				    IOMMUFD_OBJ_IOAS);
+	if (IS_ERR(ioas))
+		return ioas;
+	iopt_init(&ioas->iopt);
+	INIT_LIST_HEAD(&ioas->auto_hwpts);
+	return ioas;
 }
 
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
@@ -52,12 +84,9 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
-	ioas = iommufd_object_alloc(ucmd->ictx, struct iommufd_ioas,
-				    IOMMUFD_OBJ_IOAS);
+	ioas = iommufd_ioas_new(ucmd->ictx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	iopt_init(&ioas->iopt);
-	INIT_LIST_HEAD(&ioas->auto_hwpts);
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -106,7 +135,7 @@ static int ioas_respond_mapped(struct iommufd_ucmd *ucmd, size_t cmd_len,
 
 	rc = iommufd_ucmd_respond(ucmd, cmd_len);
 	if (rc)
-		iopt_unmap(iopt, iova, iova + length - 1, false, &unused);
+		iopt_unmap(iopt, iova, iova + length - 1, 0, &unused);
 	return rc;
 }
 
@@ -204,7 +233,8 @@ int iommufd_ioas_unmap_ioctl(struct iommufd_ucmd *ucmd)
 		goto out_put;
 	}
 
-	rc = iopt_unmap(&ioas->iopt, cmd->iova, last, whole, &unmapped);
+	rc = iopt_unmap(&ioas->iopt, cmd->iova, last,
+			whole ? IOPT_UNMAP_ALL : 0, &unmapped);
 	if (!rc) {
 		cmd->length = unmapped;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

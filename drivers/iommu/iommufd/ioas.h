@@ -20,4 +20,8 @@ struct iommufd_ioas {
 	struct list_head auto_hwpts;
 };
 
+struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx);
+struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id);
+void iommufd_put_ioas(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas);
+
 #endif

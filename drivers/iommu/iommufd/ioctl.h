@@ -33,6 +33,8 @@ struct iommufd_ucmd {
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
+int iommufd_get_hw_info_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_not_supported(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_allow_iovas_ioctl(struct iommufd_ucmd *ucmd);
@@ -41,5 +43,6 @@ int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_option_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_vfio_ioas_ioctl(struct iommufd_ucmd *ucmd);
 
 #endif

@@ -64,8 +64,18 @@ struct iommufd_ioctl_desc {
 
 static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(DESTROY, iommufd_destroy, iommu_destroy, id),
+	IOMMUFD_IOCTL(FAULT_QUEUE_ALLOC, iommufd_not_supported,
+		      iommu_fault_alloc, out_fault_fd),
+	IOMMUFD_IOCTL(GET_HW_INFO, iommufd_get_hw_info_ioctl, iommu_hw_info,
+		      __reserved),
 	IOMMUFD_IOCTL(HWPT_ALLOC, iommufd_hwpt_alloc_ioctl, iommu_hwpt_alloc,
 		      __reserved),
+	IOMMUFD_IOCTL(HWPT_GET_DIRTY_BITMAP, iommufd_not_supported,
+		      iommu_hwpt_get_dirty_bitmap, data),
+	IOMMUFD_IOCTL(HWPT_INVALIDATE, iommufd_not_supported,
+		      iommu_hwpt_invalidate, __reserved),
+	IOMMUFD_IOCTL(HWPT_SET_DIRTY_TRACKING, iommufd_not_supported,
+		      iommu_hwpt_set_dirty_tracking, __reserved),
 	IOMMUFD_IOCTL(IOAS_ALLOC, iommufd_ioas_alloc_ioctl, iommu_ioas_alloc,
 		      out_ioas_id),
 	IOMMUFD_IOCTL(IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas_ioctl,
@@ -78,6 +88,8 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(IOAS_UNMAP, iommufd_ioas_unmap_ioctl, iommu_ioas_unmap,
 		      length),
 	IOMMUFD_IOCTL(OPTION, iommufd_option_ioctl, iommu_option, val64),
+	IOMMUFD_IOCTL(VFIO_IOAS, iommufd_vfio_ioas_ioctl, iommu_vfio_ioas,
+		      __reserved),
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 	[_IOC_NR(IOMMU_TEST_CMD) - IOMMUFD_CMD_BASE] = {
 		.cmd = IOMMU_TEST_CMD,
@@ -106,6 +118,15 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 			 min_t(size_t, ucmd->user_size, cmd_len)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * Commands whose layout this kernel knows, so that their size is checked
+ * like any other, but whose feature it does not offer (yet).
+ */
+int iommufd_not_supported(struct iommufd_ucmd *ucmd)
+{
+	return -EOPNOTSUPP;
 }
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd)

@@ -10,11 +10,13 @@
  * command. They never touch the IOMMU core, so they coexist with any real
  * IOMMU in the same boot.
  *
- * A mock translation table records each ->map() call as one run (IOVA
- * range, physical address, protection) in a maple tree keyed by IOVA. It
- * checks the core's promises instead of trusting them: a map over a mapped
- * IOVA, an unmap of something not mapped whole, or freeing a table that is
- * not empty triggers a warning, which panics the test kernel.
+ * A mock translation table is an xarray with one value entry per IO page:
+ * the physical IO page number, the protection, and whether the page starts
+ * the range of a ->map() call (a "run"). Removing entries never allocates,
+ * so ->unmap() cannot fail, even under fault injection. The table checks
+ * the core's promises instead of trusting them: a map over a mapped IOVA,
+ * an unmap that does not cover whole runs, or freeing a table that is not
+ * empty triggers a warning, which panics the test kernel.
  *
  * Each table translates MOCK_APERTURE_START..MOCK_APERTURE_LAST with IO
  * pages of MOCK_IO_PAGE_SIZE (mock.h).
@@ -22,8 +24,8 @@
 #include <linux/device.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
-#include <linux/maple_tree.h>
 #include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
 
 #include "backend.h"
 #include "iommufd_test.h"
@@ -52,22 +54,44 @@ struct mock_dev {
 /**
  * struct mock_domain - a mock translation table
  * @base: what the core sees
- * @runs: IOVA range -> struct mock_run
+ * @ptes: IOVA / MOCK_IO_PAGE_SIZE -> value entry, see mock_pte()
  */
 struct mock_domain {
 	struct iommufd_domain base;
-	struct maple_tree runs;
+	struct xarray ptes;
 };
 
-/**
- * struct mock_run - what one ->map() call mapped
- * @paddr: physical address of the run's first IOVA
- * @prot: IOMMU_READ and/or IOMMU_WRITE
- */
-struct mock_run {
-	phys_addr_t paddr;
-	int prot;
+/* A table entry: physical IO page number, then these flags. */
+enum {
+	MOCK_PTE_READ = 1 << 0,
+	MOCK_PTE_WRITE = 1 << 1,
+	MOCK_PTE_RUN_START = 1 << 2,
+	MOCK_PTE_SHIFT = 3,
 };
+
+static void *mock_pte(phys_addr_t paddr, int prot, bool run_start)
+{
+	unsigned long v = (paddr / MOCK_IO_PAGE_SIZE) << MOCK_PTE_SHIFT;
+
+	if (prot & IOMMU_READ)
+		v |= MOCK_PTE_READ;
+	if (prot & IOMMU_WRITE)
+		v |= MOCK_PTE_WRITE;
+	if (run_start)
+		v |= MOCK_PTE_RUN_START;
+	return xa_mk_value(v);
+}
+
+static phys_addr_t mock_pte_paddr(void *pte)
+{
+	return (phys_addr_t)(xa_to_value(pte) >> MOCK_PTE_SHIFT) *
+	       MOCK_IO_PAGE_SIZE;
+}
+
+static bool mock_pte_run_start(void *pte)
+{
+	return xa_to_value(pte) & MOCK_PTE_RUN_START;
+}
 
 static const struct bus_type mock_bus = {
 	.name = MOCK_NAME,
@@ -160,19 +184,15 @@ void iommufd_mock_dev_destroy(struct device *dev)
 int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
 			   phys_addr_t *paddr)
 {
-	MA_STATE(mas, NULL, iova, iova);
-	struct mock_run *run;
+	void *pte;
 
 	if (domain->ops != &iommufd_mock_backend)
 		return -EINVAL;
-	mas.tree = &to_mock_domain(domain)->runs;
-
-	rcu_read_lock();
-	run = mas_walk(&mas);
-	if (run)
-		*paddr = run->paddr + (iova - mas.index);
-	rcu_read_unlock();
-	return run ? 0 : -ENOENT;
+	pte = xa_load(&to_mock_domain(domain)->ptes, iova / MOCK_IO_PAGE_SIZE);
+	if (!pte)
+		return -ENOENT;
+	*paddr = mock_pte_paddr(pte) + iova % MOCK_IO_PAGE_SIZE;
+	return 0;
 }
 
 static struct iommufd_hwdev *mock_probe(struct device *dev)
@@ -194,17 +214,21 @@ static void mock_release(struct iommufd_hwdev *hwdev)
 	to_mock_dev(hwdev->dev)->bound = false;
 }
 
-static int mock_hw_info(struct iommufd_hwdev *hwdev, void *data, size_t len,
-			u32 *type)
+static int mock_hw_info(struct iommufd_hwdev *hwdev,
+			struct iommufd_hw_desc *desc, void *data, size_t len)
 {
 	struct iommu_test_hw_info info = {
 		.test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL,
 	};
 
-	*type = IOMMU_HW_INFO_TYPE_SELFTEST;
-	len = min(len, sizeof(info));
-	memcpy(data, &info, len);
-	return len;
+	if (desc->type != IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    desc->type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		return -EOPNOTSUPP;
+	desc->type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	if (to_mock_dev(hwdev->dev)->flags & MOCK_FLAGS_DEVICE_PASID)
+		desc->max_pasid_log2 = MOCK_PASID_WIDTH;
+	memcpy(data, &info, min(len, sizeof(info)));
+	return sizeof(info);
 }
 
 static struct iommufd_domain *
@@ -227,7 +251,7 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	mock->base.aperture_start = MOCK_APERTURE_START;
 	mock->base.aperture_last = MOCK_APERTURE_LAST;
 	INIT_LIST_HEAD(&mock->base.iopt_link);
-	mt_init(&mock->runs);
+	xa_init(&mock->ptes);
 	return &mock->base;
 }
 
@@ -236,8 +260,8 @@ static void mock_domain_free(struct iommufd_domain *domain)
 	struct mock_domain *mock = to_mock_domain(domain);
 
 	/* The core unmaps everything before it frees a table. */
-	WARN_ON(!mtree_empty(&mock->runs));
-	mtree_destroy(&mock->runs);
+	WARN_ON(!xa_empty(&mock->ptes));
+	xa_destroy(&mock->ptes);
 	kfree(mock);
 }
 
@@ -253,11 +277,21 @@ static void mock_detach(struct iommufd_hwdev *hwdev)
 {
 }
 
+static void mock_erase(struct mock_domain *mock, unsigned long first,
+		       unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i != npages; i++)
+		xa_erase(&mock->ptes, first + i);
+}
+
 static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		    phys_addr_t paddr, size_t size, int prot)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	struct mock_run *run;
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long npages = size / MOCK_IO_PAGE_SIZE, i;
 	int rc;
 
 	if (WARN_ON((iova | paddr | size) & (MOCK_IO_PAGE_SIZE - 1)) ||
@@ -266,41 +300,39 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		    iova + size - 1 > domain->aperture_last))
 		return -EINVAL;
 
-	run = kmalloc(sizeof(*run), GFP_KERNEL_ACCOUNT);
-	if (!run)
-		return -ENOMEM;
-	run->paddr = paddr;
-	run->prot = prot;
-	rc = mtree_insert_range(&mock->runs, iova, iova + size - 1, run,
-				GFP_KERNEL_ACCOUNT);
-	/* The core never maps over a mapping. */
-	if (WARN_ON(rc == -EEXIST) || rc)
-		kfree(run);
-	return rc;
+	for (i = 0; i != npages; i++) {
+		rc = xa_insert(&mock->ptes, first + i,
+			       mock_pte(paddr + i * MOCK_IO_PAGE_SIZE, prot,
+					!i),
+			       GFP_KERNEL_ACCOUNT);
+		/* The core never maps over a mapping. */
+		if (WARN_ON(rc == -EBUSY) || rc) {
+			mock_erase(mock, first, i);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
 		       size_t size)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long last = iova + size - 1, next = iova;
-	struct mock_run *run;
+	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
+	unsigned long npages = size / MOCK_IO_PAGE_SIZE, i;
+	void *pte;
 
-	/* Only whole runs are unmapped, and the range is all runs. */
-	do {
-		MA_STATE(mas, &mock->runs, next, next);
-
-		mas_lock(&mas);
-		run = mas_walk(&mas);
-		if (WARN_ON(!run || mas.index != next || mas.last > last)) {
-			mas_unlock(&mas);
-			return;
-		}
-		next = mas.last + 1;
-		mas_erase(&mas);
-		mas_unlock(&mas);
-		kfree(run);
-	} while (next - 1 != last);
+	/*
+	 * The range is all mapped and made of whole runs: it starts a run
+	 * and the page after it, if mapped, starts another.
+	 */
+	for (i = 0; i != npages; i++) {
+		pte = xa_load(&mock->ptes, first + i);
+		WARN_ON(!pte || (!i && !mock_pte_run_start(pte)));
+	}
+	pte = xa_load(&mock->ptes, first + npages);
+	WARN_ON(pte && !mock_pte_run_start(pte));
+	mock_erase(mock, first, npages);
 }
 
 const struct iommufd_backend_ops iommufd_mock_backend = {

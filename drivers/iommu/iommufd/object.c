@@ -164,6 +164,17 @@ void iommufd_put_object(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 		wake_up_all(&ictx->lookups_done);
 }
 
+/* Take a published object out of the table, and forget its ID. */
+static void iommufd_object_erase(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	lockdep_assert_held(&ictx->objects.xa_lock);
+
+	__xa_erase(&ictx->objects, obj->id);
+	if (ictx->vfio_ioas_id == obj->id)
+		ictx->vfio_ioas_id = 0;
+}
+
 /*
  * Take @obj out of the table if nothing but the table references it. On
  * success both counts drop to zero, so no lookup can succeed any more.
@@ -180,7 +191,7 @@ static int iommufd_object_unlink(struct iommufd_ctx *ictx,
 		refcount_set(&obj->users, 1);
 		return -EBUSY;
 	}
-	__xa_erase(&ictx->objects, obj->id);
+	iommufd_object_erase(ictx, obj);
 	return 0;
 }
 
@@ -236,7 +247,7 @@ bool iommufd_object_remove(struct iommufd_ctx *ictx,
 		xa_unlock(&ictx->objects);
 		return false;
 	}
-	__xa_erase(&ictx->objects, obj->id);
+	iommufd_object_erase(ictx, obj);
 	xa_unlock(&ictx->objects);
 
 	/* Drop the table's short-term reference and wait for the others. */

@@ -82,6 +82,11 @@ struct file;
  *               creation and removal of automatic page tables (device.c)
  * @lookups_done: woken when an object removed by the kernel loses its last
  *                short-term reference (iommufd_object_remove())
+ * @vfio_ioas_id: the IOAS the VFIO container interface uses, or 0; under
+ *                the lock of @objects, and reset to 0 when that object
+ *                leaves the table (vfio_compat.c)
+ * @vfio_no_iommu: VFIO uses the context in no-IOMMU mode; under the lock of
+ *                 @objects
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -89,6 +94,8 @@ struct iommufd_ctx {
 	enum iommufd_account_mode account_mode;
 	struct mutex attach_lock; /* see above */
 	wait_queue_head_t lookups_done;
+	u32 vfio_ioas_id;
+	bool vfio_no_iommu;
 };
 
 enum iommufd_object_type {

@@ -3,17 +3,52 @@
 /*
  * The VFIO container interface on an iommufd file.
  *
- * VFIO's group path (VFIO_GROUP_SET_CONTAINER given a /dev/iommu fd) and the
- * legacy container ioctls both need a "compat IOAS" that stands in for the
- * VFIO container. Mapping memory is not implemented yet, so no compat IOAS
- * can exist: every request to create or use one fails cleanly, and the
- * container ioctls report that no VFIO IOMMU type is available.
+ * A program written for VFIO's type1 container can use an iommufd file in
+ * its place, either directly (the VFIO ioctls work on /dev/iommu, and on
+ * /dev/vfio/vfio with CONFIG_IOMMUFD_VFIO_CONTAINER) or through VFIO's group
+ * path (VFIO_GROUP_SET_CONTAINER given an iommufd file). The container is
+ * emulated by one IOAS of the context, the "compat IOAS":
+ *
+ *   - VFIO creates it when the first group is attached
+ *     (iommufd_vfio_compat_ioas_create()), or user space names one with
+ *     IOMMU_VFIO_IOAS. It is an ordinary IOAS with an ID; destroying it
+ *     ends the emulation (object.c forgets the ID).
+ *   - VFIO_IOMMU_MAP_DMA and VFIO_IOMMU_UNMAP_DMA map and unmap in it at
+ *     fixed IOVAs, charged like VFIO does, to the process.
+ *   - Type1 v1 allows unmapping part of a mapping. It is emulated by
+ *     switching large IO pages off, so that mappings can be split at any
+ *     page boundary.
+ *
+ * The compat IOAS is remembered by ID (ictx->vfio_ioas_id), so that this
+ * file holds no pointer to an object that may be destroyed.
  */
+#include <linux/capability.h>
+#include <linux/iommu.h>
 #include <linux/iommufd.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vfio.h>
+#include <uapi/linux/iommufd.h>
 
+#include "ioas.h"
+#include "ioctl.h"
 #include "vfio_compat.h"
+
+static struct iommufd_ioas *vfio_get_ioas(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+	u32 id;
+
+	xa_lock(&ictx->objects);
+	id = ictx->vfio_ioas_id;
+	xa_unlock(&ictx->objects);
+	if (!id)
+		return ERR_PTR(-ENODEV);
+	ioas = iommufd_get_ioas(ictx, id);
+	/* Destroyed meanwhile: as if there had been none. */
+	return IS_ERR(ioas) ? ERR_PTR(-ENODEV) : ioas;
+}
 
 /**
  * iommufd_vfio_compat_ioas_get_id() - ID of the IOAS a VFIO container uses
@@ -21,11 +56,17 @@
  * @out_ioas_id: set to the ID on success
  *
  * Context: process context.
- * Return: -ENODEV, as no compat IOAS exists.
+ * Return: 0, or -ENODEV if the context has no compat IOAS.
  */
 int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, u32 *out_ioas_id)
 {
-	return -ENODEV;
+	struct iommufd_ioas *ioas = vfio_get_ioas(ictx);
+
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	*out_ioas_id = ioas->obj.id;
+	iommufd_put_ioas(ictx, ioas);
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_ioas_get_id, IOMMUFD_VFIO);
 
@@ -33,12 +74,43 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_ioas_get_id, IOMMUFD_VFIO);
  * iommufd_vfio_compat_ioas_create() - make sure a VFIO container IOAS exists
  * @ictx: context
  *
+ * Creates an IOAS and makes it the compat IOAS, unless there is one. The
+ * new IOAS is an ordinary object: user space can learn its ID with
+ * IOMMU_VFIO_IOAS, and it is destroyed with the context at the latest.
+ *
  * Context: process context.
- * Return: -EOPNOTSUPP, as IOAS mapping is not implemented yet.
+ * Return: 0, -EINVAL if the context is in no-IOMMU mode, -ENOMEM.
  */
 int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 {
-	return -EOPNOTSUPP;
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	ioas = iommufd_ioas_new(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	/*
+	 * The ID is taken while the object is still unpublished; nobody can
+	 * look it up before the publish below, and the table lock orders
+	 * this against a concurrent IOMMU_VFIO_IOAS.
+	 */
+	xa_lock(&ictx->objects);
+	if (ictx->vfio_no_iommu)
+		rc = -EINVAL;
+	else if (ictx->vfio_ioas_id)
+		rc = -EEXIST;
+	else
+		ictx->vfio_ioas_id = ioas->obj.id;
+	xa_unlock(&ictx->objects);
+
+	if (rc) {
+		iommufd_object_abort(ictx, &ioas->obj);
+		/* Someone else's compat IOAS is as good as ours. */
+		return rc == -EEXIST ? 0 : rc;
+	}
+	iommufd_object_publish(ictx, &ioas->obj);
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_ioas_create, IOMMUFD_VFIO);
 
@@ -47,28 +119,347 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_ioas_create, IOMMUFD_VFIO);
  * @ictx: context
  *
  * Context: process context.
- * Return: -EOPNOTSUPP, as no-IOMMU mode is not implemented.
+ * Return: 0, or -EINVAL if the context already has a compat IOAS.
  */
 int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx)
 {
-	return -EOPNOTSUPP;
+	int rc = 0;
+
+	xa_lock(&ictx->objects);
+	if (ictx->vfio_ioas_id)
+		rc = -EINVAL;
+	else
+		ictx->vfio_no_iommu = true;
+	xa_unlock(&ictx->objects);
+	return rc;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_set_no_iommu, IOMMUFD_VFIO);
 
-/*
- * Ioctls outside iommufd's own number range. Only the two that any VFIO
- * user issues first are answered; the answer to CHECK_EXTENSION says that
- * no container IOMMU type is supported, so callers stop there.
+int iommufd_vfio_ioas_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_vfio_ioas *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_ioas *ioas;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->op) {
+	case IOMMU_VFIO_IOAS_GET:
+		ioas = vfio_get_ioas(ictx);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		cmd->ioas_id = ioas->obj.id;
+		iommufd_put_ioas(ictx, ioas);
+		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	case IOMMU_VFIO_IOAS_SET:
+		ioas = iommufd_get_ioas(ictx, cmd->ioas_id);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas_id = ioas->obj.id;
+		xa_unlock(&ictx->objects);
+		iommufd_put_ioas(ictx, ioas);
+		return 0;
+	case IOMMU_VFIO_IOAS_CLEAR:
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas_id = 0;
+		xa_unlock(&ictx->objects);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
+{
+	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
+
+	switch (type) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return !no_iommu;
+	case VFIO_NOIOMMU_IOMMU:
+		return IS_ENABLED(CONFIG_VFIO_NOIOMMU);
+	default:
+		/*
+		 * Not offered: VFIO_DMA_CC_IOMMU (no backend reports whether it
+		 * enforces cache coherency yet), VFIO_UPDATE_VADDR, nesting.
+		 */
+		return 0;
+	}
+}
+
+static int vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
+{
+	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	if (IS_ENABLED(CONFIG_VFIO_NOIOMMU) && type == VFIO_NOIOMMU_IOMMU &&
+	    no_iommu)
+		return capable(CAP_SYS_RAWIO) ? 0 : -EPERM;
+	if ((type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU) ||
+	    no_iommu)
+		return -EINVAL;
+
+	/* Like VFIO, there must be a group (a compat IOAS) first. */
+	ioas = vfio_get_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (type == VFIO_TYPE1_IOMMU)
+		rc = iopt_set_large_pages(&ioas->iopt, false);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
+static int vfio_map_dma(struct iommufd_ctx *ictx, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
+	u32 known = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	struct vfio_iommu_type1_dma_map map;
+	struct iommufd_ioas *ioas;
+	unsigned long iova;
+	int prot = 0, rc;
+
+	if (copy_from_user(&map, arg, minsz))
+		return -EFAULT;
+	if (map.argsz < minsz || map.flags & ~known)
+		return -EINVAL;
+	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+	if (map.iova > ULONG_MAX || map.vaddr > ULONG_MAX ||
+	    map.size > ULONG_MAX)
+		return -EOVERFLOW;
+
+	ioas = vfio_get_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	iova = map.iova;
+	rc = iopt_map_user(&ioas->iopt, &iova, map.vaddr, map.size, prot, true,
+			   ictx->account_mode);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
+static int vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
+	struct vfio_iommu_type1_dma_unmap unmap;
+	unsigned long unmapped = 0, last;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (copy_from_user(&unmap, arg, minsz))
+		return -EFAULT;
+	/* Dirty tracking through unmap is obsolete; not offered. */
+	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+		return -EINVAL;
+
+	ioas = vfio_get_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+		if (unmap.iova || unmap.size)
+			rc = -EINVAL;
+		else
+			rc = iopt_unmap(&ioas->iopt, 0, ULONG_MAX,
+					IOPT_UNMAP_ALL, &unmapped);
+	} else if (!unmap.size || unmap.iova > ULONG_MAX ||
+		   check_add_overflow((unsigned long)unmap.iova,
+				      (unsigned long)unmap.size - 1, &last)) {
+		rc = -EINVAL;
+	} else if (!READ_ONCE(ioas->iopt.large_pages)) {
+		/* Type1 v1: the range need not follow the mappings. */
+		rc = iopt_unmap_cut(&ioas->iopt, unmap.iova, last, &unmapped);
+	} else {
+		rc = iopt_unmap(&ioas->iopt, unmap.iova, last,
+				IOPT_UNMAP_EMPTY_OK, &unmapped);
+	}
+	iommufd_put_ioas(ictx, ioas);
+	if (rc)
+		return rc;
+
+	unmap.size = unmapped;
+	if (copy_to_user(arg, &unmap, minsz))
+		return -EFAULT;
+	return 0;
+}
+
+/* The capability chain of VFIO_IOMMU_GET_INFO, built in a kernel buffer. */
+struct vfio_caps {
+	void *buf;
+	size_t len;
+	size_t size;
+	u32 last_next;	/* offset of the previous header's "next", or 0 */
+};
+
+static void *vfio_caps_add(struct vfio_caps *caps, u16 id, u16 version,
+			   size_t len)
+{
+	struct vfio_info_cap_header *hdr;
+
+	if (caps->len + len > caps->size)
+		return NULL;
+	hdr = caps->buf + caps->len;
+	hdr->id = id;
+	hdr->version = version;
+	/* Offsets count from the start of struct vfio_iommu_type1_info. */
+	if (caps->last_next)
+		*(u32 *)(caps->buf + caps->last_next) =
+			sizeof(struct vfio_iommu_type1_info) + caps->len;
+	caps->last_next = (void *)&hdr->next - caps->buf;
+	caps->len += len;
+	return hdr;
+}
+
+static int vfio_count_range(unsigned long start, unsigned long last,
+			    void *opaque)
+{
+	(*(u32 *)opaque)++;
+	return 0;
+}
+
+struct vfio_range_fill {
+	struct vfio_iommu_type1_info_cap_iova_range *cap;
+	u32 room;
+};
+
+static int vfio_fill_range(unsigned long start, unsigned long last,
+			   void *opaque)
+{
+	struct vfio_range_fill *fill = opaque;
+	struct vfio_iommu_type1_info_cap_iova_range *cap = fill->cap;
+
+	/* The space may have changed since the ranges were counted. */
+	if (cap->nr_iovas == fill->room)
+		return -EAGAIN;
+	cap->iova_ranges[cap->nr_iovas].start = start;
+	cap->iova_ranges[cap->nr_iovas].end = last;
+	cap->nr_iovas++;
+	return 0;
+}
+
+static int vfio_build_caps(struct iommufd_ioas *ioas, struct vfio_caps *caps)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *iova_cap;
+	struct vfio_iommu_type1_info_dma_avail *avail;
+	struct vfio_range_fill fill;
+	u32 nr = 0;
+	int rc;
+
+	rc = iopt_walk_usable(&ioas->iopt, vfio_count_range, &nr);
+	if (rc)
+		return rc;
+	caps->size = struct_size(iova_cap, iova_ranges, nr) + sizeof(*avail);
+	caps->buf = kzalloc(caps->size, GFP_KERNEL);
+	if (!caps->buf)
+		return -ENOMEM;
+
+	iova_cap = vfio_caps_add(caps, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1,
+				 struct_size(iova_cap, iova_ranges, nr));
+	fill.cap = iova_cap;
+	fill.room = nr;
+	rc = iopt_walk_usable(&ioas->iopt, vfio_fill_range, &fill);
+	if (rc)
+		return rc;
+
+	/* The number of mappings is not limited; report the most we can. */
+	avail = vfio_caps_add(caps, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1,
+			      sizeof(*avail));
+	avail->avail = U32_MAX;
+	return 0;
+}
+
+static unsigned long vfio_pgsizes(struct iommufd_ioas *ioas)
+{
+	unsigned long bitmap = iopt_pgsize_bitmap(&ioas->iopt);
+
+	/* VFIO never reports an IO page size below PAGE_SIZE. */
+	if (bitmap & ~PAGE_MASK)
+		bitmap = (bitmap & PAGE_MASK) | PAGE_SIZE;
+	return bitmap;
+}
+
+static int vfio_get_info(struct iommufd_ctx *ictx, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	struct vfio_iommu_type1_info info = {};
+	struct vfio_caps caps = {};
+	struct iommufd_ioas *ioas;
+	u32 argsz;
+	int rc;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	argsz = info.argsz;
+
+	ioas = vfio_get_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	do {
+		kfree(caps.buf);
+		memset(&caps, 0, sizeof(caps));
+		rc = vfio_build_caps(ioas, &caps);
+	} while (rc == -EAGAIN);
+	if (rc)
+		goto out;
+
+	info.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+	info.iova_pgsizes = vfio_pgsizes(ioas);
+	info.cap_offset = 0;
+	info.argsz = sizeof(info) + caps.len;
+	/* The chain is written only if all of it fits; argsz says how much. */
+	if (argsz >= info.argsz) {
+		info.cap_offset = sizeof(info);
+		if (copy_to_user(arg + sizeof(info), caps.buf, caps.len)) {
+			rc = -EFAULT;
+			goto out;
+		}
+	}
+	if (copy_to_user(arg, &info, min_t(size_t, argsz, sizeof(info))))
+		rc = -EFAULT;
+out:
+	kfree(caps.buf);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
+/**
+ * iommufd_vfio_ioctl() - a VFIO container ioctl issued on an iommufd file
+ * @ictx: context
+ * @cmd: the ioctl number, outside iommufd's own range
+ * @arg: its argument
+ *
+ * Return: what the VFIO type1 container would return, -ENODEV for a command
+ * that needs a compat IOAS when there is none, -ENOIOCTLCMD for any other
+ * number.
  */
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg)
 {
+	void __user *uarg = (void __user *)arg;
+
 	switch (cmd) {
 	case VFIO_GET_API_VERSION:
 		return VFIO_API_VERSION;
 	case VFIO_CHECK_EXTENSION:
-		return 0;
+		return vfio_check_extension(ictx, arg);
+	case VFIO_SET_IOMMU:
+		return vfio_set_iommu(ictx, arg);
+	case VFIO_IOMMU_GET_INFO:
+		return vfio_get_info(ictx, uarg);
+	case VFIO_IOMMU_MAP_DMA:
+		return vfio_map_dma(ictx, uarg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return vfio_unmap_dma(ictx, uarg);
 	default:
-		return -ENOTTY;
+		return -ENOIOCTLCMD;
 	}
 }
