@@ -21,6 +21,9 @@
 #include <sys/ioctl.h>
 #include <linux/iommufd.h>
 
+/* The ABI of IOMMU_TEST_CMD, shared with the kernel side. */
+#include "../../../../../drivers/iommu/iommufd/iommufd_test.h"
+
 #define IOMMUFD_DEV "/dev/iommu"
 
 /* The mock IOMMU's entry in sysfs, present with CONFIG_IOMMUFD_TEST. */
@@ -52,6 +55,31 @@ int __ioas_allow_iovas(int fd, uint32_t ioas_id,
 		       const struct iommu_iova_range *ranges, uint32_t num);
 int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,
 		     uint64_t *val);
+
+int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		 uint32_t *hwpt_id);
+
+/*
+ * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST). Output pointers may be NULL when
+ * the caller does not need the value.
+ */
+/* New mock device attached to IOAS or HWPT @pt_id. */
+int __mock_domain(int fd, uint32_t pt_id, uint32_t *stdev_id,
+		  uint32_t *hwpt_id, uint32_t *idev_id);
+/* The same with MOCK_FLAGS_DEVICE_* @dev_flags. */
+int __mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags,
+			uint32_t *stdev_id, uint32_t *hwpt_id,
+			uint32_t *idev_id);
+/* Move mock device @stdev_id to *@pt_id; *@pt_id becomes the HWPT used. */
+int __mock_domain_replace(int fd, uint32_t stdev_id, uint32_t *pt_id);
+/* Does [iova, iova + length) of mock HWPT @hwpt_id translate to @buf? */
+int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
+		   uint64_t length);
+/* Is every page of [buf, buf + length) pinned exactly @refs times? */
+int __md_check_refs(int fd, const void *buf, uint64_t length,
+		    unsigned int refs);
+int __add_reserved(int fd, uint32_t ioas_id, uint64_t start,
+		   uint64_t length);
 
 /* Process status, from /proc/self/status, in kB; -1 if absent. */
 long proc_status_kb(const char *field);
@@ -103,6 +131,57 @@ int drop_capability(int cap);
 		ASSERT_EQ(0, __ioas_unmap(fd, ioas, iova, __len, &__done)); \
 		ASSERT_EQ(__len, __done);                                 \
 	})
+
+/* New HWPT for device @dev_id on IOAS @pt_id; evaluates to its ID. */
+#define hwpt_alloc(fd, dev_id, pt_id)                                     \
+	({                                                                \
+		uint32_t __hwpt = 0;                                      \
+		ASSERT_EQ(0, __hwpt_alloc(fd, dev_id, pt_id, 0, &__hwpt)); \
+		ASSERT_NE(0, __hwpt);                                     \
+		__hwpt;                                                   \
+	})
+
+/*
+ * New mock device on IOAS or HWPT @pt_id; stores its three IDs (pointers
+ * may be NULL) and asserts that they are valid and distinct.
+ */
+#define mock_domain(fd, pt_id, stdev_id, hwpt_id, idev_id)                \
+	({                                                                \
+		uint32_t __s = 0, __h = 0, __i = 0;                       \
+		uint32_t *__sp = (stdev_id), *__hp = (hwpt_id);           \
+		uint32_t *__ip = (idev_id);                               \
+		ASSERT_EQ(0, __mock_domain(fd, pt_id, &__s, &__h, &__i)); \
+		ASSERT_NE(0, __s);                                        \
+		ASSERT_NE(0, __h);                                        \
+		ASSERT_NE(0, __i);                                        \
+		ASSERT_NE(__s, __h);                                      \
+		ASSERT_NE(__s, __i);                                      \
+		ASSERT_NE(__h, __i);                                      \
+		if (__sp)                                                 \
+			*__sp = __s;                                      \
+		if (__hp)                                                 \
+			*__hp = __h;                                      \
+		if (__ip)                                                 \
+			*__ip = __i;                                      \
+	})
+
+/* Move a mock device; evaluates to the ID of the HWPT it now uses. */
+#define mock_domain_replace(fd, stdev_id, pt_id)                          \
+	({                                                                \
+		uint32_t __pt = (pt_id);                                  \
+		ASSERT_EQ(0, __mock_domain_replace(fd, stdev_id, &__pt)); \
+		ASSERT_NE(0, __pt);                                       \
+		__pt;                                                     \
+	})
+
+#define md_check_map(fd, hwpt_id, iova, buf, length)                      \
+	ASSERT_EQ(0, __md_check_map(fd, hwpt_id, iova, buf, length))
+
+#define md_check_refs(fd, buf, length, refs)                              \
+	ASSERT_EQ(0, __md_check_refs(fd, buf, length, refs))
+
+#define add_reserved(fd, ioas_id, start, length)                          \
+	ASSERT_EQ(0, __add_reserved(fd, ioas_id, start, length))
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

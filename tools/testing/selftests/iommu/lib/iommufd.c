@@ -148,6 +148,131 @@ int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,
 	return rc;
 }
 
+int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		 uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = IOMMU_HWPT_DATA_NONE,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+	if (!rc && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return rc;
+}
+
+int __mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags,
+			uint32_t *stdev_id, uint32_t *hwpt_id,
+			uint32_t *idev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.id = pt_id,
+		.mock_domain_flags = { .dev_flags = dev_flags },
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (rc)
+		return rc;
+	if (stdev_id)
+		*stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	if (hwpt_id)
+		*hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
+	if (idev_id)
+		*idev_id = cmd.mock_domain_flags.out_idev_id;
+	return 0;
+}
+
+int __mock_domain(int fd, uint32_t pt_id, uint32_t *stdev_id,
+		  uint32_t *hwpt_id, uint32_t *idev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = pt_id,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (rc)
+		return rc;
+	if (stdev_id)
+		*stdev_id = cmd.mock_domain.out_stdev_id;
+	if (hwpt_id)
+		*hwpt_id = cmd.mock_domain.out_hwpt_id;
+	if (idev_id)
+		*idev_id = cmd.mock_domain.out_idev_id;
+	return 0;
+}
+
+int __mock_domain_replace(int fd, uint32_t stdev_id, uint32_t *pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev_id,
+		.mock_domain_replace = { .pt_id = *pt_id },
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!rc)
+		*pt_id = cmd.mock_domain_replace.pt_id;
+	return rc;
+}
+
+int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
+		   uint64_t length)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt_id,
+		.check_map = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __md_check_refs(int fd, const void *buf, uint64_t length,
+		    unsigned int refs)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = {
+			.length = length,
+			.uptr = (uintptr_t)buf,
+			.refs = refs,
+		},
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __add_reserved(int fd, uint32_t ioas_id, uint64_t start, uint64_t length)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ADD_RESERVED,
+		.id = ioas_id,
+		.add_reserved = { .start = start, .length = length },
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
 long proc_status_kb(const char *field)
 {
 	size_t flen = strlen(field);
