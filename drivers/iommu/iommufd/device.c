@@ -317,7 +317,13 @@ static int iommufd_device_change(struct iommufd_device *idev, u32 *pt_id,
 	switch (pt->type) {
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		hwpt = container_of(pt, struct iommufd_hwpt, obj);
-		if (hwpt != old)
+		/*
+		 * An automatic table whose last device left is being removed
+		 * (the lookup above raced with that): it is gone already.
+		 */
+		if (hwpt->auto_domain && !hwpt->ndevices)
+			rc = -ENOENT;
+		else if (hwpt != old)
 			rc = iommufd_device_enter(idev, hwpt, old);
 		break;
 	case IOMMUFD_OBJ_IOAS:

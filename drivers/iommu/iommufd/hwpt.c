@@ -89,8 +89,11 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	/* Nesting, dirty tracking and I/O page faults are not offered yet. */
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->data_type != IOMMU_HWPT_DATA_NONE || cmd->data_len ||
-	    cmd->data_uptr)
+	/* Driver data and its length come together, as upstream checks. */
+	if (cmd->data_type == IOMMU_HWPT_DATA_NONE ? cmd->data_len :
+						     !cmd->data_len)
+		return -EINVAL;
+	if (cmd->data_type != IOMMU_HWPT_DATA_NONE)
 		return -EOPNOTSUPP;
 
 	dev_obj = iommufd_get_object(ucmd->ictx, cmd->dev_id,
@@ -99,9 +102,10 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		return PTR_ERR(dev_obj);
 	idev = container_of(dev_obj, struct iommufd_device, obj);
 
+	/* Upstream answers EINVAL, not ENOENT, for an unknown pt_id. */
 	pt_obj = iommufd_get_object(ucmd->ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(pt_obj)) {
-		rc = PTR_ERR(pt_obj);
+		rc = -EINVAL;
 		goto out_put_dev;
 	}
 	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {

@@ -134,7 +134,13 @@ static int test_mock_domain_replace(struct iommufd_ucmd *ucmd,
 		return PTR_ERR(obj);
 	sobj = container_of(obj, struct iommufd_selftest, obj);
 
-	rc = iommufd_device_replace(sobj->idev, &pt_id);
+	/*
+	 * Make sure the reply can be written before anything changes, so
+	 * that a bad buffer fails the command without effect.
+	 */
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc)
+		rc = iommufd_device_replace(sobj->idev, &pt_id);
 	if (!rc) {
 		cmd->mock_domain_replace.pt_id = pt_id;
 		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
