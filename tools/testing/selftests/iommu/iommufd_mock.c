@@ -570,8 +570,13 @@ TEST_F(mock, check_refs)
 	uint64_t iova;
 
 	md_check_refs(self->fd, buf, BUF_SIZE, 0);
-	/* The check compares: these pages are not pinned. */
-	ASSERT_EQ(EIO, __md_check_refs(self->fd, buf, BUF_SIZE, 1));
+	/*
+	 * The check compares: these pages are not pinned. It skips pages
+	 * that are part of a larger folio (seen on ppc64le with 64K pages
+	 * despite MADV_NOHUGEPAGE); then it can tell nothing here.
+	 */
+	if (!__md_check_refs(self->fd, buf, BUF_SIZE, 1))
+		SKIP(return, "the kernel cannot see this buffer's pin counts");
 
 	ioas_map_fixed(self->fd, self->ioas, buf, 16 * PSZ, IOVA(0));
 	md_check_refs(self->fd, buf, 16 * PSZ, 1);
