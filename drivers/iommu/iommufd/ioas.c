@@ -55,26 +55,6 @@ void iommufd_put_ioas(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas)
 	iommufd_put_object(ictx, &ioas->obj);
 }
 
-/**
- * iommufd_ioas_new() - allocate an empty IOAS
- * @ictx: context
- *
- * Context: process context.
- * Return: an unpublished IOAS, or an ERR_PTR from iommufd_object_alloc().
- */
-struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
-{
-	struct iommufd_ioas *ioas;
-
-	ioas = iommufd_object_alloc(ictx, struct iommufd_ioas,
-				    IOMMUFD_OBJ_IOAS);
-	if (IS_ERR(ioas))
-		return ioas;
-	iopt_init(&ioas->iopt);
-	INIT_LIST_HEAD(&ioas->auto_hwpts);
-	return ioas;
-}
-
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_alloc *cmd = ucmd->cmd;
@@ -96,6 +76,26 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	}
 	iommufd_object_publish(ucmd->ictx, &ioas->obj);
 	return 0;
+}
+
+/**
+ * iommufd_ioas_new() - allocate an empty IOAS
+ * @ictx: context
+ *
+ * Context: process context.
+ * Return: an unpublished IOAS, or an ERR_PTR from iommufd_object_alloc().
+ */
+struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas;
+
+	ioas = iommufd_object_alloc(ictx, struct iommufd_ioas,
+				    IOMMUFD_OBJ_IOAS);
+	if (IS_ERR(ioas))
+		return ioas;
+	iopt_init(&ioas->iopt);
+	INIT_LIST_HEAD(&ioas->auto_hwpts);
+	return ioas;
 }
 
 /* IOMMU_IOAS_MAP_* access flags to IOMMU_READ/IOMMU_WRITE. */
