@@ -308,6 +308,68 @@ static void iopt_remove_area(struct iommufd_iopt *iopt, struct iopt_area *area)
 	iopt_area_unmap(iopt, area);
 }
 
+/*
+ * Map @length bytes starting @addr bytes into a source: the current
+ * process's memory if @file is NULL (@addr is a user address), else @file
+ * (@addr is a byte offset).
+ */
+static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
+			   struct file *file, unsigned long addr,
+			   unsigned long length, int prot, bool fixed_iova,
+			   enum iommufd_account_mode account_mode)
+{
+	unsigned long first_page, end, npages;
+	struct iopt_area *area;
+	struct iommufd_pin *pin;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(addr, length, &end) || end > PAGE_ALIGN(end))
+		return -EOVERFLOW;
+	first_page = addr & PAGE_MASK;
+	npages = (PAGE_ALIGN(end) - first_page) >> PAGE_SHIFT;
+
+	/*
+	 * Refuse a request that cannot fit before pinning anything; the check
+	 * is repeated under the write lock, as the space may change meanwhile.
+	 */
+	down_read(&iopt->iova_rwsem);
+	rc = iopt_choose_iova(iopt, iova, addr, length, fixed_iova);
+	up_read(&iopt->iova_rwsem);
+	if (rc)
+		return rc;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area)
+		return -ENOMEM;
+	if (file)
+		pin = iommufd_pin_file(file, first_page >> PAGE_SHIFT, npages,
+				       prot & IOMMU_WRITE, account_mode);
+	else
+		pin = iommufd_pin_user(first_page, npages, prot & IOMMU_WRITE,
+				       account_mode);
+	if (IS_ERR(pin)) {
+		kfree(area);
+		return PTR_ERR(pin);
+	}
+	area->pin = pin;
+	area->page_offset = addr & ~PAGE_MASK;
+	area->prot = prot;
+	area->writable = prot & IOMMU_WRITE;
+
+	down_write(&iopt->iova_rwsem);
+	rc = iopt_choose_iova(iopt, iova, addr, length, fixed_iova);
+	if (!rc && (area->page_offset & (iopt->iova_alignment - 1)))
+		rc = -EINVAL;
+	if (!rc)
+		rc = iopt_insert_area(iopt, area, *iova, length);
+	up_write(&iopt->iova_rwsem);
+	if (rc)
+		iopt_area_free(area);
+	return rc;
+}
+
 /**
  * iopt_map_user() - map user memory into an IOVA space
  * @iopt: the IOVA space
@@ -331,52 +393,36 @@ int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 		  unsigned long uptr, unsigned long length, int prot,
 		  bool fixed_iova, enum iommufd_account_mode account_mode)
 {
-	unsigned long first_page, end, npages;
-	struct iopt_area *area;
-	struct iommufd_pin *pin;
-	int rc;
+	return iopt_map_source(iopt, iova, NULL, uptr, length, prot,
+			       fixed_iova, account_mode);
+}
 
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(uptr, length, &end) || end > PAGE_ALIGN(end))
-		return -EOVERFLOW;
-	first_page = uptr & PAGE_MASK;
-	npages = (PAGE_ALIGN(end) - first_page) >> PAGE_SHIFT;
-
-	/*
-	 * Refuse a request that cannot fit before pinning anything; the check
-	 * is repeated under the write lock, as the space may change meanwhile.
-	 */
-	down_read(&iopt->iova_rwsem);
-	rc = iopt_choose_iova(iopt, iova, uptr, length, fixed_iova);
-	up_read(&iopt->iova_rwsem);
-	if (rc)
-		return rc;
-
-	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
-	if (!area)
-		return -ENOMEM;
-	pin = iommufd_pin_user(first_page, npages, prot & IOMMU_WRITE,
-			       account_mode);
-	if (IS_ERR(pin)) {
-		kfree(area);
-		return PTR_ERR(pin);
-	}
-	area->pin = pin;
-	area->page_offset = uptr & ~PAGE_MASK;
-	area->prot = prot;
-	area->writable = prot & IOMMU_WRITE;
-
-	down_write(&iopt->iova_rwsem);
-	rc = iopt_choose_iova(iopt, iova, uptr, length, fixed_iova);
-	if (!rc && (area->page_offset & (iopt->iova_alignment - 1)))
-		rc = -EINVAL;
-	if (!rc)
-		rc = iopt_insert_area(iopt, area, *iova, length);
-	up_write(&iopt->iova_rwsem);
-	if (rc)
-		iopt_area_free(area);
-	return rc;
+/**
+ * iopt_map_file() - map part of a memfd into an IOVA space
+ * @iopt: the IOVA space
+ * @iova: in: the IOVA if @fixed_iova; out: the IOVA used
+ * @file: the memfd (shmem or hugetlbfs)
+ * @start: byte offset in @file of the first byte
+ * @length: number of bytes
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @fixed_iova: map at *@iova rather than choosing a place
+ * @account_mode: how the pinned pages are charged (enum iommufd_account_mode)
+ *
+ * As iopt_map_user(), with @start playing the part of the user address in
+ * the choice of an IOVA and its alignment.
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ * Return: as iopt_map_user(); also -EINVAL for a range past the end of
+ * @file or a file that is not a memfd, -EPERM for a writable mapping of a
+ * file sealed against writing.
+ */
+int iopt_map_file(struct iommufd_iopt *iopt, unsigned long *iova,
+		  struct file *file, unsigned long start, unsigned long length,
+		  int prot, bool fixed_iova,
+		  enum iommufd_account_mode account_mode)
+{
+	return iopt_map_source(iopt, iova, file, start, length, prot,
+			       fixed_iova, account_mode);
 }
 
 /*

@@ -38,6 +38,8 @@
 
 #include "pin.h"
 
+struct file;
+
 /**
  * struct iommufd_iopt - the IOVA space of an IOAS
  * @iova_rwsem: protects every field below; writers change the trees
@@ -99,6 +101,10 @@ void iopt_destroy(struct iommufd_iopt *iopt);
 int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 		  unsigned long uptr, unsigned long length, int prot,
 		  bool fixed_iova, enum iommufd_account_mode account_mode);
+int iopt_map_file(struct iommufd_iopt *iopt, unsigned long *iova,
+		  struct file *file, unsigned long start, unsigned long length,
+		  int prot, bool fixed_iova,
+		  enum iommufd_account_mode account_mode);
 int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 	      struct iommufd_iopt *src, unsigned long src_iova,
 	      unsigned long length, int prot, bool fixed_iova);

@@ -7,6 +7,8 @@
  * one function of io_pagetable.c.
  */
 #include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -167,6 +169,51 @@ int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd)
 		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &ioas->iopt, iova,
 					 cmd->length);
 	}
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+int iommufd_ioas_map_file_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
+	unsigned long iova;
+	struct file *file;
+	int rc;
+
+	rc = ioas_check_map_args(cmd->flags, cmd->iova, cmd->start,
+				 cmd->length);
+	if (rc)
+		return rc;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	file = fget(cmd->fd);
+	if (!file) {
+		rc = -EBADF;
+		goto out_put_ioas;
+	}
+	/* A device may not write where the caller itself may not. */
+	if ((cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) &&
+	    !(file->f_mode & FMODE_WRITE)) {
+		rc = -EACCES;
+		goto out_fput;
+	}
+
+	iova = cmd->iova;
+	rc = iopt_map_file(&ioas->iopt, &iova, file, cmd->start, cmd->length,
+			   ioas_map_prot(cmd->flags),
+			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
+			   ucmd->ictx->account_mode);
+	if (!rc) {
+		cmd->iova = iova;
+		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &ioas->iopt, iova,
+					 cmd->length);
+	}
+out_fput:
+	fput(file);
+out_put_ioas:
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;
 }

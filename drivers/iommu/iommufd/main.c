@@ -85,6 +85,8 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges_ioctl,
 		      iommu_ioas_iova_ranges, out_iova_alignment),
 	IOMMUFD_IOCTL(IOAS_MAP, iommufd_ioas_map_ioctl, iommu_ioas_map, iova),
+	IOMMUFD_IOCTL(IOAS_MAP_FILE, iommufd_ioas_map_file_ioctl,
+		      iommu_ioas_map_file, iova),
 	IOMMUFD_IOCTL(IOAS_UNMAP, iommufd_ioas_unmap_ioctl, iommu_ioas_unmap,
 		      length),
 	IOMMUFD_IOCTL(OPTION, iommufd_option_ioctl, iommu_option, val64),

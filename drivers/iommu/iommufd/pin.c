@@ -8,9 +8,12 @@
  *
  *   space    all pins of one accounting owner (struct iommufd_acct: a
  *            process, a charging mode, a user, and whether the pinning
- *            task was exempt from charging). Spaces live in a global table
- *            while anything uses them. A space keeps its pins in an
- *            interval tree indexed by user virtual page number.
+ *            task was exempt from charging) from one source: either the
+ *            owner's user memory, or one memfd (a shmem or hugetlbfs
+ *            file). Spaces live in a global table while anything uses
+ *            them. A space keeps its pins in an interval tree indexed by
+ *            page number in its source: user virtual page number, or page
+ *            index in the file.
  *   extent   the pages one pin_user_pages_fast() call returned for a
  *            range of virtual pages, and for each page the number of
  *            handles using it. A page is pinned, charged and counted in
@@ -46,6 +49,17 @@
  * be trusted after the fact, so every extent is born stale and nothing is
  * shared.
  *
+ * File pages have no user translation to go stale; what can change is the
+ * file itself: a truncation or hole punch takes pages out of the file while
+ * extents still hold them pinned. Such pages no longer belong to the
+ * file's mapping, and a walk that meets one treats its extent as stale.
+ * File pages are pinned one folio at a time (memfd_pin_folios()), so a
+ * file extent holds one pin per folio and drops it when the last page of
+ * that folio in the extent loses its last user. A writable file extent
+ * also counts as a writable mapping of the file for as long as it exists,
+ * which keeps F_SEAL_WRITE from being added under it, as a shared
+ * writable mmap() would.
+ *
  * Locking, outermost first:
  *
  *   iopin_spaces_lock   the global table of spaces
@@ -60,7 +74,11 @@
  * its own mutex. A handle holds its own reference on its space, which
  * keeps the space alive for the whole of iommufd_pin_put().
  */
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/hugetlb.h>
 #include <linux/interval_tree.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
@@ -70,6 +88,7 @@
 #include <linux/overflow.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -87,6 +106,8 @@
  * @hnode: entry in iopin_spaces, keyed by @acct.mm
  * @refs: one per handle and one per extent
  * @acct: the owner; holds a reference on its mm_struct and user
+ * @file: the memfd whose pages the space pins, with a reference held; NULL
+ *        for the user memory of @acct.mm
  * @mutex: protects @extents, @npinned and the extents' @users and @npinned
  * @extents: struct iopin_extent by virtual page number; stale extents may
  *           linger until a walk meets them
@@ -96,6 +117,7 @@ struct iopin_space {
 	struct hlist_node hnode;
 	refcount_t refs;
 	struct iommufd_acct acct;
+	struct file *file;
 	struct mutex mutex;	/* see above */
 	struct rb_root_cached extents;
 	unsigned long npinned;
@@ -162,8 +184,21 @@ struct iommufd_pin {
 static DEFINE_MUTEX(iopin_spaces_lock);
 static DEFINE_HASHTABLE(iopin_spaces, IOPIN_HASH_BITS);
 
-/* Find or create the space of the current task's owner in @mode. */
-static struct iopin_space *iopin_space_get(enum iommufd_account_mode mode)
+/* Is @space the one for pages of @file (NULL: user memory)? */
+static bool iopin_space_source(const struct iopin_space *space,
+			       const struct file *file)
+{
+	if (!space->file || !file)
+		return space->file == file;
+	return space->file->f_mapping == file->f_mapping;
+}
+
+/*
+ * Find or create the space of the current task's owner in @mode for pages
+ * of @file, or for its user memory if @file is NULL.
+ */
+static struct iopin_space *iopin_space_get(enum iommufd_account_mode mode,
+					   struct file *file)
 {
 	struct iopin_space *space;
 	struct iommufd_acct acct;
@@ -177,7 +212,8 @@ static struct iopin_space *iopin_space_get(enum iommufd_account_mode mode)
 	hash_for_each_possible(iopin_spaces, space, hnode,
 			       (unsigned long)acct.mm) {
 		/* A space still in the table has a reference left. */
-		if (iommufd_acct_equal(&space->acct, &acct)) {
+		if (iommufd_acct_equal(&space->acct, &acct) &&
+		    iopin_space_source(space, file)) {
 			refcount_inc(&space->refs);
 			goto out_unlock;
 		}
@@ -191,6 +227,8 @@ static struct iopin_space *iopin_space_get(enum iommufd_account_mode mode)
 	refcount_set(&space->refs, 1);
 	space->acct = acct;
 	iommufd_acct_hold(&space->acct);
+	if (file)
+		space->file = get_file(file);
 	mutex_init(&space->mutex);
 	space->extents = RB_ROOT_CACHED;
 	hash_add(iopin_spaces, &space->hnode, (unsigned long)acct.mm);
@@ -211,6 +249,8 @@ static void iopin_space_put(struct iopin_space *space)
 
 	WARN_ON(!RB_EMPTY_ROOT(&space->extents.rb_root) || space->npinned);
 	mutex_destroy(&space->mutex);
+	if (space->file)
+		fput(space->file);
 	iommufd_acct_release(&space->acct);
 	kfree(space);
 }
@@ -241,7 +281,7 @@ static const struct mmu_interval_notifier_ops iopin_notifier_ops = {
 	.invalidate = iopin_invalidate,
 };
 
-static int iopin_watch(struct iopin_extent *ext)
+static int iopin_notifier_insert(struct iopin_extent *ext)
 {
 	return mmu_interval_notifier_insert(&ext->notifier,
 					    ext->space->acct.mm,
@@ -250,7 +290,7 @@ static int iopin_watch(struct iopin_extent *ext)
 					    &iopin_notifier_ops);
 }
 
-static void iopin_unwatch(struct iopin_extent *ext)
+static void iopin_notifier_remove(struct iopin_extent *ext)
 {
 	mmu_interval_notifier_remove(&ext->notifier);
 }
@@ -270,13 +310,13 @@ static bool iopin_read_retry(struct iopin_extent *ext, unsigned long seq)
 	return mmu_interval_check_retry(&ext->notifier, seq);
 }
 #else
-static int iopin_watch(struct iopin_extent *ext)
+static int iopin_notifier_insert(struct iopin_extent *ext)
 {
 	ext->stale = true;
 	return 0;
 }
 
-static void iopin_unwatch(struct iopin_extent *ext)
+static void iopin_notifier_remove(struct iopin_extent *ext)
 {
 }
 
@@ -290,6 +330,27 @@ static bool iopin_read_retry(struct iopin_extent *ext, unsigned long seq)
 	return true;
 }
 #endif
+
+/*
+ * Start following what may change the pages of @ext: its translation, for
+ * user memory; for a writable file extent, keep F_SEAL_WRITE away.
+ */
+static int iopin_watch(struct iopin_extent *ext)
+{
+	if (!ext->space->file)
+		return iopin_notifier_insert(ext);
+	if (ext->writable)
+		return mapping_map_writable(ext->space->file->f_mapping);
+	return 0;
+}
+
+static void iopin_unwatch(struct iopin_extent *ext)
+{
+	if (!ext->space->file)
+		iopin_notifier_remove(ext);
+	else if (ext->writable)
+		mapping_unmap_writable(ext->space->file->f_mapping);
+}
 
 /* Take @ext out of its space's tree: it will not serve new requests. */
 static void iopin_extent_unlink(struct iopin_extent *ext)
@@ -348,20 +409,78 @@ static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
 	return same && done >= npages && !iopin_read_retry(ext, seq);
 }
 
+/* Pin the user pages of @ext, which covers virtual page numbers. */
+static int iopin_pin_user(struct iopin_extent *ext)
+{
+	unsigned int gup_flags = FOLL_LONGTERM |
+				 (ext->writable ? FOLL_WRITE : 0);
+	unsigned long npages = iopin_extent_npages(ext);
+	unsigned long seq;
+	long got;
+
+	seq = iopin_read_begin(ext);
+	got = pin_user_pages_fast(ext->node.start << PAGE_SHIFT, npages,
+				  gup_flags, ext->pages);
+	if (got != npages) {
+		if (got > 0)
+			unpin_user_pages(ext->pages, got);
+		return got < 0 ? got : -EFAULT;
+	}
+	if (iopin_read_retry(ext, seq) && !iopin_recheck(ext, gup_flags))
+		WRITE_ONCE(ext->stale, true);
+	return 0;
+}
+
 /*
- * Pin virtual pages [@start, @start + @npages) into a new extent of @space
- * and charge them. On success every page has one user, the caller's, and
- * the extent holds a space reference. On failure nothing is left behind.
+ * Pin the file pages of @ext, which covers page indexes of its space's
+ * file. Each folio is pinned once; see iopin_unpin_file().
+ */
+static int iopin_pin_file(struct iopin_extent *ext)
+{
+	unsigned long npages = iopin_extent_npages(ext);
+	unsigned long f, i, n = 0;
+	struct folio **folios;
+	pgoff_t offset;
+	long got;
+
+	folios = kvmalloc_array(npages, sizeof(*folios), GFP_KERNEL_ACCOUNT);
+	if (!folios)
+		return -ENOMEM;
+	got = memfd_pin_folios(ext->space->file,
+			       (loff_t)ext->node.start << PAGE_SHIFT,
+			       ((loff_t)ext->node.last << PAGE_SHIFT) +
+			       PAGE_SIZE - 1, folios, npages, &offset);
+	if (got <= 0) {
+		kvfree(folios);
+		return got ? got : -EFAULT;
+	}
+
+	/* The range starts @offset bytes into the first folio. */
+	for (f = 0, i = offset >> PAGE_SHIFT; f < got && n < npages;
+	     f++, i = 0)
+		while (n < npages && i < folio_nr_pages(folios[f]))
+			ext->pages[n++] = folio_page(folios[f], i++);
+	if (n != npages || f != got) {
+		unpin_folios(folios, got);
+		kvfree(folios);
+		return -EFAULT;
+	}
+	kvfree(folios);
+	return 0;
+}
+
+/*
+ * Pin pages [@start, @start + @npages) of @space's source into a new
+ * extent and charge them. On success every page has one user, the
+ * caller's, and the extent holds a space reference. On failure nothing is
+ * left behind.
  */
 static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 						unsigned long start,
 						unsigned long npages,
 						bool writable)
 {
-	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
 	struct iopin_extent *ext;
-	unsigned long seq;
-	long got;
 	int rc;
 
 	lockdep_assert_held(&space->mutex);
@@ -387,18 +506,9 @@ static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 	rc = iommufd_acct_charge(&space->acct, npages);
 	if (rc)
 		goto err_unwatch;
-
-	seq = iopin_read_begin(ext);
-	got = pin_user_pages_fast(start << PAGE_SHIFT, npages, gup_flags,
-				  ext->pages);
-	if (got != npages) {
-		if (got > 0)
-			unpin_user_pages(ext->pages, got);
-		rc = got < 0 ? got : -EFAULT;
+	rc = space->file ? iopin_pin_file(ext) : iopin_pin_user(ext);
+	if (rc)
 		goto err_uncharge;
-	}
-	if (iopin_read_retry(ext, seq) && !iopin_recheck(ext, gup_flags))
-		WRITE_ONCE(ext->stale, true);
 
 	iommufd_acct_pinned(&space->acct, npages, true);
 	space->npinned += npages;
@@ -437,6 +547,47 @@ static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 }
 
 /*
+ * Unpin the folios of a file extent that pages [@first, @first + @npages),
+ * which just lost their last user, leave without a page in use. A folio
+ * with no page in use is never looked at again, so its single pin is
+ * dropped exactly once.
+ */
+static void iopin_unpin_file(struct iopin_extent *ext, unsigned long first,
+			     unsigned long npages)
+{
+	unsigned long i = first, lo, hi, j;
+
+	while (i < first + npages) {
+		struct folio *folio = page_folio(ext->pages[i]);
+		unsigned long idx = folio_page_idx(folio, ext->pages[i]);
+
+		/* The folio's pages in the extent: [lo, hi). */
+		lo = i - min(idx, i);
+		hi = min(i + folio_nr_pages(folio) - idx,
+			 iopin_extent_npages(ext));
+		for (j = lo; j < hi && !ext->users[j]; j++)
+			;
+		if (j == hi) {
+			if (ext->writable)
+				set_page_dirty_lock(folio_page(folio, 0));
+			unpin_folio(folio);
+		}
+		i = hi;
+	}
+}
+
+/* Unpin pages [@first, @first + @npages) of @ext, which lost their users. */
+static void iopin_unpin(struct iopin_extent *ext, unsigned long first,
+			unsigned long npages)
+{
+	if (ext->space->file)
+		iopin_unpin_file(ext, first, npages);
+	else
+		unpin_user_pages_dirty_lock(&ext->pages[first], npages,
+					    ext->writable);
+}
+
+/*
  * Drop a user from pages [@first, @first + @npages) of @ext and unpin the
  * pages left without one. An extent left with no pinned page goes on @dead.
  * Return: how many pages were unpinned; the caller uncharges them.
@@ -455,8 +606,7 @@ static unsigned long iopin_extent_put(struct iopin_extent *ext,
 		    !--ext->users[i])
 			continue;
 		if (i > run) {
-			unpin_user_pages_dirty_lock(&ext->pages[run], i - run,
-						    ext->writable);
+			iopin_unpin(ext, run, i - run);
 			unpinned += i - run;
 		}
 		run = i + 1;
@@ -563,7 +713,22 @@ static void iopin_free(struct iommufd_pin *pin)
 }
 
 /*
- * What serves virtual page @cursor of a request ending at @last? Either an
+ * Is page @index of @ext, which has a user, still what its source holds?
+ * User extents are watched by their notifier instead; a file page is no
+ * longer the file's once truncation or hole punching took it out.
+ */
+static bool iopin_page_current(const struct iopin_extent *ext,
+			       unsigned long index)
+{
+	const struct file *file = ext->space->file;
+
+	return !file ||
+	       READ_ONCE(page_folio(ext->pages[index])->mapping) ==
+	       file->f_mapping;
+}
+
+/*
+ * What serves page @cursor of a request ending at @last? Either an
  * extent with a pinned page there, which is returned, with *@end set to the
  * last page of the run it can serve; or nothing (NULL), with *@end set to
  * the last page before some usable extent has a pinned page again. Stale
@@ -597,7 +762,13 @@ static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 		i = max(node->start, cursor);
 		lim = min(node->last, *end);
 		if (i == cursor && ext->users[i - node->start]) {
-			while (i < lim && ext->users[i + 1 - node->start])
+			if (!iopin_page_current(ext, i - node->start)) {
+				WRITE_ONCE(ext->stale, true);
+				iopin_extent_unlink(ext);
+				continue;
+			}
+			while (i < lim && ext->users[i + 1 - node->start] &&
+			       iopin_page_current(ext, i + 1 - node->start))
 				i++;
 			*end = i;
 			return ext;
@@ -613,47 +784,25 @@ static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 	return NULL;
 }
 
-/**
- * iommufd_pin_user() - pin user memory of the current process
- * @uptr: first byte, page aligned
- * @npages: number of pages, at least one
- * @writable: the pages will be written to (by a device)
- * @mode: which locked_vm is charged for pages not pinned before
- *
- * Pages that the current task's accounting owner (its process, @mode, its
- * user, and whether it has CAP_IPC_LOCK) already has pinned, by a request
- * for the same range that saw the same translation, are shared, without a
- * new charge. Pages pinned read-only do not serve a writable request. The
- * rest is pinned with FOLL_LONGTERM and charged.
- *
- * Either the whole range is pinned or nothing changes.
- *
- * Context: process context, may sleep; takes mmap_lock.
- * Return: the new handle, or ERR_PTR(-EINVAL) for an unaligned, empty or
- * wrapping range or a task without user memory, ERR_PTR(-ENOMEM) when out
- * of memory or over RLIMIT_MEMLOCK, ERR_PTR(-EFAULT) when some page cannot
- * be pinned (not mapped, no access, VM_PFNMAP, ...), ERR_PTR(-EINTR) on a
- * fatal signal, ERR_PTR(-EOVERFLOW) if a page has too many users.
+/*
+ * Make a handle on pages [@first, @last] of a source of the current task's
+ * owner in @mode: its user memory (@file NULL) or @file. Pages already
+ * pinned in the source's space are shared; the gaps are pinned into new
+ * extents. All or nothing.
  */
-struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
-				     bool writable,
-				     enum iommufd_account_mode mode)
+static struct iommufd_pin *iopin_pin_range(enum iommufd_account_mode mode,
+					   struct file *file,
+					   unsigned long first,
+					   unsigned long last, bool writable)
 {
-	unsigned long first = uptr >> PAGE_SHIFT;
-	unsigned long cursor, last, end;
 	struct iopin_extent *ext;
 	struct iopin_space *space;
 	struct iommufd_pin *pin;
+	unsigned long cursor, end;
 	LIST_HEAD(dead);
 	int rc;
 
-	/* Also keeps every byte address of the range within unsigned long. */
-	if (!npages || !PAGE_ALIGNED(uptr) ||
-	    npages - 1 > (ULONG_MAX >> PAGE_SHIFT) - first)
-		return ERR_PTR(-EINVAL);
-	last = first + npages - 1;
-
-	space = iopin_space_get(mode);
+	space = iopin_space_get(mode, file);
 	if (IS_ERR(space))
 		return ERR_CAST(space);
 	pin = iopin_alloc(space);
@@ -700,6 +849,99 @@ struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
 		return ERR_PTR(rc);
 	}
 	return pin;
+}
+
+/**
+ * iommufd_pin_user() - pin user memory of the current process
+ * @uptr: first byte, page aligned
+ * @npages: number of pages, at least one
+ * @writable: the pages will be written to (by a device)
+ * @mode: which locked_vm is charged for pages not pinned before
+ *
+ * Pages that the current task's accounting owner (its process, @mode, its
+ * user, and whether it has CAP_IPC_LOCK) already has pinned, by a request
+ * for the same range that saw the same translation, are shared, without a
+ * new charge. Pages pinned read-only do not serve a writable request. The
+ * rest is pinned with FOLL_LONGTERM and charged.
+ *
+ * Either the whole range is pinned or nothing changes.
+ *
+ * Context: process context, may sleep; takes mmap_lock.
+ * Return: the new handle, or ERR_PTR(-EINVAL) for an unaligned, empty or
+ * wrapping range or a task without user memory, ERR_PTR(-ENOMEM) when out
+ * of memory or over RLIMIT_MEMLOCK, ERR_PTR(-EFAULT) when some page cannot
+ * be pinned (not mapped, no access, VM_PFNMAP, ...), ERR_PTR(-EINTR) on a
+ * fatal signal, ERR_PTR(-EOVERFLOW) if a page has too many users.
+ */
+struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
+				     bool writable,
+				     enum iommufd_account_mode mode)
+{
+	unsigned long first = uptr >> PAGE_SHIFT;
+
+	/* Also keeps every byte address of the range within unsigned long. */
+	if (!npages || !PAGE_ALIGNED(uptr) ||
+	    npages - 1 > (ULONG_MAX >> PAGE_SHIFT) - first)
+		return ERR_PTR(-EINVAL);
+	return iopin_pin_range(mode, NULL, first, first + npages - 1,
+			       writable);
+}
+
+/* The seals of a memfd: a shmem or hugetlbfs file. */
+static unsigned int iopin_file_seals(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return READ_ONCE(HUGETLBFS_I(inode)->seals);
+#endif
+	return READ_ONCE(SHMEM_I(inode)->seals);
+}
+
+/**
+ * iommufd_pin_file() - pin pages of a memfd for the current process
+ * @file: a shmem or hugetlbfs file
+ * @index: first page, in PAGE_SIZE units from the start of the file
+ * @npages: number of pages, at least one
+ * @writable: the pages will be written to (by a device)
+ * @mode: which locked_vm is charged for pages not pinned before
+ *
+ * Like iommufd_pin_user(), with pages named by their place in @file rather
+ * than by a user address: pages of the same file (through any struct file
+ * on it) that the current task's owner already has pinned are shared,
+ * without a new charge. The range must lie within the file's size; holes
+ * are filled as a read of the file would. Writable pins count as a shared
+ * writable mapping of @file until they are dropped, so F_SEAL_WRITE cannot
+ * be added meanwhile. The caller checks that @file may be written if
+ * @writable.
+ *
+ * Either the whole range is pinned or nothing changes.
+ *
+ * Context: process context, may sleep.
+ * Return: the new handle, or ERR_PTR(-EINVAL) for an empty or overflowing
+ * range, a range past the end of the file, a file that is neither shmem
+ * nor hugetlbfs, or a task without user memory; ERR_PTR(-EPERM) if
+ * @writable and the file is sealed against writing; ERR_PTR(-ENOMEM) when
+ * out of memory or over RLIMIT_MEMLOCK; ERR_PTR(-EINTR) on a fatal signal;
+ * ERR_PTR(-EOVERFLOW) if a page has too many users.
+ */
+struct iommufd_pin *iommufd_pin_file(struct file *file, unsigned long index,
+				     unsigned long npages, bool writable,
+				     enum iommufd_account_mode mode)
+{
+	if (!shmem_file(file) && !is_file_hugepages(file))
+		return ERR_PTR(-EINVAL);
+	/* Every byte offset of the range must fit in loff_t. */
+	if (!npages || index > LLONG_MAX >> PAGE_SHIFT ||
+	    npages - 1 > (LLONG_MAX >> PAGE_SHIFT) - index)
+		return ERR_PTR(-EINVAL);
+	/* As for a shared writable mmap(); F_SEAL_WRITE is held off later. */
+	if (writable &&
+	    (iopin_file_seals(file) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		return ERR_PTR(-EPERM);
+	return iopin_pin_range(mode, file, index, index + npages - 1,
+			       writable);
 }
 
 /* Index in @pin->segs of the segment holding page @index of the handle. */

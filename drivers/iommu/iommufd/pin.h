@@ -3,16 +3,19 @@
 /*
  * Pinned user memory, shared by every IOAS and every /dev/iommu file.
  *
- * A struct iommufd_pin is a handle on a run of user pages that stay pinned,
+ * A struct iommufd_pin is a handle on a run of pages that stay pinned,
  * and charged to the memory lock limit, for as long as the handle exists.
  * Handles on the same memory of the same process share the pins: mapping
- * memory a second time (another area, another IOAS, a COPY, another file)
- * neither walks the page tables again nor charges again. How the sharing
- * works is described at the top of pin.c.
+ * memory a second time (another area, another IOAS, a COPY, another
+ * /dev/iommu file) neither pins nor charges again. How the sharing works
+ * is described at the top of pin.c.
  *
  * A handle never changes. Taking part of a mapping away is done by making
  * handles on the parts that stay (iommufd_pin_slice()) and dropping the old
  * one.
+ *
+ * Pins come from one of two sources: the user memory of the calling process
+ * (iommufd_pin_user()) or the pages of a memfd (iommufd_pin_file()).
  *
  * Locking: the handle functions take their own locks and sleep; call them
  * from process context without holding a spinlock. Their order is
@@ -24,6 +27,7 @@
 
 #include <linux/types.h>
 
+struct file;
 struct iommufd_pin;
 struct page;
 
@@ -54,6 +58,9 @@ struct iommufd_pin_stats {
 
 struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
 				     bool writable,
+				     enum iommufd_account_mode mode);
+struct iommufd_pin *iommufd_pin_file(struct file *file, unsigned long index,
+				     unsigned long npages, bool writable,
 				     enum iommufd_account_mode mode);
 struct iommufd_pin *iommufd_pin_slice(struct iommufd_pin *pin,
 				      unsigned long first,

@@ -230,10 +230,24 @@ struct iommu_ioas_map {
  * @iova: input or output, exactly as &struct iommu_ioas_map.iova
  *
  * Identical to IOMMU_IOAS_MAP except for where the memory comes from: the
- * bytes [@start, @start + @length) of a memfd are mapped, with no need for
- * the file to be mmap()ed by the caller. IOVA placement, alignment and the
- * error codes follow IOMMU_IOAS_MAP; an @fd that is not an open file gives
- * EBADF.
+ * bytes [@start, @start + @length) of a memfd (a shmem or hugetlbfs file)
+ * are mapped, with no need for the file to be mmap()ed by the caller.
+ * IOVA placement and alignment follow IOMMU_IOAS_MAP, with @start in the
+ * part of the user address. Pages of the same file already pinned by the
+ * caller's accounting owner (by an earlier IOMMU_IOAS_MAP_FILE, through any
+ * file descriptor of that file) are shared, not pinned or charged again;
+ * pages reached through IOMMU_IOAS_MAP of an mmap() of the file are pinned
+ * separately.
+ *
+ * Errors are those of IOMMU_IOAS_MAP, plus: EBADF if @fd is not an open
+ * file; EINVAL if it is not a memfd or the range goes past the end of the
+ * file; EACCES for IOMMU_IOAS_MAP_WRITEABLE on a file not opened for
+ * writing; EPERM for IOMMU_IOAS_MAP_WRITEABLE on a file sealed with
+ * F_SEAL_WRITE or F_SEAL_FUTURE_WRITE. While a writable mapping exists,
+ * F_SEAL_WRITE cannot be added to the file (EBUSY), as with a shared
+ * writable mmap(). Like IOMMU_IOAS_MAP, the pages are pinned at once;
+ * pages that truncation or hole punching takes out of the file stay pinned
+ * and mapped until unmapped.
  */
 struct iommu_ioas_map_file {
 	__u32 size;

@@ -41,24 +41,6 @@
 				IOMMU_HWPT_FAULT_ID_VALID)
 
 /*
- * Without CONFIG_IOMMUFD_TEST there is nothing to test: the tests skip,
- * unless the machine says the mock must be there (IOMMUFD_EXPECT_MOCK=1),
- * where its absence fails them.
- */
-static bool no_mock(struct __test_metadata *_metadata)
-{
-	const char *want = getenv("IOMMUFD_EXPECT_MOCK");
-
-	if (!access(IOMMUFD_MOCK_SYSFS, F_OK))
-		return false;
-	if (want && !strcmp(want, "1"))
-		ASSERT_EQ(0, access(IOMMUFD_MOCK_SYSFS, F_OK));
-	return true;
-}
-
-#define NO_MOCK_MSG "kernel built without CONFIG_IOMMUFD_TEST"
-
-/*
  * Touched anonymous memory in small pages: MD_CHECK_REFS does not look at
  * pages of a huge page, so a buffer backed by one would pass any count.
  */
@@ -163,7 +145,7 @@ FIXTURE(mock) {
 
 FIXTURE_SETUP(mock)
 {
-	if (no_mock(_metadata))
+	if (mock_missing())
 		SKIP(return, NO_MOCK_MSG);
 	open_ioas(_metadata, &self->fd, &self->ioas, &self->buf);
 }
@@ -186,7 +168,7 @@ FIXTURE(mock_dev) {
 
 FIXTURE_SETUP(mock_dev)
 {
-	if (no_mock(_metadata))
+	if (mock_missing())
 		SKIP(return, NO_MOCK_MSG);
 	open_ioas(_metadata, &self->fd, &self->ioas, &self->buf);
 	mock_domain(self->fd, self->ioas, &self->stdev, &self->hwpt,
@@ -1319,7 +1301,7 @@ TEST(close_with_devices)
 	long base;
 	void *buf;
 
-	if (no_mock(_metadata))
+	if (mock_missing())
 		SKIP(return, NO_MOCK_MSG);
 	buf = alloc_buffer(BUF_SIZE);
 	ASSERT_NE(NULL, buf);
@@ -1374,7 +1356,7 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
-	if (no_mock(_metadata))
+	if (mock_missing())
 		SKIP(return, NO_MOCK_MSG);
 	open_ioas(_metadata, &self->fd, &self->ioas, &self->buf);
 }

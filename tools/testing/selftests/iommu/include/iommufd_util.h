@@ -42,6 +42,9 @@ int __iommufd_destroy(int fd, uint32_t id);
 /* *iova is the fixed IOVA with IOMMU_IOAS_MAP_FIXED_IOVA, else an output. */
 int __ioas_map(int fd, uint32_t ioas_id, void *buf, uint64_t length,
 	       uint64_t *iova, uint32_t flags);
+/* IOMMU_IOAS_MAP_FILE of [start, start + length) of memfd @mfd. */
+int __ioas_map_file(int fd, uint32_t ioas_id, int mfd, uint64_t start,
+		    uint64_t length, uint64_t *iova, uint32_t flags);
 int __ioas_unmap(int fd, uint32_t ioas_id, uint64_t iova, uint64_t length,
 		 uint64_t *unmapped);
 int __ioas_copy(int fd, uint32_t dst_ioas, uint64_t *dst_iova,
@@ -80,6 +83,22 @@ int __md_check_refs(int fd, const void *buf, uint64_t length,
 		    unsigned int refs);
 int __add_reserved(int fd, uint32_t ioas_id, uint64_t start,
 		   uint64_t length);
+
+/*
+ * Is the mock device bus there (CONFIG_IOMMUFD_TEST)? Does the machine say
+ * it must be (IOMMUFD_EXPECT_MOCK=1 in the environment)?
+ */
+bool mock_present(void);
+bool mock_expected(void);
+
+/*
+ * In a test or fixture setup, true if the mock is missing and the test
+ * should skip (with NO_MOCK_MSG); fails the test instead where the machine
+ * expects the mock.
+ */
+#define mock_missing()                                                    \
+	(!mock_present() && ({ ASSERT_FALSE(mock_expected()); true; }))
+#define NO_MOCK_MSG "kernel built without CONFIG_IOMMUFD_TEST"
 
 /* Process status, from /proc/self/status, in kB; -1 if absent. */
 long proc_status_kb(const char *field);

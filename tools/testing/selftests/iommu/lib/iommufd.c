@@ -60,6 +60,26 @@ int __ioas_map(int fd, uint32_t ioas_id, void *buf, uint64_t length,
 	return rc;
 }
 
+int __ioas_map_file(int fd, uint32_t ioas_id, int mfd, uint64_t start,
+		    uint64_t length, uint64_t *iova, uint32_t flags)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.fd = mfd,
+		.start = start,
+		.length = length,
+		.iova = *iova,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
+	if (!rc)
+		*iova = cmd.iova;
+	return rc;
+}
+
 int __ioas_unmap(int fd, uint32_t ioas_id, uint64_t iova, uint64_t length,
 		 uint64_t *unmapped)
 {
@@ -306,4 +326,16 @@ int drop_capability(int cap)
 	data[cap / 32].permitted &= ~(1U << (cap % 32));
 	data[cap / 32].inheritable &= ~(1U << (cap % 32));
 	return syscall(SYS_capset, &hdr, data);
+}
+
+bool mock_present(void)
+{
+	return !access(IOMMUFD_MOCK_SYSFS, F_OK);
+}
+
+bool mock_expected(void)
+{
+	const char *want = getenv("IOMMUFD_EXPECT_MOCK");
+
+	return want && !strcmp(want, "1");
 }
