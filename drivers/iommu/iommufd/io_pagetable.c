@@ -1047,3 +1047,24 @@ unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt)
 	up_read(&iopt->iova_rwsem);
 	return bitmap;
 }
+
+/**
+ * iopt_tally_pins() - add the pinned pages of every area to a tally
+ * @iopt: the IOVA space
+ * @tally: the tally (pin.h)
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ * Return: 0, or -ENOMEM.
+ */
+int iopt_tally_pins(struct iommufd_iopt *iopt, struct iommufd_pin_tally *tally)
+{
+	struct iopt_area *area;
+	int rc = 0;
+
+	down_read(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area && !rc;
+	     area = iopt_area_next(area, 0, ULONG_MAX))
+		rc = iommufd_pin_tally_add(tally, area->pin);
+	up_read(&iopt->iova_rwsem);
+	return rc;
+}

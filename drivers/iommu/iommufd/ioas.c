@@ -482,3 +482,53 @@ int iommufd_option_ioctl(struct iommufd_ucmd *ucmd)
 		return -EFAULT;
 	return 0;
 }
+
+/* Add the pins of IOAS @id to @tally; -ENOENT if it is not an IOAS. */
+static int ioas_tally(struct iommufd_ctx *ictx, u32 id,
+		      struct iommufd_pin_tally *tally)
+{
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	ioas = iommufd_get_ioas(ictx, id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_tally_pins(&ioas->iopt, tally);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
+int iommufd_pin_stats_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_pin_stats *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_pin_tally tally = {};
+	struct iommufd_pin_stats stats;
+	struct iommufd_object *obj;
+	unsigned long index;
+	int rc = 0;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	if (cmd->object_id) {
+		rc = ioas_tally(ictx, cmd->object_id, &tally);
+	} else {
+		/* Objects of other types, or going away, are skipped. */
+		xa_for_each(&ictx->objects, index, obj) {
+			rc = ioas_tally(ictx, index, &tally);
+			if (rc == -ENOENT)
+				rc = 0;
+			if (rc)
+				break;
+		}
+	}
+	if (rc) {
+		iommufd_pin_tally_free(&tally);
+		return rc;
+	}
+	iommufd_pin_tally_sum(&tally, &stats);
+	cmd->out_pinned = stats.pinned << PAGE_SHIFT;
+	cmd->out_charged = stats.charged << PAGE_SHIFT;
+	return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+}

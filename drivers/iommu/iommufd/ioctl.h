@@ -42,6 +42,7 @@ int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map_file_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_pin_stats_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_option_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_vfio_ioas_ioctl(struct iommufd_ucmd *ucmd);

@@ -90,6 +90,8 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(IOAS_UNMAP, iommufd_ioas_unmap_ioctl, iommu_ioas_unmap,
 		      length),
 	IOMMUFD_IOCTL(OPTION, iommufd_option_ioctl, iommu_option, val64),
+	IOMMUFD_IOCTL(PIN_STATS, iommufd_pin_stats_ioctl, iommu_pin_stats,
+		      out_charged),
 	IOMMUFD_IOCTL(VFIO_IOAS, iommufd_vfio_ioas_ioctl, iommu_vfio_ioas,
 		      __reserved),
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)

@@ -90,6 +90,7 @@
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "account.h"
@@ -1120,39 +1121,120 @@ unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
 }
 
 /**
- * iommufd_pin_stats() - how much memory the current process has pinned
- * @mode: the charging mode of the owners to count
- * @out: filled with the totals of every owner of the current process in
- *       @mode: pages pinned, and how many of them are charged (those of
- *       owners without CAP_IPC_LOCK)
- *
- * A page pinned twice (read-only and then writable, or again after its
- * translation changed) counts, and is charged, twice.
+ * struct iopin_tally_range - pages of one extent that a tally has seen
+ * @ext: the extent, used only as a key: it is not looked at after the add
+ * @first: first page, an index in @ext
+ * @last: last page
+ * @charged: the extent's owner is charged for its pages
+ */
+struct iopin_tally_range {
+	const struct iopin_extent *ext;
+	unsigned long first;
+	unsigned long last;
+	bool charged;
+};
+
+/**
+ * iommufd_pin_tally_add() - add the pages of a handle to a tally
+ * @tally: the tally, zeroed before its first use
+ * @pin: the handle, which the caller keeps alive during the call
  *
  * Context: process context, may sleep.
- * Return: 0, or -EINVAL if the task has no user memory or @mode is unknown.
+ * Return: 0, or -ENOMEM.
  */
-int iommufd_pin_stats(enum iommufd_account_mode mode,
-		      struct iommufd_pin_stats *out)
+int iommufd_pin_tally_add(struct iommufd_pin_tally *tally,
+			  struct iommufd_pin *pin)
 {
-	struct mm_struct *mm = current->mm;
-	struct iopin_space *space;
+	struct iopin_tally_range *ranges;
+	unsigned long i, need;
 
-	if (!mm || (mode != IOMMUFD_ACCOUNT_USER && mode != IOMMUFD_ACCOUNT_MM))
-		return -EINVAL;
+	if (check_add_overflow(tally->nr, pin->nsegs, &need))
+		return -ENOMEM;
+	if (need > tally->capacity) {
+		need = max(need, 2 * tally->capacity);
+		ranges = kvmalloc_array(need, sizeof(*ranges),
+					GFP_KERNEL_ACCOUNT);
+		if (!ranges)
+			return -ENOMEM;
+		if (tally->nr)
+			memcpy(ranges, tally->ranges,
+			       tally->nr * sizeof(*ranges));
+		kvfree(tally->ranges);
+		tally->ranges = ranges;
+		tally->capacity = need;
+	}
+
+	/* A handle's segments never change while it exists. */
+	for (i = 0; i < pin->nsegs; i++) {
+		const struct iopin_seg *seg = &pin->segs[i];
+
+		tally->ranges[tally->nr++] = (struct iopin_tally_range){
+			.ext = seg->ext,
+			.first = seg->first,
+			.last = seg->first + seg->npages - 1,
+			.charged = pin->space->acct.charging,
+		};
+	}
+	return 0;
+}
+
+static int iopin_tally_cmp(const void *a, const void *b)
+{
+	const struct iopin_tally_range *x = a, *y = b;
+
+	if (x->ext != y->ext)
+		return x->ext < y->ext ? -1 : 1;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return 0;
+}
+
+/**
+ * iommufd_pin_tally_sum() - count the distinct pinned pages of a tally
+ * @tally: the tally; emptied, and its memory freed
+ * @out: the result: pages pinned, each counted once however many handles
+ *       added it, and how many of them are charged to a locked_vm
+ *
+ * A page pinned through two sources (a memfd mapped both by file offset
+ * and by user address) is pinned twice and counts twice, as it does in
+ * VmPin.
+ *
+ * Context: process context, may sleep.
+ */
+void iommufd_pin_tally_sum(struct iommufd_pin_tally *tally,
+			   struct iommufd_pin_stats *out)
+{
+	const struct iopin_tally_range *r, *cur = NULL;
+	unsigned long i, uncounted = 0, n;
 
 	out->pinned = 0;
 	out->charged = 0;
-	mutex_lock(&iopin_spaces_lock);
-	hash_for_each_possible(iopin_spaces, space, hnode, (unsigned long)mm) {
-		if (space->acct.mm != mm || space->acct.mode != mode)
+	sort(tally->ranges, tally->nr, sizeof(*tally->ranges),
+	     iopin_tally_cmp, NULL);
+	/* Count each range beyond the pages already counted in its extent. */
+	for (i = 0; i < tally->nr; i++) {
+		r = &tally->ranges[i];
+		if (!cur || r->ext != cur->ext) {
+			cur = r;
+			uncounted = r->first;
+		}
+		if (r->last < uncounted)
 			continue;
-		mutex_lock(&space->mutex);
-		out->pinned += space->npinned;
-		if (space->acct.charging)
-			out->charged += space->npinned;
-		mutex_unlock(&space->mutex);
+		n = r->last - max(r->first, uncounted) + 1;
+		uncounted = r->last + 1;
+		out->pinned += n;
+		if (r->charged)
+			out->charged += n;
 	}
-	mutex_unlock(&iopin_spaces_lock);
-	return 0;
+	iommufd_pin_tally_free(tally);
+}
+
+/**
+ * iommufd_pin_tally_free() - free a tally's memory and empty it
+ * @tally: the tally
+ */
+void iommufd_pin_tally_free(struct iommufd_pin_tally *tally)
+{
+	kvfree(tally->ranges);
+	memset(tally, 0, sizeof(*tally));
 }

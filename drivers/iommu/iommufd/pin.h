@@ -29,6 +29,7 @@
 
 struct file;
 struct iommufd_pin;
+struct iopin_tally_range;
 struct page;
 
 /**
@@ -47,13 +48,28 @@ enum iommufd_account_mode {
 };
 
 /**
- * struct iommufd_pin_stats - pinned memory of the calling process
- * @pinned: pages pinned for it
+ * struct iommufd_pin_stats - pinned pages of a set of handles
+ * @pinned: pages pinned, each counted once
  * @charged: how many of those are charged to a locked_vm
  */
 struct iommufd_pin_stats {
 	u64 pinned;
 	u64 charged;
+};
+
+/**
+ * struct iommufd_pin_tally - the pages of handles, to be counted once each
+ * @ranges: what the handles added cover, in no order
+ * @nr: entries used in @ranges
+ * @capacity: entries allocated
+ *
+ * Add handles with iommufd_pin_tally_add(), then count with
+ * iommufd_pin_tally_sum() or give up with iommufd_pin_tally_free().
+ */
+struct iommufd_pin_tally {
+	struct iopin_tally_range *ranges;
+	unsigned long nr;
+	unsigned long capacity;
 };
 
 struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
@@ -72,7 +88,10 @@ struct page *iommufd_pin_page(struct iommufd_pin *pin, unsigned long index);
 unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
 				 unsigned long max, phys_addr_t *phys);
 
-int iommufd_pin_stats(enum iommufd_account_mode mode,
-		      struct iommufd_pin_stats *out);
+int iommufd_pin_tally_add(struct iommufd_pin_tally *tally,
+			  struct iommufd_pin *pin);
+void iommufd_pin_tally_sum(struct iommufd_pin_tally *tally,
+			   struct iommufd_pin_stats *out);
+void iommufd_pin_tally_free(struct iommufd_pin_tally *tally);
 
 #endif

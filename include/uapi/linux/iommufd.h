@@ -103,7 +103,8 @@ enum {
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
 	/* 0x90 - 0x94: kept free, upstream uses them for later commands */
 	/* 0xa0: IOMMU_TEST_CMD, see drivers/iommu/iommufd/iommufd_test.h */
-	/* 0xb0 and up: this project's own commands (none defined yet) */
+	/* 0xb0 and up: this project's own commands */
+	IOMMUFD_CMD_PIN_STATS = 0xb0,
 };
 
 /*
@@ -129,6 +130,7 @@ enum {
 #define IOMMU_FAULT_QUEUE_ALLOC \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
 #define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
+#define IOMMU_PIN_STATS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_PIN_STATS)
 
 /* ---- Objects ----------------------------------------------------------- */
 
@@ -953,6 +955,46 @@ enum iommufd_page_response_code {
 struct iommu_hwpt_page_response {
 	__u32 cookie;
 	__u32 code;
+};
+
+/* ---- Commands of this project (0xb0 and up) ----------------------------- */
+
+/**
+ * struct iommu_pin_stats - argument of IOMMU_PIN_STATS
+ * @size: sizeof(struct iommu_pin_stats)
+ * @flags: must be 0
+ * @object_id: an IOAS, or 0 for every IOAS of the file (the VFIO
+ *             compatibility IOAS included)
+ * @__reserved: must be 0
+ * @out_pinned: bytes of memory pinned for the mappings of @object_id (or of
+ *              the file), every page counted once however many mappings,
+ *              IOASes or copies use it
+ * @out_charged: how many bytes of @out_pinned are charged to a locked_vm
+ *               and count against RLIMIT_MEMLOCK: all of them, except
+ *               pages pinned by a task with CAP_IPC_LOCK
+ *
+ * Reports what the mappings hold pinned. Pinned pages are shared by every
+ * mapping of the same accounting owner (the pinning user, or the pinning
+ * process in IOMMU_OPTION_RLIMIT_MODE 1), so mapping memory again, in the
+ * same or another IOAS or /dev/iommu file, adds nothing. For a process
+ * with a single /dev/iommu file, @out_pinned matches the growth of VmPin
+ * in /proc/PID/status, and in RLIMIT_MODE 1 @out_charged matches the growth
+ * of VmLck. A page pinned through two sources (a memfd mapped with
+ * IOMMU_IOAS_MAP_FILE and, through an mmap() of it, with IOMMU_IOAS_MAP)
+ * is pinned, and counted, twice, as in VmPin. The figures are a snapshot:
+ * mappings changed by another thread during the call may or may not be
+ * counted.
+ *
+ * Errors: EOPNOTSUPP for non-zero @flags or @__reserved, ENOENT if
+ * @object_id is not an IOAS, ENOMEM.
+ */
+struct iommu_pin_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 object_id;
+	__u32 __reserved;
+	__aligned_u64 out_pinned;
+	__aligned_u64 out_charged;
 };
 
 #endif /* _UAPI_IOMMUFD_H */

@@ -579,4 +579,175 @@ TEST(cap_ipc_lock_is_not_charged)
 	close(fd);
 }
 
+/*
+ * IOMMU_PIN_STATS: what the mappings of a file or an IOAS hold pinned,
+ * compared with what the process's status says.
+ */
+struct stats {
+	uint64_t pinned;
+	uint64_t charged;
+};
+
+static struct stats pin_stats(struct __test_metadata *_metadata, int fd,
+			      uint32_t id)
+{
+	struct stats st;
+
+	ASSERT_EQ(0, __pin_stats(fd, id, &st.pinned, &st.charged));
+	return st;
+}
+
+/* Growth of a /proc/self/status field since @base, in bytes. */
+static uint64_t status_growth(const char *field, long base)
+{
+	return (uint64_t)(proc_status_kb(field) - base) * 1024;
+}
+
+TEST_F(ioas, pin_stats_user_mode)
+{
+	uint32_t other = ioas_alloc(self->fd);
+	long vmpin = proc_status_kb("VmPin");
+	long vmlck = proc_status_kb("VmLck");
+	char *buf = self->buf;
+	uint64_t iova;
+	pid_t child;
+	int status;
+
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	set_memlock(_metadata, BUF_SIZE * 4);
+	EXPECT_EQ(0, pin_stats(_metadata, self->fd, 0).pinned);
+
+	ioas_map_fixed(self->fd, self->ioas, buf, 64 * PSZ, 1UL << 30);
+	ioas_map_fixed(self->fd, other, buf, 32 * PSZ, 1UL << 30);
+	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).charged);
+	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, self->ioas).pinned);
+	EXPECT_EQ(32 * PSZ, pin_stats(_metadata, self->fd, other).pinned);
+	EXPECT_EQ(64 * PSZ, status_growth("VmPin", vmpin));
+	/* Charged to the user, not to the process. */
+	EXPECT_EQ(0, status_growth("VmLck", vmlck));
+
+	/* A copy and a second map of the same pages add nothing. */
+	iova = 0;
+	ASSERT_EQ(0, __ioas_copy(self->fd, other, &iova, self->ioas,
+				 (1UL << 30) + 16 * PSZ, 48 * PSZ, MAP_RW));
+	ioas_map(self->fd, self->ioas, buf, 8 * PSZ);
+	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, other).pinned);
+	EXPECT_EQ(64 * PSZ, status_growth("VmPin", vmpin));
+
+	/* Unmapping one IOAS leaves what the other still uses. */
+	ioas_unmap_all(self->fd, self->ioas);
+	EXPECT_EQ(0, pin_stats(_metadata, self->fd, self->ioas).pinned);
+	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	ioas_unmap(self->fd, other, 1UL << 30, 32 * PSZ);
+	EXPECT_EQ(48 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(48 * PSZ, status_growth("VmPin", vmpin));
+
+	/*
+	 * A child sees the file's figures, but its own VmPin holds only what
+	 * it pins itself: its copy of the buffer, after copy-on-write. Those
+	 * pins outlive it, held by the mapping.
+	 */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		long cpin = proc_status_kb("VmPin");
+
+		if (pin_stats(_metadata, self->fd, 0).pinned != 48 * PSZ)
+			_exit(1);
+		ioas_map_fixed(self->fd, self->ioas, buf + 64 * PSZ, 8 * PSZ,
+			       1UL << 32);
+		if (status_growth("VmPin", cpin) != 8 * PSZ ||
+		    pin_stats(_metadata, self->fd, 0).pinned != 56 * PSZ)
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(56 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(8 * PSZ, pin_stats(_metadata, self->fd, self->ioas).pinned);
+	EXPECT_EQ(48 * PSZ, status_growth("VmPin", vmpin));
+
+	ioas_unmap_all(self->fd, self->ioas);
+	ioas_unmap_all(self->fd, other);
+	EXPECT_EQ(0, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(0, pin_stats(_metadata, self->fd, 0).charged);
+	EXPECT_EQ(0, status_growth("VmPin", vmpin));
+}
+
+/* RLIMIT_MODE 1: the charge is the process's VmLck. */
+TEST(pin_stats_mm_mode)
+{
+	long psz = getpagesize();
+	void *buf = alloc_buffer(128 * psz);
+	struct stats st;
+	long vmpin, vmlck;
+	uint32_t a, b;
+	int fd;
+
+	ASSERT_NE(NULL, buf);
+	fd = open_mm_mode(_metadata);
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	set_memlock(_metadata, 256 * psz);
+	a = ioas_alloc(fd);
+	b = ioas_alloc(fd);
+	vmpin = proc_status_kb("VmPin");
+	vmlck = proc_status_kb("VmLck");
+
+	ioas_map(fd, a, buf, 96 * psz);
+	ioas_map(fd, b, (char *)buf + 32 * psz, 96 * psz);
+	st = pin_stats(_metadata, fd, 0);
+	EXPECT_EQ(128 * psz, st.pinned);
+	EXPECT_EQ(128 * psz, st.charged);
+	EXPECT_EQ(st.pinned, status_growth("VmPin", vmpin));
+	EXPECT_EQ(st.charged, status_growth("VmLck", vmlck));
+	EXPECT_EQ(96 * psz, pin_stats(_metadata, fd, b).charged);
+
+	iommufd_destroy(fd, a);
+	st = pin_stats(_metadata, fd, 0);
+	EXPECT_EQ(96 * psz, st.charged);
+	EXPECT_EQ(st.charged, status_growth("VmLck", vmlck));
+	close(fd);
+	EXPECT_EQ(0, status_growth("VmLck", vmlck));
+	EXPECT_EQ(0, status_growth("VmPin", vmpin));
+}
+
+/* CAP_IPC_LOCK: pinned, not charged. */
+TEST_F(ioas, pin_stats_cap_ipc_lock)
+{
+	struct stats st;
+
+	ioas_map(self->fd, self->ioas, self->buf, 16 * PSZ);
+	st = pin_stats(_metadata, self->fd, self->ioas);
+	EXPECT_EQ(16 * PSZ, st.pinned);
+	EXPECT_EQ(0, st.charged);
+}
+
+TEST_F(ioas, pin_stats_bad_arguments)
+{
+	struct iommu_pin_stats cmd = {
+		.size = sizeof(cmd),
+		.object_id = self->ioas,
+	};
+	uint32_t gone = ioas_alloc(self->fd);
+
+	iommufd_destroy(self->fd, gone);
+	cmd.flags = 1;
+	EXPECT_EQ(EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_PIN_STATS, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_EQ(EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_PIN_STATS, &cmd));
+	cmd.__reserved = 0;
+	cmd.object_id = gone;
+	EXPECT_EQ(ENOENT, iommufd_ioctl(self->fd, IOMMU_PIN_STATS, &cmd));
+	cmd.size = offsetof(struct iommu_pin_stats, out_charged);
+	cmd.object_id = self->ioas;
+	EXPECT_EQ(EINVAL, iommufd_ioctl(self->fd, IOMMU_PIN_STATS, &cmd));
+	cmd.size = sizeof(cmd);
+	EXPECT_EQ(0, iommufd_ioctl(self->fd, IOMMU_PIN_STATS, &cmd));
+	EXPECT_EQ(0, cmd.out_pinned);
+}
+
 TEST_HARNESS_MAIN

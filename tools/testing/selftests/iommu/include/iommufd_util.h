@@ -59,6 +59,10 @@ int __ioas_allow_iovas(int fd, uint32_t ioas_id,
 int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,
 		     uint64_t *val);
 
+/* IOMMU_PIN_STATS of IOAS @object_id, or of the whole file if 0; bytes. */
+int __pin_stats(int fd, uint32_t object_id, uint64_t *pinned,
+		uint64_t *charged);
+
 int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		 uint32_t *hwpt_id);
 

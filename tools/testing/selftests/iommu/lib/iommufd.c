@@ -328,6 +328,23 @@ int drop_capability(int cap)
 	return syscall(SYS_capset, &hdr, data);
 }
 
+int __pin_stats(int fd, uint32_t object_id, uint64_t *pinned,
+		uint64_t *charged)
+{
+	struct iommu_pin_stats cmd = {
+		.size = sizeof(cmd),
+		.object_id = object_id,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_PIN_STATS, &cmd);
+	if (!rc) {
+		*pinned = cmd.out_pinned;
+		*charged = cmd.out_charged;
+	}
+	return rc;
+}
+
 bool mock_present(void)
 {
 	return !access(IOMMUFD_MOCK_SYSFS, F_OK);
