@@ -65,6 +65,11 @@ int __pin_stats(int fd, uint32_t object_id, uint64_t *pinned,
 
 int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		 uint32_t *hwpt_id);
+/* IOMMU_GET_HW_INFO into @data (*len bytes); *len becomes what was filled. */
+int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
+		  uint32_t *type);
+/* IOMMU_VFIO_IOAS @op; *ioas_id is the input of SET, the output of GET. */
+int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id);
 
 /*
  * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST). Output pointers may be NULL when
@@ -109,6 +114,17 @@ long proc_status_kb(const char *field);
 
 /* Drop one capability from the calling process (for a forked test). */
 int drop_capability(int cap);
+
+/*
+ * The calling thread's fail-nth file (CONFIG_FAULT_INJECTION_DEBUG_FS):
+ * writing N makes the Nth fault injection point the thread passes fail;
+ * it reads 0 once that happened. -1 with errno ENOENT without the option.
+ */
+int fail_nth_open(void);
+/* Arm (@n > 0) or disarm (@n == 0); 0 or an errno. */
+int fail_nth_set(int nth_fd, unsigned int n);
+/* The counter: 0 if the armed fault fired, else how many points remained. */
+int fail_nth_get(int nth_fd, unsigned int *n);
 
 /* Assert-on-failure forms, for use inside harness tests. */
 #define ioas_alloc(fd)                                                  \

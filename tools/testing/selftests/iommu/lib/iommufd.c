@@ -186,6 +186,41 @@ int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 	return rc;
 }
 
+int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
+		  uint32_t *type)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.data_len = *len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+	if (rc)
+		return rc;
+	*len = cmd.data_len;
+	if (type)
+		*type = cmd.out_data_type;
+	return 0;
+}
+
+int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = *ioas_id,
+		.op = op,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+	if (!rc)
+		*ioas_id = cmd.ioas_id;
+	return rc;
+}
+
 int __mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags,
 			uint32_t *stdev_id, uint32_t *hwpt_id,
 			uint32_t *idev_id)
@@ -355,4 +390,41 @@ bool mock_expected(void)
 	const char *want = getenv("IOMMUFD_EXPECT_MOCK");
 
 	return want && !strcmp(want, "1");
+}
+
+int fail_nth_open(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth",
+		 (int)syscall(SYS_gettid));
+	return open(path, O_RDWR);
+}
+
+/*
+ * Nothing between arming and the call under test may allocate: these only
+ * format into the stack and issue one pwrite() or pread().
+ */
+int fail_nth_set(int nth_fd, unsigned int n)
+{
+	char num[16];
+	int len;
+
+	len = snprintf(num, sizeof(num), "%u", n);
+	if (pwrite(nth_fd, num, len, 0) != len)
+		return errno ? errno : EIO;
+	return 0;
+}
+
+int fail_nth_get(int nth_fd, unsigned int *n)
+{
+	char num[16];
+	ssize_t len;
+
+	len = pread(nth_fd, num, sizeof(num) - 1, 0);
+	if (len <= 0)
+		return len ? errno : EIO;
+	num[len] = 0;
+	*n = strtoul(num, NULL, 10);
+	return 0;
 }
