@@ -83,6 +83,7 @@ static const unsigned int pieces[] = {
 #define DEBUGFS "/sys/kernel/debug"
 
 static uint8_t *buf;
+static int buf_fd = -1;
 
 enum id_kind { ID_IOAS, ID_HWPT, ID_IDEV };
 
@@ -527,6 +528,25 @@ static void inject_restore(struct inject_cfg *cfg)
 
 #define NO_INJECT_MSG "no fail-nth or failslab (CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB)"
 
+/*
+ * The buffer of the sweeps: a shared mapping of a memfd (buf_fd), so that
+ * IOMMU_IOAS_MAP_FILE of the memfd reaches the very same pages.
+ */
+static uint8_t *alloc_memfd_buffer(void)
+{
+	void *p;
+
+	buf_fd = memfd_create("iommufd_faults", 0);
+	if (buf_fd < 0 || ftruncate(buf_fd, WIN_PAGES * PSZ))
+		return NULL;
+	p = mmap(NULL, WIN_PAGES * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 buf_fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, WIN_PAGES * PSZ);
+	return p;
+}
+
 /* The buffer: touched small pages, so that MD_CHECK_REFS sees each pin. */
 static uint8_t *alloc_buffer(int flags)
 {
@@ -764,6 +784,45 @@ static void expect_map_pinned(struct __test_metadata *_metadata,
 static const struct path path_map_pinned = {
 	.setup = setup_map_pinned,
 	.run = run_map_large,
+	.expect = expect_map_pinned,
+};
+
+/* IOMMU_IOAS_MAP_FILE of the memfd behind the buffer */
+
+static int run_map_file(struct state *st)
+{
+	uint64_t iova = IOVA(LARGE_FIRST);
+
+	return __ioas_map_file(st->fd, st->ioas[0], buf_fd, LARGE_FIRST * PSZ,
+			       LARGE_PAGES * PSZ, &iova,
+			       MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA);
+}
+
+static const struct path path_map_file = {
+	.setup = setup_map1,
+	.run = run_map_file,
+	.expect = expect_map_large,
+};
+
+/* The same, when another IOAS already has the file's pages pinned */
+
+static void setup_map_file_pinned(struct __test_metadata *_metadata,
+				  struct state *st)
+{
+	uint64_t iova = IOVA(LARGE_FIRST);
+
+	base_setup(_metadata, st);
+	add_ioas(_metadata, st);
+	add_ioas(_metadata, st);
+	ASSERT_EQ(0, __ioas_map_file(st->fd, st->ioas[1], buf_fd,
+				     LARGE_FIRST * PSZ, LARGE_PAGES * PSZ,
+				     &iova, MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	add_device(_metadata, st, 0, st->ioas[0]);
+}
+
+static const struct path path_map_file_pinned = {
+	.setup = setup_map_file_pinned,
+	.run = run_map_file,
 	.expect = expect_map_pinned,
 };
 
@@ -1139,6 +1198,25 @@ static const struct path path_hw_info = {
 	.expect = expect_nothing,
 };
 
+/* IOMMU_PIN_STATS of a file with a mapping: it changes nothing */
+
+static int run_pin_stats(struct state *st)
+{
+	uint64_t pinned, charged;
+	int rc;
+
+	rc = __pin_stats(st->fd, 0, &pinned, &charged);
+	if (!rc && pinned != LARGE_PAGES * PSZ)
+		rc = -1;
+	return rc;
+}
+
+static const struct path path_pin_stats = {
+	.setup = setup_mapped1,
+	.run = run_pin_stats,
+	.expect = expect_nothing,
+};
+
 /* IOMMU_VFIO_IOAS */
 
 static int run_vfio_ioas(struct state *st)
@@ -1341,7 +1419,7 @@ FIXTURE_SETUP(faults)
 		SKIP(return, NO_INJECT_MSG);
 	self->ready = true;
 	if (!buf)
-		buf = alloc_buffer(MAP_PRIVATE);
+		buf = alloc_memfd_buffer();
 	ASSERT_NE(NULL, buf);
 }
 
@@ -1381,6 +1459,18 @@ FIXTURE_VARIANT_ADD(faults, map_large_2) {
 
 FIXTURE_VARIANT_ADD(faults, map_pinned) {
 	.path = &path_map_pinned,
+};
+
+FIXTURE_VARIANT_ADD(faults, map_file) {
+	.path = &path_map_file,
+};
+
+FIXTURE_VARIANT_ADD(faults, map_file_pinned) {
+	.path = &path_map_file_pinned,
+};
+
+FIXTURE_VARIANT_ADD(faults, pin_stats) {
+	.path = &path_pin_stats,
 };
 
 FIXTURE_VARIANT_ADD(faults, copy) {
