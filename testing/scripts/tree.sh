@@ -26,7 +26,11 @@ pstamp=$(cat "$BUILD/base/.stamp" "${patches[@]}" | sha1sum | cut -c1-40)
 if [ "$(cat "$SRC/.iommufd-stamp" 2>/dev/null)" != "$pstamp" ]; then
 	say "creating $SRC"
 	rm -rf "$SRC"
-	cp -a "$BASE" "$SRC"
+	# "$BASE/." so that a symlinked base (README's worktree recipe) is
+	# copied, not linked: $SRC is modified below and $BASE must stay
+	# pristine.
+	mkdir -p "$SRC"
+	cp -a "$BASE/." "$SRC/"
 	for d in $OVERLAY_DIRS; do rm -rf "${SRC:?}/$d"; done
 	for p in "${patches[@]}"; do
 		say "applying patches/$(basename "$p")"
