@@ -7,6 +7,7 @@
 #   make run                the guided demo on x86_64 (VT-d)
 #   make shell ARCH=...     an interactive shell in a machine
 #   make static             checkpatch, kernel-doc, sparse and W=1 only
+#   make bench              performance against the base tree's iommufd (not a test)
 #   make clean              remove .build (ccache is kept)
 #
 # All output goes to .build/ (override with IOMMUFD_BUILD=dir).
@@ -18,7 +19,7 @@ ONE := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64)
 # Our scripts drive the kernel's make themselves; do not leak ARCH to them.
 unexport ARCH
 
-.PHONY: check run shell static build clean
+.PHONY: check run shell static build bench clean
 
 check:
 	@$(SCRIPTS)/check.sh $(MACHINES)
@@ -38,6 +39,10 @@ static:
 build:
 	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && \
 	 for a in $(MACHINES); do $(SCRIPTS)/kernel.sh $$a && $(SCRIPTS)/guest.sh $$a || exit 1; done
+
+# A benchmark, never part of check: two kernels built and booted in turn.
+bench:
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/bench.sh
 
 clean:
 	rm -rf .build

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * iommufd_bench: throughput and per-operation cost of the IOAS commands of
+ * /dev/iommu, for make bench (testing/scripts/bench.sh), which runs this
+ * same binary on our kernel and on the base tree's and compares the two.
+ *
+ * Only the public uAPI is used, plus IOMMU_TEST_CMD's
+ * IOMMU_TEST_OP_MOCK_DOMAIN to give an IOAS mock IOMMU domains, so that
+ * every mapping is also written into translation tables as it would be
+ * with a real device attached. Both ABIs are the same in both kernels.
+ *
+ * Each result is one line,
+ *	@@@ BENCH name|unit|target|value
+ * where a unit ending in "/s" is a throughput (higher is better) and any
+ * other unit a cost per operation (lower is better); target is the least
+ * ratio to the base tree's result that we aim for. Lines starting with
+ * "#" are comments for people. Every measurement runs on a fresh
+ * /dev/iommu file descriptor, and the best of its repetitions is kept:
+ * the machine is emulated and shared, so the fastest run is the one least
+ * disturbed by others.
+ *
+ * Options: -q, a quick run (small sizes only) to try the machinery.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+#define SZ_4K		(4096UL)
+#define SZ_1M		(1024UL * 1024)
+#define SZ_2M		(2 * SZ_1M)
+#define SZ_1G		(1024 * SZ_1M)
+
+/*
+ * IOVAs inside the mock domain's aperture, which both kernels place at
+ * 16 MiB up to 2 GiB: large mappings at 1 GiB, small ones from 16 MiB.
+ */
+#define BIG_IOVA	SZ_1G
+#define SMALL_IOVA	(16 * SZ_1M)
+/* Small mappings are one page each, one page apart, so never adjacent */
+#define SMALL_STRIDE	(2 * SZ_4K)
+
+/* Targets: ratio ours/base tree we aim for, per kind of row */
+#define TARGET_THROUGHPUT	"1.2"
+#define TARGET_SHARED_PIN	"3"
+#define TARGET_OTHER		"1"
+
+enum mem_kind { MEM_4K, MEM_THP, MEM_HUGETLB };
+
+static const char * const mem_name[] = {
+	[MEM_4K] = "4K pages",
+	[MEM_THP] = "THP",
+	[MEM_HUGETLB] = "hugetlb",
+};
+
+static int quick;
+
+static void die(const char *what)
+{
+	printf("@@@ BENCH-FAIL %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void result(const char *name, const char *unit, const char *target,
+		   double value)
+{
+	printf("@@@ BENCH %s|%s|%s|%.4f\n", name, unit, target, value);
+}
+
+static double gib_per_s(unsigned long bytes, __u64 ns)
+{
+	return (double)bytes / SZ_1G / ((double)ns / 1e9);
+}
+
+static __u64 min_ns(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+static int iommu_open(void)
+{
+	int fd = open("/dev/iommu", O_RDWR);
+
+	if (fd < 0)
+		die("open /dev/iommu");
+	return fd;
+}
+
+static __u32 ioas_alloc(int fd)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+
+	if (ioctl(fd, IOMMU_IOAS_ALLOC, &cmd))
+		die("IOMMU_IOAS_ALLOC");
+	return cmd.out_ioas_id;
+}
+
+/* A mock device attached to @pt_id (an IOAS or a HWPT); returns its idev */
+static __u32 mock_device(int fd, __u32 pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.id = pt_id,
+	};
+
+	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
+		die("IOMMU_TEST_OP_MOCK_DOMAIN");
+	return cmd.mock_domain.out_idev_id;
+}
+
+/*
+ * Give @ioas @ndomains mock domains. A second mock device attached to the
+ * IOAS would share the first one's automatic domain, so the second domain
+ * is allocated explicitly for the first device and the second device is
+ * attached to it.
+ */
+static void add_domains(int fd, __u32 ioas, int ndomains)
+{
+	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt), .pt_id = ioas };
+
+	hwpt.dev_id = mock_device(fd, ioas);
+	if (ndomains < 2)
+		return;
+	if (ioctl(fd, IOMMU_HWPT_ALLOC, &hwpt))
+		die("IOMMU_HWPT_ALLOC");
+	mock_device(fd, hwpt.out_hwpt_id);
+}
+
+static void ioas_map(int fd, __u32 ioas, void *va, unsigned long len,
+		     unsigned long iova)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	if (ioctl(fd, IOMMU_IOAS_MAP, &cmd))
+		die("IOMMU_IOAS_MAP");
+}
+
+/* Returns the number of bytes unmapped; nothing there is not an error */
+static unsigned long ioas_unmap(int fd, __u32 ioas, unsigned long iova,
+				unsigned long len)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+
+	if (ioctl(fd, IOMMU_IOAS_UNMAP, &cmd)) {
+		if (errno == ENOENT)
+			return 0;
+		die("IOMMU_IOAS_UNMAP");
+	}
+	return cmd.length;
+}
+
+static void ioas_copy(int fd, __u32 dst, __u32 src, unsigned long len,
+		      unsigned long iova)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.dst_ioas_id = dst,
+		.src_ioas_id = src,
+		.length = len,
+		.dst_iova = iova,
+		.src_iova = iova,
+	};
+
+	if (ioctl(fd, IOMMU_IOAS_COPY, &cmd))
+		die("IOMMU_IOAS_COPY");
+}
+
+static unsigned long meminfo_kb(const char *key)
+{
+	char line[128];
+	unsigned long v = 0;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = strtoul(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * @len bytes of memory of one kind, all of it faulted in, so that the
+ * measurements below pin memory and do not allocate it.
+ */
+static void *mem_alloc(enum mem_kind kind, unsigned long len)
+{
+	unsigned long thp_before = meminfo_kb("AnonHugePages");
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	unsigned long span = len;
+	char *p;
+
+	if (kind == MEM_HUGETLB)
+		flags |= MAP_HUGETLB;
+	if (kind == MEM_THP)
+		span += SZ_2M;
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		die(kind == MEM_HUGETLB ? "mmap MAP_HUGETLB" : "mmap");
+	if (kind == MEM_THP) {
+		char *aligned = (char *)(((uintptr_t)p + SZ_2M - 1) &
+					 ~(SZ_2M - 1));
+
+		if (aligned != p)
+			munmap(p, aligned - p);
+		munmap(aligned + len, p + span - (aligned + len));
+		p = aligned;
+		if (madvise(p, len, MADV_HUGEPAGE))
+			die("madvise MADV_HUGEPAGE");
+	} else if (kind == MEM_4K) {
+		madvise(p, len, MADV_NOHUGEPAGE);
+	}
+	memset(p, 0x5a, len);
+	if (kind == MEM_THP)
+		printf("# THP: %lu of %lu MiB backed by huge pages\n",
+		       (meminfo_kb("AnonHugePages") - thp_before) / 1024,
+		       len / SZ_1M);
+	return p;
+}
+
+/*
+ * IOAS_MAP then IOAS_UNMAP of the first @len bytes of @buf into an IOAS
+ * with @ndomains mock domains, best of @reps; results in GiB/s.
+ */
+static void bench_map_unmap(void *buf, enum mem_kind kind, unsigned long len,
+			    int ndomains, int reps)
+{
+	__u64 best_map = ~0ULL, best_unmap = ~0ULL;
+	char name[96];
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		int fd = iommu_open();
+		__u32 ioas = ioas_alloc(fd);
+		__u64 t0, t1, t2;
+
+		add_domains(fd, ioas, ndomains);
+		t0 = now_ns();
+		ioas_map(fd, ioas, buf, len, BIG_IOVA);
+		t1 = now_ns();
+		if (ioas_unmap(fd, ioas, BIG_IOVA, len) != len)
+			die("IOMMU_IOAS_UNMAP left part of the mapping");
+		t2 = now_ns();
+		close(fd);
+		best_map = min_ns(best_map, t1 - t0);
+		best_unmap = min_ns(best_unmap, t2 - t1);
+	}
+	snprintf(name, sizeof(name), "IOAS_MAP %s %luMiB, %d domain%s",
+		 mem_name[kind], len / SZ_1M, ndomains, ndomains > 1 ? "s" : "");
+	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_map));
+	snprintf(name, sizeof(name), "IOAS_UNMAP %s %luMiB, %d domain%s",
+		 mem_name[kind], len / SZ_1M, ndomains, ndomains > 1 ? "s" : "");
+	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_unmap));
+}
+
+static void bench_throughput(void)
+{
+	static const unsigned long sizes[] = { 64 * SZ_1M, 256 * SZ_1M, SZ_1G };
+	static const int reps[] = { 20, 10, 5 };
+	int nsizes = quick ? 1 : 3;
+	enum mem_kind kind;
+	int d, s;
+
+	for (kind = MEM_4K; kind <= MEM_HUGETLB; kind++) {
+		unsigned long len = sizes[nsizes - 1];
+		void *buf = mem_alloc(kind, len);
+
+		for (d = 1; d <= 2; d++)
+			for (s = 0; s < nsizes; s++)
+				bench_map_unmap(buf, kind, sizes[s], d,
+						quick ? 2 : reps[s]);
+		munmap(buf, len);
+	}
+}
+
+/*
+ * Two IOASes, each with a mock domain; @len bytes of 4K pages mapped into
+ * the first. Then, best of @reps: IOAS_COPY of the whole mapping into the
+ * second IOAS, and IOAS_MAP of the same user memory, already pinned for
+ * the first IOAS, into the second. Results in GiB/s.
+ */
+static void bench_second_ioas(void *buf, unsigned long len, int reps)
+{
+	__u64 best_copy = ~0ULL, best_map = ~0ULL;
+	char name[96];
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		int fd = iommu_open();
+		__u32 a = ioas_alloc(fd), b = ioas_alloc(fd);
+		__u64 t0, t1;
+
+		add_domains(fd, a, 1);
+		add_domains(fd, b, 1);
+		ioas_map(fd, a, buf, len, BIG_IOVA);
+
+		t0 = now_ns();
+		ioas_copy(fd, b, a, len, BIG_IOVA);
+		t1 = now_ns();
+		best_copy = min_ns(best_copy, t1 - t0);
+		if (ioas_unmap(fd, b, BIG_IOVA, len) != len)
+			die("IOMMU_IOAS_UNMAP of the copy");
+
+		t0 = now_ns();
+		ioas_map(fd, b, buf, len, BIG_IOVA);
+		t1 = now_ns();
+		best_map = min_ns(best_map, t1 - t0);
+		close(fd);
+	}
+	snprintf(name, sizeof(name), "IOAS_COPY 4K pages %luMiB", len / SZ_1M);
+	result(name, "GiB/s", TARGET_OTHER, gib_per_s(len, best_copy));
+	snprintf(name, sizeof(name), "IOAS_MAP pinned into 2nd IOAS %luMiB",
+		 len / SZ_1M);
+	result(name, "GiB/s", TARGET_SHARED_PIN, gib_per_s(len, best_map));
+}
+
+static void bench_copy_and_shared(void)
+{
+	unsigned long len = quick ? 64 * SZ_1M : SZ_1G;
+	void *buf = mem_alloc(MEM_4K, len);
+
+	bench_second_ioas(buf, quick ? len : 256 * SZ_1M, quick ? 2 : 10);
+	if (!quick)
+		bench_second_ioas(buf, len, 5);
+	munmap(buf, len);
+}
+
+/*
+ * @n single-page mappings in one IOAS with a mock domain, best of @reps:
+ *  map:    IOAS_MAP of each page in turn, as the IOAS grows from 0 to @n
+ *          areas; average cost of one map
+ *  lookup: with @n areas, IOAS_UNMAP of the unmapped page between two
+ *          areas (nothing to unmap: the cost of finding that out) at
+ *          spread out positions; average cost of one such lookup
+ *  unmap:  IOAS_UNMAP of each area in turn, back to 0; average cost
+ * Results in microseconds per operation.
+ */
+static void bench_small(void *buf, unsigned long n, int reps)
+{
+	unsigned long probes = n < 2000 ? n : 2000;
+	__u64 best[3] = { ~0ULL, ~0ULL, ~0ULL };
+	static const char * const what[] = { "map", "lookup", "unmap" };
+	unsigned long ops[3] = { n, probes, n };
+	char name[96];
+	unsigned long i;
+	int r, k;
+
+	for (r = 0; r < reps; r++) {
+		int fd = iommu_open();
+		__u32 ioas = ioas_alloc(fd);
+		__u64 t0, t1, t2, t3;
+
+		add_domains(fd, ioas, 1);
+		t0 = now_ns();
+		for (i = 0; i < n; i++)
+			ioas_map(fd, ioas, (char *)buf + i * SZ_4K, SZ_4K,
+				 SMALL_IOVA + i * SMALL_STRIDE);
+		t1 = now_ns();
+		for (i = 0; i < probes; i++) {
+			unsigned long j = (i * 7919) % n;
+
+			if (ioas_unmap(fd, ioas, SMALL_IOVA + j * SMALL_STRIDE +
+				       SZ_4K, SZ_4K))
+				die("IOMMU_IOAS_UNMAP of a hole unmapped something");
+		}
+		t2 = now_ns();
+		for (i = 0; i < n; i++)
+			if (ioas_unmap(fd, ioas, SMALL_IOVA + i * SMALL_STRIDE,
+				       SZ_4K) != SZ_4K)
+				die("IOMMU_IOAS_UNMAP of one area");
+		t3 = now_ns();
+		close(fd);
+		best[0] = min_ns(best[0], t1 - t0);
+		best[1] = min_ns(best[1], t2 - t1);
+		best[2] = min_ns(best[2], t3 - t2);
+	}
+	for (k = 0; k < 3; k++) {
+		snprintf(name, sizeof(name), "%lu areas: %s, per op", n,
+			 what[k]);
+		result(name, "us", TARGET_OTHER,
+		       (double)best[k] / 1000.0 / ops[k]);
+	}
+}
+
+static void bench_many_small(void)
+{
+	static const unsigned long counts[] = { 1000, 10000, 100000 };
+	static const int reps[] = { 20, 5, 3 };
+	int ncounts = quick ? 2 : 3;
+	unsigned long len = counts[ncounts - 1] * SZ_4K;
+	void *buf = mem_alloc(MEM_4K, len);
+	int c;
+
+	for (c = 0; c < ncounts; c++)
+		bench_small(buf, counts[c], quick ? 1 : reps[c]);
+	munmap(buf, len);
+}
+
+int main(int argc, char **argv)
+{
+	__u64 start = now_ns();
+	int opt;
+
+	while ((opt = getopt(argc, argv, "q")) != -1) {
+		if (opt != 'q') {
+			fprintf(stderr, "usage: %s [-q]\n", argv[0]);
+			return 2;
+		}
+		quick = 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# iommufd_bench%s: best of N runs each; GiB/s or us per op\n",
+	       quick ? " (quick)" : "");
+	bench_throughput();
+	printf("# throughput done after %.0f s\n", (now_ns() - start) / 1e9);
+	bench_copy_and_shared();
+	printf("# copy and second IOAS done after %.0f s\n",
+	       (now_ns() - start) / 1e9);
+	bench_many_small();
+	printf("# all done after %.0f s\n", (now_ns() - start) / 1e9);
+	return 0;
+}
