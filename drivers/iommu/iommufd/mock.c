@@ -277,13 +277,37 @@ static void mock_detach(struct iommufd_hwdev *hwdev)
 {
 }
 
-static void mock_erase(struct mock_domain *mock, unsigned long first,
-		       unsigned long npages)
-{
-	unsigned long i;
+/*
+ * Entries are written and erased in batches under one walk of the xarray;
+ * the lock is dropped between batches so that mapping a large range does
+ * not hold a spinlock for long.
+ */
+#define MOCK_BATCH 512
 
-	for (i = 0; i != npages; i++)
-		xa_erase(&mock->ptes, first + i);
+/*
+ * Erase entries [first, first + npages). With @check, warn unless they are
+ * all present and the first one starts a run.
+ */
+static void mock_erase(struct mock_domain *mock, unsigned long first,
+		       unsigned long npages, bool check)
+{
+	XA_STATE(xas, &mock->ptes, first);
+	unsigned long i = 0, end;
+	void *pte;
+
+	while (i != npages) {
+		end = min(npages, i + MOCK_BATCH);
+		xas_set(&xas, first + i);
+		xas_lock(&xas);
+		for (; i != end; i++, xas_next(&xas)) {
+			pte = xas_load(&xas);
+			WARN_ON(check && (!pte || (!i && !mock_pte_run_start(pte))));
+			/* Storing NULL never allocates. */
+			xas_store(&xas, NULL);
+		}
+		xas_unlock(&xas);
+		cond_resched();
+	}
 }
 
 static int mock_map(struct iommufd_domain *domain, unsigned long iova,
@@ -291,8 +315,9 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long npages = size / MOCK_IO_PAGE_SIZE, i;
-	int rc;
+	unsigned long npages = size / MOCK_IO_PAGE_SIZE, i = 0, end;
+	XA_STATE(xas, &mock->ptes, first);
+	int rc = 0;
 
 	if (WARN_ON((iova | paddr | size) & (MOCK_IO_PAGE_SIZE - 1)) ||
 	    WARN_ON(!size) ||
@@ -300,18 +325,33 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		    iova + size - 1 > domain->aperture_last))
 		return -EINVAL;
 
-	for (i = 0; i != npages; i++) {
-		rc = xa_insert(&mock->ptes, first + i,
-			       mock_pte(paddr + i * MOCK_IO_PAGE_SIZE, prot,
-					!i),
-			       GFP_KERNEL_ACCOUNT);
-		/* The core never maps over a mapping. */
-		if (WARN_ON(rc == -EBUSY) || rc) {
-			mock_erase(mock, first, i);
-			return rc;
+	while (i != npages) {
+		end = min(npages, i + MOCK_BATCH);
+		xas_set(&xas, first + i);
+		xas_lock(&xas);
+		for (; i != end; i++, xas_next(&xas)) {
+			/* The core never maps over a mapping. */
+			if (WARN_ON(xas_load(&xas))) {
+				xas_set_err(&xas, -EBUSY);
+				break;
+			}
+			xas_store(&xas, mock_pte(paddr + i * MOCK_IO_PAGE_SIZE,
+						 prot, !i));
+			if (xas_error(&xas))
+				break;
 		}
+		xas_unlock(&xas);
+		/* Out of nodes: allocate, then redo the entry that failed. */
+		if (xas_nomem(&xas, GFP_KERNEL_ACCOUNT))
+			continue;
+		rc = xas_error(&xas);
+		if (rc)
+			break;
+		cond_resched();
 	}
-	return 0;
+	if (rc)
+		mock_erase(mock, first, i, false);
+	return rc;
 }
 
 static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
@@ -319,20 +359,16 @@ static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long npages = size / MOCK_IO_PAGE_SIZE, i;
+	unsigned long npages = size / MOCK_IO_PAGE_SIZE;
 	void *pte;
 
 	/*
 	 * The range is all mapped and made of whole runs: it starts a run
 	 * and the page after it, if mapped, starts another.
 	 */
-	for (i = 0; i != npages; i++) {
-		pte = xa_load(&mock->ptes, first + i);
-		WARN_ON(!pte || (!i && !mock_pte_run_start(pte)));
-	}
+	mock_erase(mock, first, npages, true);
 	pte = xa_load(&mock->ptes, first + npages);
 	WARN_ON(pte && !mock_pte_run_start(pte));
-	mock_erase(mock, first, npages);
 }
 
 const struct iommufd_backend_ops iommufd_mock_backend = {

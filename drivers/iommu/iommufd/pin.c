@@ -1105,7 +1105,8 @@ unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
 		return 0;
 	max = min(max, pin->npages - index);
 	s = iopin_find_seg(pin, index);
-	pfn = page_to_pfn(iommufd_pin_page(pin, index));
+	pfn = page_to_pfn(pin->segs[s].ext->pages[pin->segs[s].first + index -
+						   pin->segs[s].index]);
 	*phys = PFN_PHYS(pfn);
 
 	for (; s < pin->nsegs && n < max; s++) {
