@@ -26,6 +26,12 @@
 
 /* Largest range one ACCESS_PAGES or ACCESS_RW may cover. */
 #define TEST_ACCESS_MAX_LENGTH SZ_16M
+/*
+ * ACCESS_RW copies up to this many bytes through a buffer on the stack:
+ * the base tree's selftests issue tens of thousands of small copies, and
+ * an allocation for each is most of their cost on a debug kernel.
+ */
+#define TEST_ACCESS_RW_STACK 64
 
 /**
  * struct test_access - a test driver instance, behind a file
@@ -358,6 +364,7 @@ int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
 			   struct iommu_test_cmd *cmd)
 {
 	void __user *ubuf = u64_to_user_ptr(cmd->access_rw.uptr);
+	u8 small[TEST_ACCESS_RW_STACK] = {};
 	u32 flags = cmd->access_rw.flags;
 	unsigned int rw_flags = 0;
 	struct test_access *taccess;
@@ -388,10 +395,13 @@ int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
 			goto out_put;
 	}
 
-	tmp = kvzalloc(length, GFP_KERNEL_ACCOUNT);
-	if (!tmp) {
-		rc = -ENOMEM;
-		goto out_put;
+	tmp = small;
+	if (length > sizeof(small)) {
+		tmp = kvzalloc(length, GFP_KERNEL_ACCOUNT);
+		if (!tmp) {
+			rc = -ENOMEM;
+			goto out_put;
+		}
 	}
 	if ((flags & MOCK_ACCESS_RW_WRITE) && copy_from_user(tmp, ubuf, length)) {
 		rc = -EFAULT;
@@ -402,7 +412,8 @@ int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
 	    copy_to_user(ubuf, tmp, length))
 		rc = -EFAULT;
 out_free:
-	kvfree(tmp);
+	if (tmp != small)
+		kvfree(tmp);
 out_put:
 	test_access_put(taccess);
 	return rc;
