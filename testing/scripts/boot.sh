@@ -16,7 +16,7 @@ initrd=$BUILD/$a/initramfs.cpio.gz
 append="itest=$mode panic_on_warn=1 panic=-1 oops=panic"
 case $a in
 x86_64)
-	timeout=${TIMEOUT:-1000}
+	timeout=${TIMEOUT:-1100}
 	qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G
 	      -device intel-iommu,intremap=on
 	      -device edu)

@@ -19,8 +19,10 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/highmem.h>
 #include <linux/huge_mm.h>
 
+#include "access.h"
 #include "backend.h"
 #include "io_pagetable.h"
 #include "pin.h"
@@ -59,6 +61,8 @@ void iopt_init(struct iommufd_iopt *iopt)
 	iopt->iova_alignment = 1;
 	iopt->large_pages = true;
 	INIT_LIST_HEAD(&iopt->domains);
+	iopt->access_pins = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&iopt->unmapping);
 }
 
 /**
@@ -89,8 +93,9 @@ void iopt_destroy(struct iommufd_iopt *iopt)
 {
 	struct interval_tree_node *node;
 
-	/* Each page table holds a reference on its IOAS. */
+	/* Each page table and each access holds a reference on its IOAS. */
 	WARN_ON(!list_empty(&iopt->domains));
+	WARN_ON(!RB_EMPTY_ROOT(&iopt->access_pins.rb_root));
 
 	while ((node = interval_tree_iter_first(&iopt->areas, 0, ULONG_MAX))) {
 		interval_tree_remove(node, &iopt->areas);
@@ -582,6 +587,56 @@ out_free:
 	return rc;
 }
 
+/*
+ * An IOVA range whose unmap waits for accesses to unpin; lives on the
+ * stack of iopt_unmap() and in iopt->unmapping meanwhile.
+ */
+struct iopt_unmapping {
+	struct list_head link;
+	unsigned long start;
+	unsigned long last;
+};
+
+static bool iopt_is_unmapping(struct iommufd_iopt *iopt, unsigned long start,
+			      unsigned long last)
+{
+	struct iopt_unmapping *busy;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	list_for_each_entry(busy, &iopt->unmapping, link)
+		if (busy->start <= last && start <= busy->last)
+			return true;
+	return false;
+}
+
+/*
+ * The part of [start, last] that access pins cover, as one span, or false
+ * if none does.
+ */
+static bool iopt_access_pinned(struct iommufd_iopt *iopt, unsigned long start,
+			       unsigned long last, unsigned long *span_start,
+			       unsigned long *span_last)
+{
+	struct interval_tree_node *node;
+	bool found = false;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (node = interval_tree_iter_first(&iopt->access_pins, start, last);
+	     node; node = interval_tree_iter_next(node, start, last)) {
+		if (!found) {
+			*span_start = max(node->start, start);
+			*span_last = min(node->last, last);
+			found = true;
+			continue;
+		}
+		*span_start = min(*span_start, max(node->start, start));
+		*span_last = max(*span_last, min(node->last, last));
+	}
+	return found;
+}
+
 /**
  * iopt_unmap() - remove the areas inside an IOVA range
  * @iopt: the IOVA space
@@ -592,19 +647,23 @@ out_free:
  * @unmapped: set to the number of bytes unmapped
  *
  * Every area touching the range must lie wholly inside it, or nothing is
- * removed.
+ * removed. If emulated devices hold pages of the range, the accesses of the
+ * IOAS are told to unpin them first (iova_rwsem is dropped meanwhile, and
+ * new access pins in the range are refused until this returns).
  *
  * Context: process context, may sleep; takes iova_rwsem.
  * Return: 0, or -ENOENT if an area crosses the range's edge, or if the
- * range holds no area and @flags allows neither.
+ * range holds no area and @flags allows neither; -EDEADLOCK if an access
+ * still holds pages of the range after it was told to unpin them.
  */
 int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
 	       unsigned long last, unsigned int flags, unsigned long *unmapped)
 {
+	struct iopt_unmapping busy = { .link = LIST_HEAD_INIT(busy.link) };
+	unsigned long bytes, pin_start, pin_last;
 	struct iopt_area *area, *next;
-	unsigned long bytes = 0;
 	LIST_HEAD(removed);
-	int rc = 0;
+	int rc;
 
 	if (flags & IOPT_UNMAP_ALL) {
 		start = 0;
@@ -613,6 +672,9 @@ int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
 	}
 
 	down_write(&iopt->iova_rwsem);
+again:
+	rc = 0;
+	bytes = 0;
 	for (area = iopt_area_first(iopt, start, last); area;
 	     area = iopt_area_next(area, start, last)) {
 		if (area->node.start < start || area->node.last > last) {
@@ -626,6 +688,26 @@ int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
 		goto out_unlock;
 	}
 
+	if (iopt_access_pinned(iopt, start, last, &pin_start, &pin_last)) {
+		/*
+		 * The accesses were told already: whatever they still hold
+		 * they will not give back, as no new pin could start here.
+		 */
+		if (!list_empty(&busy.link)) {
+			rc = -EDEADLOCK;
+			goto out_unlock;
+		}
+		busy.start = start;
+		busy.last = last;
+		list_add(&busy.link, &iopt->unmapping);
+		up_write(&iopt->iova_rwsem);
+		iommufd_access_notify_unmap(iopt, pin_start,
+					    pin_last - pin_start + 1);
+		down_write(&iopt->iova_rwsem);
+		/* The areas may have changed meanwhile: check them again. */
+		goto again;
+	}
+
 	area = iopt_area_first(iopt, start, last);
 	while (area) {
 		next = iopt_area_next(area, start, last);
@@ -634,6 +716,7 @@ int iopt_unmap(struct iommufd_iopt *iopt, unsigned long start,
 		area = next;
 	}
 out_unlock:
+	list_del_init(&busy.link);
 	up_write(&iopt->iova_rwsem);
 	iopt_free_batch(&removed);
 	if (!rc)
@@ -1065,6 +1148,271 @@ int iopt_tally_pins(struct iommufd_iopt *iopt, struct iommufd_pin_tally *tally)
 	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area && !rc;
 	     area = iopt_area_next(area, 0, ULONG_MAX))
 		rc = iommufd_pin_tally_add(tally, area->pin);
+	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+/* May an access use @area in the direction asked for? */
+static int iopt_area_check_access(struct iopt_area *area, bool write)
+{
+	if (!(area->prot & (write ? IOMMU_WRITE : IOMMU_READ)))
+		return -EPERM;
+	if (write && !area->writable)
+		return -EPERM;
+	return 0;
+}
+
+/* Index in @area's pin of the page holding @iova. */
+static unsigned long iopt_area_page_index(struct iopt_area *area,
+					  unsigned long iova)
+{
+	return (area->page_offset + (iova - area->node.start)) >> PAGE_SHIFT;
+}
+
+/*
+ * Count the areas that cover [iova, last] without a gap, after checking
+ * that each may be used as asked. For pinning (@pages), the pages of the
+ * areas must also line up with IOVA pages, so that each IOVA page of the
+ * range is backed by exactly one page.
+ */
+static int iopt_access_count_areas(struct iommufd_iopt *iopt,
+				   unsigned long iova, unsigned long last,
+				   bool write, bool pages, unsigned int *nareas)
+{
+	unsigned long next_iova = iova;
+	struct iopt_area *area;
+	unsigned int n = 0;
+	int rc;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (area = iopt_area_first(iopt, iova, last); area;
+	     area = iopt_area_next(area, iova, last)) {
+		if (area->node.start > next_iova)
+			return -ENOENT;
+		rc = iopt_area_check_access(area, write);
+		if (rc)
+			return rc;
+		if (pages &&
+		    (offset_in_page(area->node.start - area->page_offset) ||
+		     (area->node.last < last &&
+		      offset_in_page(area->node.last + 1))))
+			return -EINVAL;
+		n++;
+		if (area->node.last >= last) {
+			*nareas = n;
+			return 0;
+		}
+		next_iova = area->node.last + 1;
+	}
+	return -ENOENT;
+}
+
+/**
+ * iopt_access_pin() - pin the pages behind an IOVA range for an access
+ * @iopt: the IOVA space
+ * @iova: first IOVA
+ * @last: last IOVA (inclusive)
+ * @write: the pages will be written to
+ * @out_pages: receives one page per IOVA page of the range
+ *
+ * The record returned holds its own handles on the pages, so they stay
+ * pinned after the areas are gone, until iopt_access_unpin().
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ * Return: the record, now in @iopt->access_pins, or ERR_PTR(-ENOENT) if
+ * part of the range is not mapped, -EPERM if a mapping does not allow the
+ * direction, -EINVAL if the range is being unmapped or its pages do not
+ * line up with IOVA pages, -ENOMEM.
+ */
+struct iopt_access_pin *iopt_access_pin(struct iommufd_iopt *iopt,
+					unsigned long iova, unsigned long last,
+					bool write, struct page **out_pages)
+{
+	struct iopt_access_pin *apin;
+	struct iopt_area *area;
+	unsigned int nareas, i;
+	int rc;
+
+	down_write(&iopt->iova_rwsem);
+	if (iopt_is_unmapping(iopt, iova, last)) {
+		rc = -EINVAL;
+		goto err_unlock;
+	}
+	rc = iopt_access_count_areas(iopt, iova, last, write, true, &nareas);
+	if (rc)
+		goto err_unlock;
+
+	apin = kzalloc(struct_size(apin, pins, nareas), GFP_KERNEL_ACCOUNT);
+	if (!apin) {
+		rc = -ENOMEM;
+		goto err_unlock;
+	}
+	apin->npins = nareas;
+
+	area = iopt_area_first(iopt, iova, last);
+	for (i = 0; i != nareas; i++, area = iopt_area_next(area, iova, last)) {
+		unsigned long first, end, index;
+
+		first = iopt_area_page_index(area, max(iova, area->node.start));
+		end = iopt_area_page_index(area, min(last, area->node.last)) + 1;
+		apin->pins[i] = iommufd_pin_slice(area->pin, first, end - first);
+		if (IS_ERR(apin->pins[i])) {
+			rc = PTR_ERR(apin->pins[i]);
+			apin->pins[i] = NULL;
+			goto err_put;
+		}
+		for (index = first; index != end; index++)
+			*out_pages++ = iommufd_pin_page(area->pin, index);
+	}
+
+	apin->node.start = iova;
+	apin->node.last = last;
+	apin->iopt = iopt;
+	interval_tree_insert(&apin->node, &iopt->access_pins);
+	up_write(&iopt->iova_rwsem);
+	return apin;
+
+err_put:
+	up_write(&iopt->iova_rwsem);
+	iopt_access_unpin(apin);
+	return ERR_PTR(rc);
+err_unlock:
+	up_write(&iopt->iova_rwsem);
+	return ERR_PTR(rc);
+}
+
+/**
+ * iopt_access_detach_pin() - take a pin record out of its IOVA space
+ * @apin: a record from iopt_access_pin()
+ *
+ * The pages stay pinned; the IOVA space no longer knows about them, so it
+ * may be unmapped or destroyed. Does nothing to a record already detached.
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ */
+void iopt_access_detach_pin(struct iopt_access_pin *apin)
+{
+	struct iommufd_iopt *iopt = apin->iopt;
+
+	if (!iopt)
+		return;
+	down_write(&iopt->iova_rwsem);
+	interval_tree_remove(&apin->node, &iopt->access_pins);
+	up_write(&iopt->iova_rwsem);
+	apin->iopt = NULL;
+}
+
+/**
+ * iopt_access_unpin() - undo iopt_access_pin()
+ * @apin: the record; freed
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ */
+void iopt_access_unpin(struct iopt_access_pin *apin)
+{
+	unsigned int i;
+
+	iopt_access_detach_pin(apin);
+	for (i = 0; i != apin->npins; i++)
+		if (apin->pins[i])
+			iommufd_pin_put(apin->pins[i]);
+	kfree(apin);
+}
+
+/*
+ * Copy between @data and the pinned pages behind [iova, iova + len) of
+ * @area, a page at a time through a temporary kernel mapping.
+ */
+static void iopt_area_copy(struct iopt_area *area, unsigned long iova,
+			   void *data, unsigned long len, bool write)
+{
+	unsigned long byte = area->page_offset + (iova - area->node.start);
+
+	while (len) {
+		unsigned long chunk = min(PAGE_SIZE - offset_in_page(byte), len);
+		struct page *page;
+		void *va;
+
+		page = iommufd_pin_page(area->pin, byte >> PAGE_SHIFT);
+		va = kmap_local_page(page);
+		if (write)
+			memcpy(va + offset_in_page(byte), data, chunk);
+		else
+			memcpy(data, va + offset_in_page(byte), chunk);
+		kunmap_local(va);
+		if (write)
+			set_page_dirty_lock(page);
+		data += chunk;
+		byte += chunk;
+		len -= chunk;
+	}
+}
+
+/**
+ * iopt_access_rw() - copy between a kernel buffer and an IOVA range
+ * @iopt: the IOVA space
+ * @iova: first IOVA
+ * @last: last IOVA (inclusive)
+ * @data: kernel buffer of last - iova + 1 bytes
+ * @write: copy from @data into the IOVA range, not the other way round
+ *
+ * The pages behind every area are pinned for as long as the area exists,
+ * so the copy goes straight to them, under iova_rwsem held for reading.
+ * Whose memory they are does not matter: it works from any task.
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ * Return: 0, -ENOENT if part of the range is not mapped, -EPERM if a
+ * mapping does not allow the direction.
+ */
+int iopt_access_rw(struct iommufd_iopt *iopt, unsigned long iova,
+		   unsigned long last, void *data, bool write)
+{
+	struct iopt_area *area;
+	unsigned int nareas;
+	int rc;
+
+	down_read(&iopt->iova_rwsem);
+	rc = iopt_access_count_areas(iopt, iova, last, write, false, &nareas);
+	if (rc)
+		goto out_unlock;
+	for (area = iopt_area_first(iopt, iova, last); area;
+	     area = iopt_area_next(area, iova, last)) {
+		unsigned long from = max(iova, area->node.start);
+		unsigned long to = min(last, area->node.last);
+
+		iopt_area_copy(area, from, data + (from - iova), to - from + 1,
+			       write);
+	}
+out_unlock:
+	up_read(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_nth_area_start() - the first IOVA of the @nth area, counting from 0
+ * @iopt: the IOVA space
+ * @nth: which area, in IOVA order
+ * @start: set to its first IOVA
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ * Return: 0, or -ENOENT if there are not that many areas.
+ */
+int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
+			unsigned long *start)
+{
+	struct iopt_area *area;
+	int rc = -ENOENT;
+
+	down_read(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area;
+	     area = iopt_area_next(area, 0, ULONG_MAX)) {
+		if (!nth--) {
+			*start = area->node.start;
+			rc = 0;
+			break;
+		}
+	}
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }

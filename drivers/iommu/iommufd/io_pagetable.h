@@ -28,6 +28,13 @@
  * domain also reserves the IOVA outside its aperture and raises
  * @iova_alignment to its smallest IO page size, so that no area it cannot
  * map can exist.
+ *
+ * Emulated devices (access.c) take pages of areas for themselves: each
+ * struct iopt_access_pin holds its own pin handles on the pages of one
+ * iommufd_access_pin_pages() call and sits in @access_pins under the IOVA
+ * it was made for. An UNMAP that meets such a record asks the accesses of
+ * the IOAS to let go (iommufd_access_notify_unmap()) and proceeds only
+ * once the records inside its range are gone.
  */
 #ifndef __IOMMUFD_IO_PAGETABLE_H
 #define __IOMMUFD_IO_PAGETABLE_H
@@ -52,6 +59,9 @@ struct file;
  *               (IOMMU_OPTION_HUGE_PAGES)
  * @domains: the struct iommufd_domain translating this space, through
  *           their iopt_link
+ * @access_pins: pages emulated devices hold, struct iopt_access_pin
+ * @unmapping: IOVA ranges of unmaps waiting for accesses to unpin, struct
+ *             iopt_unmapping; no new access pin may start inside one
  */
 struct iommufd_iopt {
 	struct rw_semaphore iova_rwsem;
@@ -61,6 +71,8 @@ struct iommufd_iopt {
 	unsigned long iova_alignment;
 	bool large_pages;
 	struct list_head domains;
+	struct rb_root_cached access_pins;
+	struct list_head unmapping;
 };
 
 /**
@@ -93,6 +105,25 @@ struct iopt_area {
 struct iopt_span {
 	struct interval_tree_node node;
 	const void *owner;
+};
+
+/**
+ * struct iopt_access_pin - pages one access pinned with one call
+ * @node: the IOVA range asked for; in @iopt's @access_pins while @iopt is
+ *        set
+ * @owner_link: in the owning access's list of pins, under its lock
+ * @iopt: the IOVA space the pages came from, or NULL once the access left
+ *        that space with the pages still pinned (the record then only
+ *        keeps the pages until the owner unpins them)
+ * @npins: entries of @pins, one per area the range crosses
+ * @pins: handles on the pages, in IOVA order
+ */
+struct iopt_access_pin {
+	struct interval_tree_node node;
+	struct list_head owner_link;
+	struct iommufd_iopt *iopt;
+	unsigned int npins;
+	struct iommufd_pin *pins[] __counted_by(npins);
 };
 
 void iopt_init(struct iommufd_iopt *iopt);
@@ -139,5 +170,16 @@ void iopt_remove_domain(struct iommufd_iopt *iopt,
 int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable);
 unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt);
 int iopt_tally_pins(struct iommufd_iopt *iopt, struct iommufd_pin_tally *tally);
+
+struct page;
+struct iopt_access_pin *iopt_access_pin(struct iommufd_iopt *iopt,
+					unsigned long iova, unsigned long last,
+					bool write, struct page **out_pages);
+void iopt_access_detach_pin(struct iopt_access_pin *apin);
+void iopt_access_unpin(struct iopt_access_pin *apin);
+int iopt_access_rw(struct iommufd_iopt *iopt, unsigned long iova,
+		   unsigned long last, void *data, bool write);
+int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
+			unsigned long *start);
 
 #endif

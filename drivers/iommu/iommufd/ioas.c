@@ -27,6 +27,9 @@ void iommufd_ioas_destroy(struct iommufd_object *obj)
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
 
 	iopt_destroy(&ioas->iopt);
+	/* Each attached access holds a reference on its IOAS. */
+	WARN_ON(!list_empty(&ioas->accesses));
+	mutex_destroy(&ioas->access_lock);
 }
 
 /**
@@ -97,6 +100,8 @@ struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
 		return ioas;
 	iopt_init(&ioas->iopt);
 	INIT_LIST_HEAD(&ioas->auto_hwpts);
+	mutex_init(&ioas->access_lock);
+	INIT_LIST_HEAD(&ioas->accesses);
 	return ioas;
 }
 

@@ -13,11 +13,18 @@
  * @iopt: its IOVA space and what is mapped there
  * @auto_hwpts: automatic page tables translating it (struct iommufd_hwpt
  *              auto_link); under ictx->attach_lock
+ * @access_lock: protects @accesses and @access_seq
+ * @accesses: the accesses attached to it (struct iommufd_access_link
+ *            node), in the order they were attached, i.e. of rising seq
+ * @access_seq: the seq given to the access attached last
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct iommufd_iopt iopt;
 	struct list_head auto_hwpts;
+	struct mutex access_lock; /* see above */
+	struct list_head accesses;
+	u64 access_seq;
 };
 
 struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx);

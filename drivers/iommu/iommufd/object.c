@@ -22,6 +22,9 @@ static const struct iommufd_object_type_info iommufd_object_types[] = {
 	[IOMMUFD_OBJ_DEVICE] = {
 		.destroy = iommufd_device_destroy,
 	},
+	[IOMMUFD_OBJ_ACCESS] = {
+		.destroy = iommufd_access_object_destroy,
+	},
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 	[IOMMUFD_OBJ_SELFTEST] = {
 		.destroy = iommufd_selftest_destroy,

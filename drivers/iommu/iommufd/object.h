@@ -45,6 +45,14 @@
  * Locking: the one lock order of the whole driver. A lock may be taken
  * while holding only locks listed above it.
  *
+ *   access->change_lock        access.c: attach, replace and detach of an
+ *                              access; the driver's unmap callback runs
+ *                              under it (and so may take the driver's
+ *                              own locks)
+ *   access->lock               access.c: an access's IOAS and pin records;
+ *                              taken by iommufd_access_pin_pages() and
+ *                              friends under the driver's locks
+ *   ioas->access_lock          ioas.h: the accesses attached to an IOAS
  *   ictx->attach_lock          device.c: attaching devices to page tables
  *   iopt->iova_rwsem           io_pagetable.h; never held while pinning
  *   iopin_spaces_lock          pin.c: the table of pinning owners
@@ -54,6 +62,9 @@
  *
  * The MMU notifier callback of pin.c takes none of these. copy_to_user()
  * may fault and take mmap_lock under iova_rwsem, which the order allows.
+ * An access driver's unmap callback is never called with any of these
+ * held, except access->change_lock by the access's own replace and
+ * detach, since the callback calls back into iommufd_access_unpin_pages().
  *
  * Helpers that expect a lock held say so with lockdep_assert_held().
  */
@@ -104,6 +115,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_ACCESS,
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 	IOMMUFD_OBJ_SELFTEST,
 #endif
@@ -156,6 +168,7 @@ void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx);
 void iommufd_ioas_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_destroy(struct iommufd_object *obj);
 void iommufd_device_destroy(struct iommufd_object *obj);
+void iommufd_access_object_destroy(struct iommufd_object *obj);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
 
 #endif

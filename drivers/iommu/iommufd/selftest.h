@@ -12,6 +12,16 @@
 struct iommufd_ucmd;
 
 int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
+int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
+			       struct iommu_test_cmd *cmd);
+int iommufd_test_access_replace_ioas(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd);
+int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd);
+int iommufd_test_destroy_access_pages(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd);
+int iommufd_test_access_rw(struct iommufd_ucmd *ucmd,
+			   struct iommu_test_cmd *cmd);
 int iommufd_test_init(void);
 void iommufd_test_exit(void);
 #else

@@ -94,6 +94,25 @@ int __add_reserved(int fd, uint32_t ioas_id, uint64_t start,
 		   uint64_t length);
 
 /*
+ * Test accesses: an in-kernel test driver using the access API for
+ * emulated devices, named by the file descriptor CREATE_ACCESS returns.
+ */
+/* New test access attached to @ioas_id; MOCK_FLAGS_ACCESS_CREATE_* @flags. */
+int __access_create(int fd, uint32_t ioas_id, uint32_t flags,
+		    int *access_fd);
+/*
+ * Pin [iova, iova + length) through the access; if @buf is not NULL the
+ * pages must be those of @buf. *@pin_id names the pin for __access_unpin().
+ */
+int __access_pages(int fd, int access_fd, uint64_t iova, uint64_t length,
+		   const void *buf, uint32_t flags, uint32_t *pin_id);
+int __access_unpin(int fd, int access_fd, uint32_t pin_id);
+/* Copy between @buf and [iova, iova + length); MOCK_ACCESS_RW_* @flags. */
+int __access_rw(int fd, int access_fd, uint64_t iova, void *buf,
+		uint64_t length, uint32_t flags);
+int __access_replace_ioas(int fd, int access_fd, uint32_t ioas_id);
+
+/*
  * Is the mock device bus there (CONFIG_IOMMUFD_TEST)? Does the machine say
  * it must be (IOMMUFD_EXPECT_MOCK=1 in the environment)?
  */
@@ -221,6 +240,30 @@ int fail_nth_get(int nth_fd, unsigned int *n);
 
 #define add_reserved(fd, ioas_id, start, length)                          \
 	ASSERT_EQ(0, __add_reserved(fd, ioas_id, start, length))
+
+/* New test access on @ioas_id; evaluates to its file descriptor. */
+#define access_create(fd, ioas_id, flags)                                 \
+	({                                                                \
+		int __afd = -1;                                           \
+		ASSERT_EQ(0, __access_create(fd, ioas_id, flags, &__afd)); \
+		ASSERT_LE(0, __afd);                                      \
+		__afd;                                                    \
+	})
+
+/* Pin through a test access; evaluates to the pin's ID. */
+#define access_pages(fd, afd, iova, length, buf, flags)                   \
+	({                                                                \
+		uint32_t __pin = 0;                                       \
+		ASSERT_EQ(0, __access_pages(fd, afd, iova, length, buf,   \
+					    flags, &__pin));              \
+		__pin;                                                    \
+	})
+
+#define access_unpin(fd, afd, pin_id)                                     \
+	ASSERT_EQ(0, __access_unpin(fd, afd, pin_id))
+
+#define access_rw(fd, afd, iova, buf, length, flags)                      \
+	ASSERT_EQ(0, __access_rw(fd, afd, iova, buf, length, flags))
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

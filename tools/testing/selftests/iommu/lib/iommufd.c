@@ -316,6 +316,86 @@ int __md_check_refs(int fd, const void *buf, uint64_t length,
 	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
+int __access_create(int fd, uint32_t ioas_id, uint32_t flags, int *access_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas_id,
+		.create_access = { .flags = flags },
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!rc)
+		*access_fd = cmd.create_access.out_access_fd;
+	return rc;
+}
+
+int __access_pages(int fd, int access_fd, uint64_t iova, uint64_t length,
+		   const void *buf, uint32_t flags, uint32_t *pin_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = {
+			.flags = flags,
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)buf,
+		},
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!rc && pin_id)
+		*pin_id = cmd.access_pages.out_access_pages_id;
+	return rc;
+}
+
+int __access_unpin(int fd, int access_fd, uint32_t pin_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = pin_id },
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __access_rw(int fd, int access_fd, uint64_t iova, void *buf,
+		uint64_t length, uint32_t flags)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)buf,
+			.flags = flags,
+		},
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __access_replace_ioas(int fd, int access_fd, uint32_t ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas_id },
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
 int __add_reserved(int fd, uint32_t ioas_id, uint64_t start, uint64_t length)
 {
 	struct iommu_test_cmd cmd = {
