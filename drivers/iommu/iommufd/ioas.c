@@ -146,11 +146,38 @@ static int ioas_respond_mapped(struct iommufd_ucmd *ucmd, size_t cmd_len,
 	return rc;
 }
 
+/*
+ * The common part of IOMMU_IOAS_MAP and IOMMU_IOAS_MAP_FILE, after the
+ * fields are checked: map @length bytes from @addr of @file (user memory
+ * if @file is NULL) into @ioas, at or into *@iova, and reply.
+ */
+static int ioas_map_common(struct iommufd_ucmd *ucmd, size_t cmd_len,
+			   struct iommufd_ioas *ioas, struct file *file,
+			   u64 addr, u64 length, u32 flags, u64 *iova)
+{
+	unsigned long where = *iova;
+	int rc;
+
+	if (file)
+		rc = iopt_map_file(&ioas->iopt, &where, file, addr, length,
+				   ioas_map_prot(flags),
+				   flags & IOMMU_IOAS_MAP_FIXED_IOVA,
+				   ucmd->ictx->account_mode);
+	else
+		rc = iopt_map_user(&ioas->iopt, &where, addr, length,
+				   ioas_map_prot(flags),
+				   flags & IOMMU_IOAS_MAP_FIXED_IOVA,
+				   ucmd->ictx->account_mode);
+	if (rc)
+		return rc;
+	*iova = where;
+	return ioas_respond_mapped(ucmd, cmd_len, &ioas->iopt, where, length);
+}
+
 int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
 	struct iommufd_ioas *ioas;
-	unsigned long iova;
 	int rc;
 
 	if (cmd->__reserved)
@@ -163,17 +190,8 @@ int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd)
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-
-	iova = cmd->iova;
-	rc = iopt_map_user(&ioas->iopt, &iova, cmd->user_va, cmd->length,
-			   ioas_map_prot(cmd->flags),
-			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
-			   ucmd->ictx->account_mode);
-	if (!rc) {
-		cmd->iova = iova;
-		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &ioas->iopt, iova,
-					 cmd->length);
-	}
+	rc = ioas_map_common(ucmd, sizeof(*cmd), ioas, NULL, cmd->user_va,
+			     cmd->length, cmd->flags, &cmd->iova);
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;
 }
@@ -182,7 +200,6 @@ int iommufd_ioas_map_file_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
 	struct iommufd_ioas *ioas;
-	unsigned long iova;
 	struct file *file;
 	int rc;
 
@@ -197,28 +214,16 @@ int iommufd_ioas_map_file_ioctl(struct iommufd_ucmd *ucmd)
 	file = fget(cmd->fd);
 	if (!file) {
 		rc = -EBADF;
-		goto out_put_ioas;
-	}
-	/* A device may not write where the caller itself may not. */
-	if ((cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) &&
-	    !(file->f_mode & FMODE_WRITE)) {
+	} else if ((cmd->flags & IOMMU_IOAS_MAP_WRITEABLE) &&
+		   !(file->f_mode & FMODE_WRITE)) {
+		/* A device may not write where the caller itself may not. */
 		rc = -EACCES;
-		goto out_fput;
+	} else {
+		rc = ioas_map_common(ucmd, sizeof(*cmd), ioas, file, cmd->start,
+				     cmd->length, cmd->flags, &cmd->iova);
 	}
-
-	iova = cmd->iova;
-	rc = iopt_map_file(&ioas->iopt, &iova, file, cmd->start, cmd->length,
-			   ioas_map_prot(cmd->flags),
-			   cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA,
-			   ucmd->ictx->account_mode);
-	if (!rc) {
-		cmd->iova = iova;
-		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &ioas->iopt, iova,
-					 cmd->length);
-	}
-out_fput:
-	fput(file);
-out_put_ioas:
+	if (file)
+		fput(file);
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;
 }
