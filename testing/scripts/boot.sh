@@ -53,6 +53,21 @@ if [ "$mode" = run ]; then
 else
 	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>&1
 	rc=$?
+	# The x86_64 debug kernel (KASAN + lockdep under TCG) has been seen,
+	# rarely, to panic in start_kernel, long before /init or any test:
+	# KASAN wild-memory-access in rcu_is_watching() from an interrupt
+	# during identify_cpu(). Such a boot tested nothing; boot once more,
+	# keep the first log, and say so. A panic after /init started (where
+	# our code and the tests run) is never retried.
+	if grep -q 'Kernel panic' "$log" && ! grep -q 'Run /init' "$log"; then
+		mv "$log" "$log.early-panic"
+		echo "$a: the kernel panicked during early boot, before /init" \
+			"(log: $log.early-panic); booting once more"
+		timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>&1
+		rc=$?
+		echo "@@@ HOST: second boot; the first panicked before /init," \
+			"see $log.early-panic" >>"$log"
+	fi
 fi
 set -e
 echo "$(( $(date +%s) - start ))" >"$LOGS/$a-$mode.seconds"
