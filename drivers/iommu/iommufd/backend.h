@@ -24,8 +24,13 @@
  *
  * Backends embed both in structures of their own. The core fills a domain
  * by calling ->map() for every area of the IOAS the domain belongs to, and
- * empties it with ->unmap() before it frees the domain: a backend may rely
- * on ranges being mapped and unmapped exactly once, whole.
+ * empties it with ->unmap() before it frees the domain. Pinned user memory
+ * is rarely physically contiguous, so one ->map() call takes a list of
+ * physical runs for consecutive IOVAs: the backend pays its per-call costs
+ * (locks, table walks, IOTLB syncs) once per list, not per page. A backend
+ * may rely on every IOVA being mapped and unmapped exactly once, and on an
+ * unmapped range starting and ending at boundaries of runs it was given
+ * (the core splits mappings only where it cut the runs).
  *
  * Locking: the core serializes ->attach() and ->detach() with
  * ictx->attach_lock, and calls ->map() and ->unmap() with the IOAS's
@@ -68,6 +73,16 @@ struct iommufd_domain {
 	unsigned long aperture_start;
 	unsigned long aperture_last;
 	struct list_head iopt_link;
+};
+
+/**
+ * struct iommufd_phys_run - physically contiguous memory for ->map()
+ * @paddr: first byte
+ * @size: number of bytes
+ */
+struct iommufd_phys_run {
+	phys_addr_t paddr;
+	size_t size;
 };
 
 /**
@@ -118,9 +133,11 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *          -EMEDIUMTYPE if @domain is of a kind @hwdev cannot use, so that
  *          the core may try another; on any error nothing changed.
  * @detach: block all DMA of @hwdev
- * @map: map [@iova, @iova + @size) to [@paddr, @paddr + @size); all three
- *       are aligned to the smallest IO page size. On error nothing of the
- *       range is mapped.
+ * @map: map the @nr runs of @runs, in order, to consecutive IOVAs from
+ *       @iova on, with the IOMMU_READ and IOMMU_WRITE bits of @prot.
+ *       @nr is at least one; @iova and each run's address and
+ *       size are aligned to the smallest IO page size and no size is 0.
+ *       On error nothing of the range is mapped.
  * @unmap: unmap [@iova, @iova + @size), which was mapped by @map calls
  */
 struct iommufd_backend_ops {
@@ -139,7 +156,8 @@ struct iommufd_backend_ops {
 		      struct iommufd_domain *domain);
 	void (*detach)(struct iommufd_hwdev *hwdev);
 	int (*map)(struct iommufd_domain *domain, unsigned long iova,
-		   phys_addr_t paddr, size_t size, int prot);
+		   const struct iommufd_phys_run *runs, unsigned int nr,
+		   int prot);
 	void (*unmap)(struct iommufd_domain *domain, unsigned long iova,
 		      size_t size);
 };

@@ -217,40 +217,52 @@ static unsigned long iopt_area_length(struct iopt_area *area)
 	return area->node.last - area->node.start + 1;
 }
 
+/* Physical runs gathered on the stack for one ->map() call. */
+#define IOPT_MAP_RUNS 32
+
 /*
- * Map the first @length bytes of @area into @domain, one physically
- * contiguous run of pinned pages at a time. Without large pages each run is
- * cut at page boundaries, so the backend cannot use a larger IO page.
+ * Map the first @length bytes of @area into @domain, handing the backend
+ * up to IOPT_MAP_RUNS physically contiguous runs of pinned pages per call.
+ * Without large pages each run is cut at page boundaries, so the backend
+ * cannot use a larger IO page.
  */
 static int iopt_area_map_range(struct iommufd_iopt *iopt,
 			       struct iopt_area *area,
 			       struct iommufd_domain *domain,
 			       unsigned long length)
 {
-	unsigned long byte = area->page_offset, done = 0;
+	struct iommufd_phys_run runs[IOPT_MAP_RUNS];
+	unsigned long max = iopt->large_pages ? ULONG_MAX : 1;
+	unsigned long byte = area->page_offset, done = 0, todo;
+	unsigned int nr;
 	int rc;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
 	while (done < length) {
-		unsigned long index = byte >> PAGE_SHIFT, npages, run;
-		unsigned long max = iopt->large_pages ? ULONG_MAX : 1;
-		phys_addr_t phys;
+		todo = 0;
+		for (nr = 0; nr != IOPT_MAP_RUNS && done + todo < length; nr++) {
+			unsigned long index = (byte + todo) >> PAGE_SHIFT;
+			unsigned long skip = offset_in_page(byte + todo);
+			phys_addr_t phys;
+			unsigned long npages;
 
-		npages = iommufd_pin_contig(area->pin, index, max, &phys);
-		run = min((npages << PAGE_SHIFT) - offset_in_page(byte),
-			  length - done);
-		rc = domain->ops->map(domain, area->node.start + done,
-				      phys + offset_in_page(byte), run,
-				      area->prot);
+			npages = iommufd_pin_contig(area->pin, index, max, &phys);
+			runs[nr].paddr = phys + skip;
+			runs[nr].size = min((npages << PAGE_SHIFT) - skip,
+					    length - done - todo);
+			todo += runs[nr].size;
+		}
+		rc = domain->ops->map(domain, area->node.start + done, runs,
+				      nr, area->prot);
 		if (rc) {
 			if (done)
 				domain->ops->unmap(domain, area->node.start,
 						   done);
 			return rc;
 		}
-		done += run;
-		byte += run;
+		done += todo;
+		byte += todo;
 	}
 	return 0;
 }

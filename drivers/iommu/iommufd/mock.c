@@ -12,11 +12,11 @@
  *
  * A mock translation table is an xarray with one value entry per IO page:
  * the physical IO page number, the protection, and whether the page starts
- * the range of a ->map() call (a "run"). Removing entries never allocates,
- * so ->unmap() cannot fail, even under fault injection. The table checks
- * the core's promises instead of trusting them: a map over a mapped IOVA,
- * an unmap that does not cover whole runs, or freeing a table that is not
- * empty triggers a warning, which panics the test kernel.
+ * one of the physical runs a ->map() call was given. Removing entries never
+ * allocates, so ->unmap() cannot fail, even under fault injection. The
+ * table checks the core's promises instead of trusting them: a map over a
+ * mapped IOVA, an unmap that does not cover whole runs, or freeing a table
+ * that is not empty triggers a warning, which panics the test kernel.
  *
  * Each table translates MOCK_APERTURE_START..MOCK_APERTURE_LAST with IO
  * pages of MOCK_IO_PAGE_SIZE (mock.h).
@@ -310,19 +310,47 @@ static void mock_erase(struct mock_domain *mock, unsigned long first,
 	}
 }
 
+/* Check a ->map() request; return its number of IO pages, or 0 if bad. */
+static unsigned long mock_map_npages(struct iommufd_domain *domain,
+				     unsigned long iova,
+				     const struct iommufd_phys_run *runs,
+				     unsigned int nr)
+{
+	unsigned long size = 0;
+	unsigned int r;
+
+	if (WARN_ON(!nr || iova & (MOCK_IO_PAGE_SIZE - 1)))
+		return 0;
+	for (r = 0; r != nr; r++) {
+		if (WARN_ON(!runs[r].size ||
+			    ((runs[r].paddr | runs[r].size) &
+			     (MOCK_IO_PAGE_SIZE - 1))))
+			return 0;
+		size += runs[r].size;
+	}
+	if (WARN_ON(iova < domain->aperture_start ||
+		    iova + size - 1 > domain->aperture_last))
+		return 0;
+	return size / MOCK_IO_PAGE_SIZE;
+}
+
+/*
+ * The first entry of every run is marked, so that mock_unmap() can check
+ * that unmaps cover whole runs.
+ */
 static int mock_map(struct iommufd_domain *domain, unsigned long iova,
-		    phys_addr_t paddr, size_t size, int prot)
+		    const struct iommufd_phys_run *runs, unsigned int nr,
+		    int prot)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long npages = size / MOCK_IO_PAGE_SIZE, i = 0, end;
+	unsigned long npages = mock_map_npages(domain, iova, runs, nr);
+	unsigned long i = 0, end, in_run = 0;
 	XA_STATE(xas, &mock->ptes, first);
+	const struct iommufd_phys_run *run = runs;
 	int rc = 0;
 
-	if (WARN_ON((iova | paddr | size) & (MOCK_IO_PAGE_SIZE - 1)) ||
-	    WARN_ON(!size) ||
-	    WARN_ON(iova < domain->aperture_start ||
-		    iova + size - 1 > domain->aperture_last))
+	if (!npages)
 		return -EINVAL;
 
 	while (i != npages) {
@@ -335,10 +363,15 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 				xas_set_err(&xas, -EBUSY);
 				break;
 			}
-			xas_store(&xas, mock_pte(paddr + i * MOCK_IO_PAGE_SIZE,
-						 prot, !i));
+			xas_store(&xas, mock_pte(run->paddr +
+						 in_run * MOCK_IO_PAGE_SIZE,
+						 prot, !in_run));
 			if (xas_error(&xas))
 				break;
+			if (++in_run == run->size / MOCK_IO_PAGE_SIZE) {
+				run++;
+				in_run = 0;
+			}
 		}
 		xas_unlock(&xas);
 		/* Out of nodes: allocate, then redo the entry that failed. */

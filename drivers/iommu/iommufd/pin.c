@@ -539,11 +539,14 @@ static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 
 	lockdep_assert_held(&ext->space->mutex);
 
-	for (i = first; i < first + npages; i++)
-		if (WARN_ON(!ext->users[i]) || ext->users[i] == U32_MAX)
+	for (i = first; i < first + npages; i++) {
+		if (WARN_ON(!ext->users[i]) || ext->users[i] == U32_MAX) {
+			while (i-- != first)
+				ext->users[i]--;
 			return -EOVERFLOW;
-	for (i = first; i < first + npages; i++)
+		}
 		ext->users[i]++;
+	}
 	return 0;
 }
 
