@@ -10,6 +10,7 @@
  * kind of hardware interface:
  *
  *   the IOMMU core API   VT-d, SMMUv3, AMD-Vi: any driver of the IOMMU core
+ *                        (iommu_api.c)
  *   the mock             CONFIG_IOMMUFD_TEST: software devices and page
  *                        tables, driven by the test command (mock.c)
  *
@@ -113,7 +114,10 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  * @name: for messages
  * @probe: return a new handle if this backend drives @dev, ERR_PTR(-ENODEV)
  *         if it does not, or another error. Claims whatever exclusive
- *         ownership of the device's DMA the hardware requires.
+ *         ownership of the device's DMA the hardware requires, for
+ *         @owner: devices probed with the same @owner (the binding
+ *         context) may share hardware that isolates only groups of
+ *         devices together.
  * @release: undo @probe; the device is detached
  * @hw_info: describe the hardware for IOMMU_GET_HW_INFO: write the data of
  *           format @desc->type (or of the backend's own format if that is
@@ -142,7 +146,7 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  */
 struct iommufd_backend_ops {
 	const char *name;
-	struct iommufd_hwdev *(*probe)(struct device *dev);
+	struct iommufd_hwdev *(*probe)(struct device *dev, void *owner);
 	void (*release)(struct iommufd_hwdev *hwdev);
 	int (*hw_info)(struct iommufd_hwdev *hwdev,
 		       struct iommufd_hw_desc *desc, void *data, size_t len);
@@ -162,6 +166,7 @@ struct iommufd_backend_ops {
 		      size_t size);
 };
 
+extern const struct iommufd_backend_ops iommufd_iommu_api_backend;
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 extern const struct iommufd_backend_ops iommufd_mock_backend;
 #endif

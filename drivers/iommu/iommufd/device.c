@@ -35,16 +35,18 @@ static const struct iommufd_backend_ops *const iommufd_backends[] = {
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 	&iommufd_mock_backend,
 #endif
+	&iommufd_iommu_api_backend,
 	NULL
 };
 
-static struct iommufd_hwdev *iommufd_hwdev_probe(struct device *dev)
+static struct iommufd_hwdev *iommufd_hwdev_probe(struct device *dev,
+						 struct iommufd_ctx *ictx)
 {
 	const struct iommufd_backend_ops *const *ops;
 	struct iommufd_hwdev *hwdev;
 
 	for (ops = iommufd_backends; *ops; ops++) {
-		hwdev = (*ops)->probe(dev);
+		hwdev = (*ops)->probe(dev, ictx);
 		if (!IS_ERR(hwdev) || PTR_ERR(hwdev) != -ENODEV)
 			return hwdev;
 	}
@@ -82,7 +84,7 @@ struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 	struct iommufd_device *idev;
 	struct iommufd_hwdev *hwdev;
 
-	hwdev = iommufd_hwdev_probe(dev);
+	hwdev = iommufd_hwdev_probe(dev, ictx);
 	if (IS_ERR(hwdev))
 		return ERR_CAST(hwdev);
 
@@ -178,13 +180,31 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_to_id, IOMMUFD);
  * VFIO asks this before a PCI hot reset that affects every device of
  * @group.
  *
- * Context: process context.
- * Return: false: no backend binds devices that belong to an IOMMU group
- * yet.
+ * Context: any context that may take a spinlock.
+ * Return: true if a device of @group is bound to @ictx.
  */
 bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
 {
-	return false;
+	struct iommufd_device *idev;
+	struct iommufd_object *obj;
+	unsigned long index;
+	bool found = false;
+
+	if (!ictx || !group)
+		return false;
+	/* Objects leave the table under its lock before they are freed. */
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj) {
+		if (obj->type != IOMMUFD_OBJ_DEVICE)
+			continue;
+		idev = container_of(obj, struct iommufd_device, obj);
+		if (idev->hwdev->dev->iommu_group == group) {
+			found = true;
+			break;
+		}
+	}
+	xa_unlock(&ictx->objects);
+	return found;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_has_group, IOMMUFD);
 

@@ -86,8 +86,13 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommufd_hwpt *hwpt;
 	int rc;
 
-	/* Nesting, dirty tracking and I/O page faults are not offered yet. */
-	if (cmd->flags || cmd->__reserved)
+	/*
+	 * A nesting parent and dirty tracking are the backend's to grant;
+	 * nested tables and I/O page faults are not offered yet.
+	 */
+	if ((cmd->flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT |
+			    IOMMU_HWPT_ALLOC_DIRTY_TRACKING)) ||
+	    cmd->__reserved)
 		return -EOPNOTSUPP;
 	/* Driver data and its length come together, as upstream checks. */
 	if (cmd->data_type == IOMMU_HWPT_DATA_NONE ? cmd->data_len :

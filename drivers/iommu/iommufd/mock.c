@@ -195,7 +195,7 @@ int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
 	return 0;
 }
 
-static struct iommufd_hwdev *mock_probe(struct device *dev)
+static struct iommufd_hwdev *mock_probe(struct device *dev, void *owner)
 {
 	struct mock_dev *mdev;
 

@@ -54,6 +54,9 @@
  *                              friends under the driver's locks
  *   ioas->access_lock          ioas.h: the accesses attached to an IOAS
  *   ictx->attach_lock          device.c: attaching devices to page tables
+ *   iommu_api_lock             iommu_api.c: which domain each IOMMU group
+ *                              uses; the IOMMU core's group mutex nests
+ *                              inside it
  *   iopt->iova_rwsem           io_pagetable.h; never held while pinning
  *   iopin_spaces_lock          pin.c: the table of pinning owners
  *   space->mutex               pin.c: one owner's pinned extents

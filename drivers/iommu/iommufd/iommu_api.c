@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The backend for translation hardware driven by the IOMMU core: VT-d,
+ * SMMUv3, AMD-Vi and every other driver that registers struct iommu_ops.
+ * Everything here goes through the IOMMU core's API; nothing depends on
+ * which driver is underneath.
+ *
+ * Probing a device claims DMA ownership of its IOMMU group for the binding
+ * context (the owner cookie), so that no kernel driver can use the group
+ * behind user space's back, and refuses a device whose MSIs are not
+ * isolated (unless the allow_unsafe_interrupts parameter says otherwise):
+ * a device that can forge MSIs could interrupt other users of the machine.
+ *
+ * The IOMMU core attaches whole groups, while the core of iommufd attaches
+ * devices. The backend keeps one struct iommu_api_group per group with a
+ * bound device: the domain the group uses and how many of its bound
+ * devices are attached. All devices of a group must use the same domain;
+ * the group moves to another domain only when a single device is attached,
+ * and goes back to blocking DMA when its last device detaches.
+ *
+ * A driver that reserves a software MSI window (IOMMU_RESV_SW_MSI, as
+ * SMMUv3 does) expects the domain's owner to give the domain an MSI cookie
+ * for that window, so that the DMA layer can map the MSI doorbell there
+ * when the device's interrupts are set up. The window is reserved in the
+ * IOAS like every other reserved region (->for_each_resv), so the cookie's
+ * mappings never collide with user mappings.
+ *
+ * Locking: iommu_api_lock protects the group list and each group's state.
+ * It nests inside ictx->attach_lock and outside the IOMMU core's own group
+ * mutex.
+ */
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
+
+#include "../iommu-priv.h"
+#include "backend.h"
+
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Bind devices whose MSIs are not isolated by the platform. Such a device can interrupt other devices' users; say yes only on a machine whose users all trust each other.");
+
+/**
+ * struct iommu_api_group - state of an IOMMU group with bound devices
+ * @link: entry in iommu_api_groups
+ * @group: the group, referenced
+ * @nbound: devices of the group bound through this backend
+ * @domain: the domain the group translates through, NULL when blocked
+ * @nattached: bound devices attached to @domain
+ */
+struct iommu_api_group {
+	struct list_head link;
+	struct iommu_group *group;
+	unsigned int nbound;
+	struct iommu_api_domain *domain;
+	unsigned int nattached;
+};
+
+/**
+ * struct iommu_api_dev - a device bound through this backend
+ * @base: what the core sees
+ * @grp: state of the device's group
+ * @attached: the device counts in @grp->nattached
+ */
+struct iommu_api_dev {
+	struct iommufd_hwdev base;
+	struct iommu_api_group *grp;
+	bool attached;
+};
+
+/**
+ * struct iommu_api_domain - an IOMMU core domain
+ * @base: what the core sees
+ * @domain: the IOMMU core's domain
+ * @msi_cookie: an MSI cookie for a software MSI window was set up
+ * @msi_start: start of that window
+ */
+struct iommu_api_domain {
+	struct iommufd_domain base;
+	struct iommu_domain *domain;
+	bool msi_cookie;
+	phys_addr_t msi_start;
+};
+
+static DEFINE_MUTEX(iommu_api_lock);
+static LIST_HEAD(iommu_api_groups);
+
+static struct iommu_api_dev *to_api_dev(struct iommufd_hwdev *hwdev)
+{
+	return container_of(hwdev, struct iommu_api_dev, base);
+}
+
+static struct iommu_api_domain *to_api_domain(struct iommufd_domain *domain)
+{
+	return container_of(domain, struct iommu_api_domain, base);
+}
+
+/* Find or create the state of @group, holding a bound device's count. */
+static struct iommu_api_group *iommu_api_group_get(struct iommu_group *group)
+{
+	struct iommu_api_group *grp;
+
+	lockdep_assert_held(&iommu_api_lock);
+
+	list_for_each_entry(grp, &iommu_api_groups, link) {
+		if (grp->group == group) {
+			grp->nbound++;
+			return grp;
+		}
+	}
+	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
+	if (!grp)
+		return NULL;
+	grp->group = group;
+	grp->nbound = 1;
+	list_add(&grp->link, &iommu_api_groups);
+	return grp;
+}
+
+static void iommu_api_group_put(struct iommu_api_group *grp)
+{
+	lockdep_assert_held(&iommu_api_lock);
+
+	if (--grp->nbound)
+		return;
+	WARN_ON(grp->domain);
+	list_del(&grp->link);
+	kfree(grp);
+}
+
+static struct iommufd_hwdev *iommu_api_probe(struct device *dev, void *owner)
+{
+	struct iommu_api_dev *adev;
+	struct iommu_group *group;
+	int rc;
+
+	if (!device_iommu_mapped(dev))
+		return ERR_PTR(-ENODEV);
+	/* Mappings must be coherent with the CPU caches without flushing. */
+	if (!device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+		return ERR_PTR(-EINVAL);
+
+	group = iommu_group_get(dev);
+	if (!group)
+		return ERR_PTR(-ENODEV);
+	if (!iommu_group_has_isolated_msi(group)) {
+		if (!allow_unsafe_interrupts) {
+			dev_warn(dev,
+				 "MSIs are not isolated: not binding it to iommufd (see iommufd.allow_unsafe_interrupts)\n");
+			rc = -EPERM;
+			goto err_put_group;
+		}
+		dev_warn(dev,
+			 "MSIs are not isolated: binding it anyway, as iommufd.allow_unsafe_interrupts says\n");
+	}
+
+	adev = kzalloc(sizeof(*adev), GFP_KERNEL_ACCOUNT);
+	if (!adev) {
+		rc = -ENOMEM;
+		goto err_put_group;
+	}
+	rc = iommu_device_claim_dma_owner(dev, owner);
+	if (rc)
+		goto err_free;
+
+	mutex_lock(&iommu_api_lock);
+	adev->grp = iommu_api_group_get(group);
+	mutex_unlock(&iommu_api_lock);
+	if (!adev->grp) {
+		rc = -ENOMEM;
+		goto err_release_owner;
+	}
+	adev->base.ops = &iommufd_iommu_api_backend;
+	adev->base.dev = dev;
+	return &adev->base;
+
+err_release_owner:
+	iommu_device_release_dma_owner(dev);
+err_free:
+	kfree(adev);
+err_put_group:
+	iommu_group_put(group);
+	return ERR_PTR(rc);
+}
+
+static void iommu_api_release(struct iommufd_hwdev *hwdev)
+{
+	struct iommu_api_dev *adev = to_api_dev(hwdev);
+	struct iommu_group *group = adev->grp->group;
+
+	WARN_ON(adev->attached);
+	mutex_lock(&iommu_api_lock);
+	iommu_api_group_put(adev->grp);
+	mutex_unlock(&iommu_api_lock);
+	iommu_device_release_dma_owner(hwdev->dev);
+	iommu_group_put(group);
+	kfree(adev);
+}
+
+static int iommu_api_hw_info(struct iommufd_hwdev *hwdev,
+			     struct iommufd_hw_desc *desc, void *data,
+			     size_t len)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(hwdev->dev);
+	enum iommu_hw_info_type type = IOMMU_HW_INFO_TYPE_NONE;
+	u32 info_len = 0;
+	void *info = NULL;
+
+	if (ops->hw_info) {
+		info = ops->hw_info(hwdev->dev, &info_len, &type);
+		if (IS_ERR(info))
+			return PTR_ERR(info);
+	}
+	if (desc->type != IOMMU_HW_INFO_TYPE_DEFAULT && desc->type != type) {
+		kfree(info);
+		return -EOPNOTSUPP;
+	}
+	desc->type = type;
+	if (device_iommu_capable(hwdev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		desc->capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	if (hwdev->dev->iommu && hwdev->dev->iommu->max_pasids)
+		desc->max_pasid_log2 = ilog2(hwdev->dev->iommu->max_pasids);
+	memcpy(data, info, min_t(size_t, len, info_len));
+	kfree(info);
+	return info_len;
+}
+
+static int iommu_api_resv_walk(struct iommufd_hwdev *hwdev,
+			       iommufd_resv_fn fn, void *opaque)
+{
+	struct iommu_resv_region *resv;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	iommu_get_resv_regions(hwdev->dev, &regions);
+	list_for_each_entry(resv, &regions, list) {
+		/* The device works without these; user space may map there. */
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE || !resv->length)
+			continue;
+		rc = fn(resv->start, resv->start + resv->length - 1, opaque);
+		if (rc)
+			break;
+	}
+	iommu_put_resv_regions(hwdev->dev, &regions);
+	return rc;
+}
+
+static struct iommufd_domain *
+iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
+		       const struct iommu_user_data *user_data)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(hwdev->dev);
+	struct iommu_api_domain *adom;
+	struct iommu_domain *domain;
+
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    !device_iommu_capable(hwdev->dev, IOMMU_CAP_DIRTY_TRACKING))
+		return ERR_PTR(-EOPNOTSUPP);
+
+	adom = kzalloc(sizeof(*adom), GFP_KERNEL_ACCOUNT);
+	if (!adom)
+		return ERR_PTR(-ENOMEM);
+	/*
+	 * ->domain_alloc_user() is the allocator made for us: it takes our
+	 * flags, and on VT-d it is the one that sizes the aperture to the
+	 * hardware (its legacy allocator reports a wider one).
+	 */
+	if (ops->domain_alloc_user) {
+		domain = ops->domain_alloc_user(hwdev->dev, flags, NULL,
+						user_data);
+		if (!IS_ERR(domain))
+			domain->owner = ops;
+	} else if (flags || user_data) {
+		domain = ERR_PTR(-EOPNOTSUPP);
+	} else {
+		domain = iommu_paging_domain_alloc(hwdev->dev);
+	}
+	if (IS_ERR(domain)) {
+		kfree(adom);
+		return ERR_CAST(domain);
+	}
+
+	adom->domain = domain;
+	adom->base.ops = &iommufd_iommu_api_backend;
+	adom->base.pgsize_bitmap = domain->pgsize_bitmap;
+	if (domain->geometry.force_aperture) {
+		adom->base.aperture_start = domain->geometry.aperture_start;
+		adom->base.aperture_last = domain->geometry.aperture_end;
+	} else {
+		adom->base.aperture_start = 0;
+		adom->base.aperture_last = ULONG_MAX;
+	}
+	INIT_LIST_HEAD(&adom->base.iopt_link);
+	return &adom->base;
+}
+
+static void iommu_api_domain_free(struct iommufd_domain *domain)
+{
+	struct iommu_api_domain *adom = to_api_domain(domain);
+
+	iommu_domain_free(adom->domain);
+	kfree(adom);
+}
+
+/* Give @adom the MSI cookie the device's driver asks for, if any. */
+static int iommu_api_setup_msi(struct device *dev,
+			       struct iommu_api_domain *adom)
+{
+	struct iommu_resv_region *resv;
+	phys_addr_t start = 0;
+	bool sw_msi = false;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(resv, &regions, list) {
+		if (resv->type != IOMMU_RESV_SW_MSI)
+			continue;
+		/* A driver has at most one software MSI window. */
+		if (WARN_ON(sw_msi && resv->start != start)) {
+			rc = -EINVAL;
+			goto out_put;
+		}
+		sw_msi = true;
+		start = resv->start;
+	}
+	if (!sw_msi)
+		goto out_put;
+	if (adom->msi_cookie) {
+		/* One cookie per domain: devices must agree on the window. */
+		if (adom->msi_start != start)
+			rc = -EMEDIUMTYPE;
+		goto out_put;
+	}
+	rc = iommu_get_msi_cookie(adom->domain, start);
+	if (!rc) {
+		adom->msi_cookie = true;
+		adom->msi_start = start;
+	}
+out_put:
+	iommu_put_resv_regions(dev, &regions);
+	return rc;
+}
+
+static int iommu_api_attach(struct iommufd_hwdev *hwdev,
+			    struct iommufd_domain *domain)
+{
+	struct iommu_api_dev *adev = to_api_dev(hwdev);
+	struct iommu_api_group *grp = adev->grp;
+	struct iommu_api_domain *adom;
+	unsigned int others;
+	int rc;
+
+	if (domain->ops != &iommufd_iommu_api_backend)
+		return -EMEDIUMTYPE;
+	adom = to_api_domain(domain);
+
+	mutex_lock(&iommu_api_lock);
+	if (grp->domain == adom)
+		goto out_attached;
+	/* The group moves only if no other device of it is attached. */
+	others = grp->nattached - adev->attached;
+	if (others) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = iommu_api_setup_msi(hwdev->dev, adom);
+	if (rc)
+		goto out_unlock;
+	/*
+	 * From blocking DMA this is a plain attach; from another domain the
+	 * IOMMU core switches the group over without blocking in between.
+	 * The drivers answer -EINVAL for a domain they cannot use (for
+	 * instance one of another IOMMU instance).
+	 */
+	rc = iommu_group_replace_domain(grp->group, adom->domain);
+	if (rc) {
+		if (rc == -EINVAL)
+			rc = -EMEDIUMTYPE;
+		goto out_unlock;
+	}
+	grp->domain = adom;
+out_attached:
+	if (!adev->attached) {
+		adev->attached = true;
+		grp->nattached++;
+	}
+	rc = 0;
+out_unlock:
+	mutex_unlock(&iommu_api_lock);
+	return rc;
+}
+
+static void iommu_api_detach(struct iommufd_hwdev *hwdev)
+{
+	struct iommu_api_dev *adev = to_api_dev(hwdev);
+	struct iommu_api_group *grp = adev->grp;
+
+	mutex_lock(&iommu_api_lock);
+	if (!WARN_ON(!adev->attached)) {
+		adev->attached = false;
+		if (!--grp->nattached) {
+			/* Back to blocking DMA, as the group's owner wants. */
+			iommu_detach_group(grp->domain->domain, grp->group);
+			grp->domain = NULL;
+		}
+	}
+	mutex_unlock(&iommu_api_lock);
+}
+
+static int iommu_api_map(struct iommufd_domain *domain, unsigned long iova,
+			 const struct iommufd_phys_run *runs, unsigned int nr,
+			 int prot)
+{
+	struct iommu_domain *idom = to_api_domain(domain)->domain;
+	unsigned long done = 0;
+	unsigned int r;
+	int rc;
+
+	for (r = 0; r != nr; r++) {
+		rc = iommu_map(idom, iova + done, runs[r].paddr, runs[r].size,
+			       prot, GFP_KERNEL_ACCOUNT);
+		if (rc) {
+			if (done)
+				iommu_unmap(idom, iova, done);
+			return rc;
+		}
+		done += runs[r].size;
+	}
+	return 0;
+}
+
+static void iommu_api_unmap(struct iommufd_domain *domain, unsigned long iova,
+			    size_t size)
+{
+	struct iommu_domain *idom = to_api_domain(domain)->domain;
+
+	WARN_ON(iommu_unmap(idom, iova, size) != size);
+}
+
+const struct iommufd_backend_ops iommufd_iommu_api_backend = {
+	.name = "iommu",
+	.probe = iommu_api_probe,
+	.release = iommu_api_release,
+	.hw_info = iommu_api_hw_info,
+	.for_each_resv = iommu_api_resv_walk,
+	.domain_alloc = iommu_api_domain_alloc,
+	.domain_free = iommu_api_domain_free,
+	.attach = iommu_api_attach,
+	.detach = iommu_api_detach,
+	.map = iommu_api_map,
+	.unmap = iommu_api_unmap,
+};
+
+MODULE_IMPORT_NS(IOMMUFD_INTERNAL);
