@@ -1,0 +1,1892 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * Real DMA through a real IOMMU: QEMU's "edu" PCI device, driven from user
+ * space through VFIO, with its IO address space managed by /dev/iommu.
+ *
+ * QEMU emulates both the IOMMU (VT-d on x86_64, SMMUv3 on arm64) and the
+ * device, so every access the device makes is translated by page tables the
+ * kernel built from our IOMMU_IOAS_MAP calls. What the tests prove:
+ *
+ *   - the VFIO cdev path (VFIO_DEVICE_BIND_IOMMUFD, then
+ *     VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS) gives the device exactly
+ *     the mappings of its IOAS: data goes RAM -> device -> RAM through the
+ *     IOVAs that were mapped, across page boundaries too;
+ *   - after IOMMU_IOAS_UNMAP, and at an IOVA never mapped, the device can
+ *     neither read nor write, and the IOMMU driver logs the fault;
+ *   - attaching an attached device to another IOAS (a replace) switches
+ *     its translation to that IOAS; detaching blocks all its DMA;
+ *   - the VFIO group path with /dev/iommu as the container (VFIO type1
+ *     compatibility) maps, translates and unmaps the same way;
+ *   - the device's MSIs reach an eventfd while it is attached (on arm64
+ *     they are DMA writes to the ITS doorbell, through the SMMU);
+ *   - IOMMU_GET_HW_INFO describes the IOMMU as its driver knows it;
+ *   - a page table made with IOMMU_HWPT_ALLOC translates like the
+ *     automatic ones, and lives until IOMMU_DESTROY once nothing uses it;
+ *   - the IOMMU's MSI window and aperture bound the IOVA ranges of an IOAS
+ *     the device is attached to, and an IOAS that has something mapped in
+ *     the window, or wants it usable, cannot take the device.
+ *
+ * How: edu has a 4 KiB buffer at device address 0x40000 and a DMA engine
+ * that copies between that buffer and a bus address, which is our IOVA.
+ * A pattern copied from IOVA A into the buffer and back out to IOVA B shows
+ * that both directions translate. A refused read of the device is shown by
+ * reading its buffer back out through a mapping that still works; a refused
+ * write by our memory keeping its contents.
+ *
+ * The tests bind edu to vfio-pci themselves and leave it bound. They skip
+ * without edu, without vfio-pci, without the VFIO cdev (6.12 offers none
+ * with SPAPR_TCE_IOMMU, so on pseries), or when iommufd cannot bind the
+ * device: ENODEV when no backend drives its IOMMU, EPERM when the platform
+ * does not isolate its MSIs (pseries today). IOMMUFD_EXPECT_EDU=1 in the
+ * environment turns those skips into failures.
+ *
+ * Care: QEMU 7.2's edu stops the whole machine (hw_error()) on a transfer
+ * of no bytes or one that does not end strictly inside its buffer. Every
+ * transfer goes through __edu_dma(), which refuses those without touching
+ * the device.
+ */
+#include <dirent.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "kselftest_harness.h"
+#include "iommufd_util.h"
+
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+
+/* BAR0 registers. Below 0x80 only 32-bit accesses work, from 0x80 also 64. */
+#define EDU_REG_ID		0x00	/* 0xMMmm00ed: major, minor, magic */
+#define EDU_REG_LIVENESS	0x04	/* reads back the complement */
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_RAISE	0x60	/* ORs the value into IRQ_STATUS */
+#define EDU_REG_IRQ_ACK		0x64	/* clears the value's bits */
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define EDU_REGS_END		0xa0
+
+#define EDU_ID_MAGIC		0xed
+
+/* EDU_REG_DMA_CMD */
+#define EDU_DMA_RUN		0x1	/* start; reads 1 until done */
+#define EDU_DMA_TO_RAM		0x2	/* buffer -> bus address, or back */
+#define EDU_DMA_IRQ		0x4	/* raise EDU_IRQ_DMA when done */
+
+/* EDU_REG_IRQ_STATUS: a finished transfer sets EDU_IRQ_DMA; ours to raise */
+#define EDU_IRQ_DMA		0x100
+#define EDU_IRQ_TEST		0x10000
+
+/* The device's buffer, in its own address space. */
+#define EDU_BUF_ADDR		0x40000ULL
+#define EDU_BUF_SIZE		4096ULL
+/* edu keeps only these bits of a bus address (its default dma_mask). */
+#define EDU_DMA_MASK		((1ULL << 28) - 1)
+
+/* QEMU runs a transfer 100 ms (virtual clock) after it was started. */
+#define EDU_DMA_TIMEOUT_MS	2000
+#define IRQ_TIMEOUT_MS		2000
+
+/*
+ * The IOVAs are in the VGA window of a PC (0xa0000-0xbffff, with 4 KiB
+ * pages), well inside edu's 28 address bits and away from the SMMUv3 MSI
+ * window (0x8000000).
+ * Should a bug leave the device untranslated, its accesses there would hit
+ * VGA memory on x86_64 and the flash of arm64's virt machine, not the
+ * guest's RAM. Slot n is page n of a test's memory, and IOVA(n) is where
+ * tests map it (or another slot, or nothing).
+ */
+#define PSZ			((uint64_t)getpagesize())
+#define IOVA_BASE		0xa0000ULL
+#define IOVA(n)			(IOVA_BASE + (n) * PSZ)
+#define MEM_SLOTS		8
+#define SLOT(self, n)		((self)->mem + (n) * PSZ)
+
+/* Transfers that should work: 1 KiB, at the buffer's start or after it */
+#define XFER_LEN		1024
+#define DEV_LO			EDU_BUF_ADDR
+#define DEV_HI			(EDU_BUF_ADDR + XFER_LEN)
+
+/*
+ * Transfers the IOMMU should refuse are a single 32-bit word. QEMU splits
+ * an access that fails translation into 32-bit pieces and translates each
+ * on its own: SMMUv3 records an event per piece, and the kernel prints at
+ * most 10 per 5 s, so longer refused transfers would hide the faults of
+ * the next tests.
+ */
+#define BLOCKED_LEN		4
+
+/* Waiting for the IOMMU driver's fault message. */
+#define FAULT_LOG_TIMEOUT_MS	3000
+/*
+ * Both drivers print faults through a ratelimit of 10 messages per 5 s
+ * (intel-iommu counts three per fault: the status, the record, and the
+ * check that ends its loop). A test that looks for its fault in the log
+ * first lets the window of the previous faults end.
+ */
+#define FAULT_QUIET_MS		6000
+
+#if defined(__x86_64__)
+#define FAULT_LOG_SOURCE	"intel-iommu"
+#elif defined(__aarch64__)
+#define FAULT_LOG_SOURCE	"arm-smmu-v3"
+#else
+/* No IOMMU whose fault messages the tests know. */
+#define FAULT_LOG_SOURCE	""
+#endif
+
+#define PCI_DEVICES		"/sys/bus/pci/devices"
+#define VFIO_PCI_DRIVER		"/sys/bus/pci/drivers/vfio-pci"
+
+/* Where edu is. */
+struct edu_sys {
+	char bdf[32];		/* e.g. 0000:00:03.0 */
+	char cdev[PATH_MAX];	/* /dev/vfio/devices/vfioN, "" without one */
+	char group[PATH_MAX];	/* /dev/vfio/N */
+};
+
+/* An open edu. */
+struct edu_dev {
+	int fd;			/* the VFIO device */
+	uint8_t *bar;		/* BAR0, mmapped */
+	size_t bar_size;
+	uint64_t cfg_offset;	/* of the config space region in fd */
+	bool swap;		/* registers are of the other byte order */
+};
+
+/*
+ * CLOCK_MONOTONIC (ms) of the last transfer that should have faulted, in
+ * memory shared by the processes the harness forks for each test.
+ */
+static uint64_t *last_fault_ms;
+
+static void __attribute__((constructor)) edu_shared_init(void)
+{
+	void *p = mmap(NULL, sizeof(*last_fault_ms), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	last_fault_ms = p == MAP_FAILED ? NULL : p;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * 1000000,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Does the machine say these tests must run (IOMMUFD_EXPECT_EDU=1)? */
+static bool edu_expected(void)
+{
+	const char *want = getenv("IOMMUFD_EXPECT_EDU");
+
+	return want && !strcmp(want, "1");
+}
+
+/*
+ * In a fixture setup: should the tests skip for @why (NULL: no reason)?
+ * Fails the test instead where the machine expects edu DMA to work.
+ */
+static bool edu_skip(struct __test_metadata *_metadata, const char *why)
+{
+	if (!why)
+		return false;
+	ASSERT_FALSE(edu_expected())
+		TH_LOG("%s, with IOMMUFD_EXPECT_EDU=1", why);
+	return true;
+}
+
+#define NO_CDEV_MSG	"edu has no VFIO cdev (CONFIG_VFIO_DEVICE_CDEV)"
+#define NO_BACKEND_MSG	"no iommufd backend drives edu's IOMMU (ENODEV)"
+#define NO_ISOLATION_MSG "the platform does not isolate edu's MSIs (EPERM)"
+
+/* Why binding failed with @err, if that is a reason to skip; or NULL. */
+static const char *bind_skip_reason(int err)
+{
+	if (err == ENODEV)
+		return NO_BACKEND_MSG;
+	if (err == EPERM)
+		return NO_ISOLATION_MSG;
+	return NULL;
+}
+
+/* ---- sysfs: finding edu and binding it to vfio-pci ---- */
+
+/* Copy the string @src to @dst of @size bytes; false if it does not fit. */
+static bool copy_str(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= size)
+		return false;
+	memcpy(dst, src, len + 1);
+	return true;
+}
+
+static int sysfs_read_hex(const char *path, unsigned long *val)
+{
+	char buf[32];
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -EIO;
+	buf[len] = 0;
+	*val = strtoul(buf, NULL, 16);
+	return 0;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	ssize_t len = strlen(val);
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != len)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	return rc;
+}
+
+/* The last path component of the symlink @path, into @out; false if none. */
+static bool link_name(const char *path, char *out, size_t size)
+{
+	char target[PATH_MAX];
+	const char *name;
+	ssize_t len;
+
+	len = readlink(path, target, sizeof(target) - 1);
+	if (len <= 0)
+		return false;
+	target[len] = 0;
+	name = strrchr(target, '/');
+	return copy_str(out, size, name ? name + 1 : target);
+}
+
+static bool driver_is_vfio_pci(const char *bdf)
+{
+	char path[PATH_MAX], name[NAME_MAX + 1];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
+	return link_name(path, name, sizeof(name)) &&
+	       !strcmp(name, "vfio-pci");
+}
+
+static bool find_edu(char *bdf, size_t size)
+{
+	unsigned long vendor, device;
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	dir = opendir(PCI_DEVICES);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor",
+			 de->d_name);
+		if (sysfs_read_hex(path, &vendor) || vendor != EDU_VENDOR)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device",
+			 de->d_name);
+		if (sysfs_read_hex(path, &device) || device != EDU_DEVICE)
+			continue;
+		found = copy_str(bdf, size, de->d_name);
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Bind @bdf to vfio-pci if it is not yet; NULL, or why it could not. */
+static const char *bind_vfio_pci(const char *bdf)
+{
+	char path[PATH_MAX];
+	int i;
+
+	if (driver_is_vfio_pci(bdf))
+		return NULL;
+	/* No driver binds edu by default; should one have, let it go. */
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
+	if (!access(path, F_OK))
+		sysfs_write(path, bdf);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	if (sysfs_write(path, "vfio-pci"))
+		return "cannot set edu's driver_override";
+	/* An error here is a failed probe, which the loop below sees. */
+	sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+	for (i = 0; i != 100; i++) {
+		if (driver_is_vfio_pci(bdf))
+			return NULL;
+		sleep_ms(10);
+	}
+	return "vfio-pci does not bind edu (no IOMMU group?)";
+}
+
+/*
+ * Find edu, bind it to vfio-pci and fill in @sys; NULL, or why the tests
+ * cannot run.
+ */
+static const char *edu_locate(struct edu_sys *sys)
+{
+	char path[PATH_MAX], name[NAME_MAX + 1];
+	const char *why;
+	struct dirent *de;
+	DIR *dir;
+
+	memset(sys, 0, sizeof(*sys));
+	if (!find_edu(sys->bdf, sizeof(sys->bdf)))
+		return "no edu device (QEMU -device edu)";
+	if (access(VFIO_PCI_DRIVER, F_OK))
+		return "no vfio-pci driver";
+	why = bind_vfio_pci(sys->bdf);
+	if (why)
+		return why;
+
+	/* The cdev: vfio-dev/vfioN in sysfs is /dev/vfio/devices/vfioN. */
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", sys->bdf);
+	dir = opendir(path);
+	if (dir) {
+		while ((de = readdir(dir))) {
+			if (strncmp(de->d_name, "vfio", 4))
+				continue;
+			snprintf(sys->cdev, sizeof(sys->cdev),
+				 "/dev/vfio/devices/%s", de->d_name);
+			break;
+		}
+		closedir(dir);
+	}
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", sys->bdf);
+	if (!link_name(path, name, sizeof(name)))
+		return "edu has no IOMMU group";
+	snprintf(sys->group, sizeof(sys->group), "/dev/vfio/%s", name);
+	return NULL;
+}
+
+/* ---- edu's registers and DMA engine ---- */
+
+/*
+ * Relaxed atomics make single loads and stores of the register's width,
+ * which is what MMIO needs; edu->swap corrects the byte order.
+ */
+static uint32_t edu_read32(struct edu_dev *edu, unsigned int reg)
+{
+	uint32_t val = __atomic_load_n((uint32_t *)(edu->bar + reg),
+				       __ATOMIC_RELAXED);
+
+	return edu->swap ? __builtin_bswap32(val) : val;
+}
+
+static void edu_write32(struct edu_dev *edu, unsigned int reg, uint32_t val)
+{
+	if (edu->swap)
+		val = __builtin_bswap32(val);
+	__atomic_store_n((uint32_t *)(edu->bar + reg), val, __ATOMIC_RELAXED);
+}
+
+static uint64_t edu_read64(struct edu_dev *edu, unsigned int reg)
+{
+	uint64_t val = __atomic_load_n((uint64_t *)(edu->bar + reg),
+				       __ATOMIC_RELAXED);
+
+	return edu->swap ? __builtin_bswap64(val) : val;
+}
+
+static void edu_write64(struct edu_dev *edu, unsigned int reg, uint64_t val)
+{
+	if (edu->swap)
+		val = __builtin_bswap64(val);
+	__atomic_store_n((uint64_t *)(edu->bar + reg), val, __ATOMIC_RELAXED);
+}
+
+/* Wait for the DMA engine to be idle; 0 or -ETIMEDOUT. */
+static int edu_wait_idle(struct edu_dev *edu)
+{
+	uint64_t deadline = now_ms() + EDU_DMA_TIMEOUT_MS;
+
+	while (edu_read64(edu, EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
+		if (now_ms() > deadline)
+			return -ETIMEDOUT;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+/*
+ * One transfer of the DMA engine, waited for. With EDU_DMA_TO_RAM in
+ * @flags it copies @len bytes from the buffer at device address @src to
+ * bus address (IOVA) @dst, else from bus address @src to the buffer at
+ * @dst; EDU_DMA_IRQ raises EDU_IRQ_DMA at the end. Returns 0; -EINVAL for
+ * a transfer that must not reach the device; -EIO if the device did not
+ * take the parameters; -EBUSY or -ETIMEDOUT.
+ */
+static int __edu_dma(struct edu_dev *edu, uint64_t src, uint64_t dst,
+		     uint64_t len, uint32_t flags)
+{
+	uint64_t dev = flags & EDU_DMA_TO_RAM ? src : dst;
+	uint64_t bus = flags & EDU_DMA_TO_RAM ? dst : src;
+	/* The highest device address a transfer may end before. */
+	const uint64_t dev_end = EDU_BUF_ADDR + EDU_BUF_SIZE - 1;
+	int rc;
+
+	if (flags & ~(EDU_DMA_TO_RAM | EDU_DMA_IRQ))
+		return -EINVAL;
+	/*
+	 * QEMU 7.2 stops the machine unless 0 < len and the transfer ends
+	 * strictly before the end of the buffer: dev + len <= 0x40fff.
+	 */
+	if (!len || dev < EDU_BUF_ADDR || dev >= dev_end ||
+	    len > dev_end - dev)
+		return -EINVAL;
+	/* edu would drop the bits above its mask: another address. */
+	if (bus > EDU_DMA_MASK || len - 1 > EDU_DMA_MASK - bus)
+		return -EINVAL;
+	/* While a transfer runs, edu ignores writes of its parameters. */
+	if (edu_read64(edu, EDU_REG_DMA_CMD) & EDU_DMA_RUN)
+		return -EBUSY;
+
+	edu_write64(edu, EDU_REG_DMA_SRC, src);
+	edu_write64(edu, EDU_REG_DMA_DST, dst);
+	edu_write64(edu, EDU_REG_DMA_COUNT, len);
+	/* Start only the transfer that was checked above. */
+	if (edu_read64(edu, EDU_REG_DMA_SRC) != src ||
+	    edu_read64(edu, EDU_REG_DMA_DST) != dst ||
+	    edu_read64(edu, EDU_REG_DMA_COUNT) != len)
+		return -EIO;
+	/* Our stores to the source are visible before the device reads. */
+	__sync_synchronize();
+	edu_write64(edu, EDU_REG_DMA_CMD, EDU_DMA_RUN | flags);
+	rc = edu_wait_idle(edu);
+	/* And we read the destination only after the device wrote it. */
+	__sync_synchronize();
+	return rc;
+}
+
+/* Copy @len bytes from IOVA @iova into the device's buffer at @dev. */
+#define edu_to_dev(edu, iova, dev, len) \
+	ASSERT_EQ(0, __edu_dma(edu, iova, dev, len, 0))
+
+/* Copy @len bytes from the device's buffer at @dev out to IOVA @iova. */
+#define edu_to_ram(edu, dev, iova, len) \
+	ASSERT_EQ(0, __edu_dma(edu, dev, iova, len, EDU_DMA_TO_RAM))
+
+/*
+ * Let the device master the bus: vfio-pci clears Bus Master when the
+ * device is opened, and edu's DMA (and MSI writes) need it.
+ */
+static void edu_enable_dma(struct __test_metadata *_metadata,
+			   struct edu_dev *edu)
+{
+	uint64_t off = edu->cfg_offset + PCI_COMMAND;
+	uint16_t cmd;
+
+	ASSERT_EQ(sizeof(cmd), pread(edu->fd, &cmd, sizeof(cmd), off));
+	cmd = htole16(le16toh(cmd) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	ASSERT_EQ(sizeof(cmd), pwrite(edu->fd, &cmd, sizeof(cmd), off));
+	ASSERT_EQ(sizeof(cmd), pread(edu->fd, &cmd, sizeof(cmd), off));
+	ASSERT_TRUE(le16toh(cmd) & PCI_COMMAND_MASTER);
+}
+
+/* Map BAR0 of the VFIO device edu->fd and check that it is edu. */
+static void edu_init(struct __test_metadata *_metadata, struct edu_dev *edu)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info cfg = {
+		.argsz = sizeof(cfg),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	struct vfio_region_info bar = {
+		.argsz = sizeof(bar),
+		.index = VFIO_PCI_BAR0_REGION_INDEX,
+	};
+	uint32_t id, probe = 0x5a3c0ff1;
+
+	ASSERT_EQ(0, iommufd_ioctl(edu->fd, VFIO_DEVICE_GET_INFO, &info));
+	ASSERT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PCI);
+	ASSERT_EQ(0, iommufd_ioctl(edu->fd, VFIO_DEVICE_GET_REGION_INFO,
+				   &cfg));
+	edu->cfg_offset = cfg.offset;
+	edu_enable_dma(_metadata, edu);
+
+	ASSERT_EQ(0, iommufd_ioctl(edu->fd, VFIO_DEVICE_GET_REGION_INFO,
+				   &bar));
+	ASSERT_TRUE(bar.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	ASSERT_LE(EDU_REGS_END, bar.size);
+	edu->bar = mmap(NULL, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			edu->fd, bar.offset);
+	ASSERT_NE(MAP_FAILED, edu->bar);
+	edu->bar_size = bar.size;
+
+	/*
+	 * edu's registers have the byte order of QEMU's target machine (big
+	 * endian on pseries under a little-endian kernel): the ID's magic
+	 * byte tells which.
+	 */
+	edu->swap = false;
+	id = edu_read32(edu, EDU_REG_ID);
+	if ((id & 0xff) != EDU_ID_MAGIC) {
+		ASSERT_EQ(EDU_ID_MAGIC, id >> 24)
+			TH_LOG("BAR0 ID 0x%08x is not edu's", id);
+		edu->swap = true;
+	}
+	edu_write32(edu, EDU_REG_LIVENESS, probe);
+	ASSERT_EQ(~probe, edu_read32(edu, EDU_REG_LIVENESS));
+
+	/* A transfer left running by an earlier test ends first. */
+	ASSERT_EQ(0, edu_wait_idle(edu));
+}
+
+static void edu_close(struct edu_dev *edu)
+{
+	if (edu->bar != MAP_FAILED)
+		munmap(edu->bar, edu->bar_size);
+	if (edu->fd >= 0)
+		close(edu->fd);
+}
+
+/* ---- memory patterns ---- */
+
+/* Random bytes, never 0x00 or 0xff: what QEMU may give a refused read. */
+static void fill_pattern(uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i != len; i++)
+		buf[i] = 1 + rand() % 254;
+}
+
+/* The same, and different from @other at every byte. */
+static void fill_unlike(uint8_t *buf, const uint8_t *other, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i != len; i++) {
+		do {
+			buf[i] = 1 + rand() % 254;
+		} while (buf[i] == other[i]);
+	}
+}
+
+static bool all_bytes(const uint8_t *buf, size_t len, uint8_t val)
+{
+	size_t i;
+
+	for (i = 0; i != len; i++) {
+		if (buf[i] != val)
+			return false;
+	}
+	return true;
+}
+
+static uint8_t *alloc_slots(void)
+{
+	uint8_t *mem = mmap(NULL, MEM_SLOTS * PSZ, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (mem != MAP_FAILED)
+		memset(mem, 0, MEM_SLOTS * PSZ);
+	return mem;
+}
+
+/*
+ * @got is what the device's buffer held after a read of @len bytes that
+ * the IOMMU should have refused, @before what it held until then, and
+ * @behind (or NULL) what the refused IOVA maps, or mapped, in our memory.
+ *
+ * edu stores whatever its DMA read returned, even from a failed read; in
+ * QEMU 7.2 an access the IOMMU refuses ends in QEMU's "unassigned" region,
+ * which reads as zeros. Another version could leave the buffer alone, or
+ * read all ones. Each of these is a refusal; the bytes of @behind are not
+ * (the patterns have no 0x00 or 0xff and differ from @before everywhere).
+ */
+static void check_refused_read(struct __test_metadata *_metadata,
+			       const uint8_t *got, const uint8_t *before,
+			       const uint8_t *behind, size_t len)
+{
+	const char *what = NULL;
+
+	ASSERT_TRUE(!behind || memcmp(got, behind, len))
+		TH_LOG("the device read memory the IOMMU should have refused");
+	if (!memcmp(got, before, len))
+		what = "unchanged";
+	else if (all_bytes(got, len, 0))
+		what = "zeros";
+	else if (all_bytes(got, len, 0xff))
+		what = "ones";
+	ASSERT_NE(NULL, what)
+		TH_LOG("refused read left %02x %02x %02x %02x in the device",
+		       got[0], got[1], got[2], got[3]);
+	ksft_print_msg("the refused read left the device's buffer %s\n",
+		       what);
+}
+
+/* ---- the IOMMU driver's fault messages in the kernel log ---- */
+
+/* What identifies the fault; state carried from record to record. */
+struct fault_match {
+	char addr[48];		/* the faulting IOVA, as the driver prints it */
+	char source[48];	/* intel-iommu: the requester */
+	int event_words;	/* arm-smmu-v3: words of an event to come */
+};
+
+static void fault_match_init(struct fault_match *m, const char *bdf,
+			     uint64_t iova)
+{
+#if defined(__x86_64__)
+	unsigned int dom, bus, dev, fn;
+#endif
+
+	memset(m, 0, sizeof(*m));
+#if defined(__x86_64__)
+	/*
+	 * "DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr
+	 * 0xa0000 [fault reason 0x06] PTE Read access is not set"; the
+	 * address is that of the page, the requester is bus:device.function.
+	 */
+	snprintf(m->addr, sizeof(m->addr), "fault addr 0x%llx ",
+		 (unsigned long long)(iova & ~0xfffULL));
+	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) == 4)
+		snprintf(m->source, sizeof(m->source),
+			 "Request device [%02x:%02x.%x]", bus, dev, fn);
+	else	/* no PCI domain: already the driver's form */
+		snprintf(m->source, sizeof(m->source), "[%.40s]", bdf);
+#else
+	/*
+	 * "arm-smmu-v3 9050000.smmuv3: event 0x10 received:", then a record
+	 * for each of the event's four 64-bit words, "\t0x%016llx"; the third
+	 * is the input address QEMU failed to translate.
+	 */
+	snprintf(m->addr, sizeof(m->addr), "0x%016llx",
+		 (unsigned long long)iova);
+#endif
+}
+
+/* Is the text of this log record the report of the fault? */
+static bool fault_match_record(struct fault_match *m, const char *text)
+{
+#if defined(__x86_64__)
+	return strstr(text, "DMAR: [DMA ") && strstr(text, m->source) &&
+	       strstr(text, m->addr);
+#elif defined(__aarch64__)
+	if (!strstr(text, "arm-smmu-v3"))
+		return false;
+	if (strstr(text, ": event 0x") && strstr(text, " received")) {
+		m->event_words = 4;
+		return false;
+	}
+	if (m->event_words <= 0)
+		return false;
+	m->event_words--;
+	return strstr(text, m->addr);
+#else
+	return false;
+#endif
+}
+
+/*
+ * Read the log records that arrive on @kmsg (opened at the log's end
+ * before the transfer) until one reports the fault of @bdf at @iova, or
+ * FAULT_LOG_TIMEOUT_MS pass. The matching text goes to @line.
+ */
+static bool kmsg_find_fault(int kmsg, const char *bdf, uint64_t iova,
+			    char *line, size_t size)
+{
+	uint64_t deadline = now_ms() + FAULT_LOG_TIMEOUT_MS;
+	struct fault_match m;
+	char rec[8192];
+
+	fault_match_init(&m, bdf, iova);
+	for (;;) {
+		ssize_t len = read(kmsg, rec, sizeof(rec) - 1);
+		char *text, *end;
+
+		if (len < 0 && errno == EAGAIN) {
+			if (now_ms() > deadline)
+				return false;
+			sleep_ms(20);
+			continue;
+		}
+		/* Records were overwritten; reading goes on after them. */
+		if (len < 0 && errno == EPIPE)
+			continue;
+		if (len <= 0)
+			return false;
+		/* "level,seq,usec,flags;text\n" and key=value lines */
+		rec[len] = 0;
+		text = strchr(rec, ';');
+		if (!text)
+			continue;
+		text++;
+		end = strchr(text, '\n');
+		if (end)
+			*end = 0;
+		if (fault_match_record(&m, text)) {
+			snprintf(line, size, "%s", text);
+			return true;
+		}
+	}
+}
+
+/* Remember that a fault may just have been printed. */
+static void fault_note(void)
+{
+	if (last_fault_ms)
+		*last_fault_ms = now_ms();
+}
+
+/* Wait until the ratelimit of the IOMMU driver's fault messages resets. */
+static void fault_log_quiesce(void)
+{
+	uint64_t since;
+
+	if (!last_fault_ms || !*last_fault_ms)
+		return;
+	since = now_ms() - *last_fault_ms;
+	if (since >= FAULT_QUIET_MS)
+		return;
+	ksft_print_msg("waiting %llu ms for the fault log's ratelimit\n",
+		       (unsigned long long)(FAULT_QUIET_MS - since));
+	sleep_ms(FAULT_QUIET_MS - since);
+}
+
+/*
+ * A transfer (as for __edu_dma()) that the IOMMU must refuse. The device
+ * completes it all the same; the caller checks that no data went through.
+ * With @check_log, the IOMMU driver must also have reported the fault at
+ * the transfer's IOVA in the kernel log.
+ */
+static void edu_dma_refused(struct __test_metadata *_metadata,
+			    struct edu_dev *edu, const char *bdf,
+			    uint64_t src, uint64_t dst, uint64_t len,
+			    uint32_t flags, bool check_log)
+{
+	uint64_t iova = flags & EDU_DMA_TO_RAM ? dst : src;
+	char line[256];
+	bool found;
+	int kmsg;
+
+	if (!check_log || !FAULT_LOG_SOURCE[0]) {
+		if (check_log)
+			ksft_print_msg("no known IOMMU fault message here\n");
+		ASSERT_EQ(0, __edu_dma(edu, src, dst, len, flags));
+		fault_note();
+		return;
+	}
+
+	fault_log_quiesce();
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, kmsg);
+	ASSERT_LE(0, lseek(kmsg, 0, SEEK_END));
+	ASSERT_EQ(0, __edu_dma(edu, src, dst, len, flags));
+	found = kmsg_find_fault(kmsg, bdf, iova, line, sizeof(line));
+	fault_note();
+	close(kmsg);
+	ASSERT_TRUE(found)
+		TH_LOG("no %s fault of %s at IOVA 0x%llx in the kernel log",
+		       FAULT_LOG_SOURCE, bdf, (unsigned long long)iova);
+	ksft_print_msg("%s fault at IOVA 0x%llx: %s\n", FAULT_LOG_SOURCE,
+		       (unsigned long long)iova, line);
+}
+
+/* ---- VFIO ioctls ---- */
+
+static int __vfio_bind(int devfd, int iommufd, uint32_t *dev_id)
+{
+	struct vfio_device_bind_iommufd cmd = {
+		.argsz = sizeof(cmd),
+		.iommufd = iommufd,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &cmd);
+	if (!rc)
+		*dev_id = cmd.out_devid;
+	return rc;
+}
+
+/* *pt_id: the IOAS or HWPT to attach to; then the HWPT attached to. */
+static int __vfio_attach(int devfd, uint32_t *pt_id)
+{
+	struct vfio_device_attach_iommufd_pt cmd = {
+		.argsz = sizeof(cmd),
+		.pt_id = *pt_id,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
+	if (!rc)
+		*pt_id = cmd.pt_id;
+	return rc;
+}
+
+static int __vfio_detach(int devfd)
+{
+	struct vfio_device_detach_iommufd_pt cmd = { .argsz = sizeof(cmd) };
+
+	return iommufd_ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
+}
+
+/*
+ * Attach the device (or move it, if attached) to IOAS @ioas; evaluates to
+ * the automatic HWPT the kernel attached it to, which is not the IOAS.
+ */
+#define vfio_attach(devfd, ioas)					\
+	({								\
+		uint32_t __ioas = (ioas), __pt = __ioas;		\
+		ASSERT_EQ(0, __vfio_attach(devfd, &__pt));		\
+		ASSERT_NE(0, __pt);					\
+		ASSERT_NE(__ioas, __pt);				\
+		__pt;							\
+	})
+
+/* MSI vector 0 of the device signals @efd; with @efd < 0, MSI is off. */
+static int __vfio_set_msi(int devfd, int efd)
+{
+	/* struct vfio_irq_set, then the eventfd as its data */
+	union {
+		struct vfio_irq_set set;
+		uint8_t bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	} cmd = {};
+	struct vfio_irq_set *set = &cmd.set;
+	int32_t fd = efd;
+
+	set->index = VFIO_PCI_MSI_IRQ_INDEX;
+	if (efd >= 0) {
+		set->argsz = sizeof(cmd);
+		set->flags = VFIO_IRQ_SET_DATA_EVENTFD |
+			     VFIO_IRQ_SET_ACTION_TRIGGER;
+		set->count = 1;
+		memcpy(set->data, &fd, sizeof(fd));
+	} else {
+		set->argsz = sizeof(*set);
+		set->flags = VFIO_IRQ_SET_DATA_NONE |
+			     VFIO_IRQ_SET_ACTION_TRIGGER;
+	}
+	return iommufd_ioctl(devfd, VFIO_DEVICE_SET_IRQS, set);
+}
+
+/* Type1 ioctls on the container, which is /dev/iommu here. */
+static int __vfio_map_dma(int fd, void *buf, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = size,
+	};
+
+	return iommufd_ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd);
+}
+
+static int __vfio_unmap_dma(int fd, uint64_t iova, uint64_t size,
+			    uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.iova = iova,
+		.size = size,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
+	if (!rc)
+		*unmapped = cmd.size;
+	return rc;
+}
+
+/* Did @efd fire within @timeout_ms? Consumes the count. */
+static bool eventfd_fired(int efd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t count;
+
+	if (poll(&pfd, 1, timeout_ms) != 1 || !(pfd.revents & POLLIN))
+		return false;
+	return read(efd, &count, sizeof(count)) == sizeof(count) && count;
+}
+
+/* ---- IOVA ranges and the IOMMU's description of itself ---- */
+
+/*
+ * The IOVA window the IOMMU driver reserves for MSIs. On VT-d a write there
+ * is an interrupt request, which the IOMMU never translates
+ * (IOMMU_RESV_MSI). SMMUv3 translates MSIs like any other write: its
+ * driver asks the domain's owner to keep this window free, and the MSI
+ * doorbell is mapped there when interrupts are set up (IOMMU_RESV_SW_MSI).
+ */
+#if defined(__x86_64__)
+#define MSI_WINDOW_START	0xfee00000ULL
+#define MSI_WINDOW_LAST		0xfeefffffULL
+#elif defined(__aarch64__)
+#define MSI_WINDOW_START	0x8000000ULL
+#define MSI_WINDOW_LAST		0x80fffffULL
+#else
+/* No window the tests know of. */
+#define MSI_WINDOW_START	0ULL
+#define MSI_WINDOW_LAST		0ULL
+#endif
+#define NO_MSI_WINDOW_MSG	"no known MSI window on this machine"
+
+#define MAX_RANGES		16
+
+/*
+ * IOMMU_IOAS_IOVA_RANGES of @ioas into @r, an array of MAX_RANGES; returns
+ * the number of ranges. *@align (if @align is not NULL) gets the alignment.
+ */
+static uint32_t ioas_ranges(struct __test_metadata *_metadata, int fd,
+			    uint32_t ioas, struct iommu_iova_range *r,
+			    uint64_t *align)
+{
+	uint32_t num = MAX_RANGES;
+
+	ASSERT_EQ(0, __ioas_iova_ranges(fd, ioas, r, &num, align));
+	return num;
+}
+
+/* Does one of the @n ranges @r hold all of [@start, @last]? */
+static bool ranges_hold(const struct iommu_iova_range *r, uint32_t n,
+			uint64_t start, uint64_t last)
+{
+	uint32_t i;
+
+	for (i = 0; i != n; i++) {
+		if (r[i].start <= start && last <= r[i].last)
+			return true;
+	}
+	return false;
+}
+
+/* Does one of them share an IOVA with [@start, @last]? */
+static bool ranges_touch(const struct iommu_iova_range *r, uint32_t n,
+			 uint64_t start, uint64_t last)
+{
+	uint32_t i;
+
+	for (i = 0; i != n; i++) {
+		if (r[i].start <= last && start <= r[i].last)
+			return true;
+	}
+	return false;
+}
+
+/* Are they the whole IOVA space, as in an IOAS no device narrowed? */
+static bool ranges_all(const struct iommu_iova_range *r, uint32_t n)
+{
+	return n == 1 && !r[0].start && r[0].last == UINT64_MAX;
+}
+
+static void print_ranges(const char *what, const struct iommu_iova_range *r,
+			 uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i != n; i++)
+		ksft_print_msg("%s: range %u: 0x%llx-0x%llx\n", what, i,
+			       (unsigned long long)r[i].start,
+			       (unsigned long long)r[i].last);
+}
+
+/* IOMMU_GET_HW_INFO of @dev_id into @len bytes at @data. */
+static struct iommu_hw_info hw_info_cmd(uint32_t dev_id, void *data,
+					uint32_t len)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+
+	return cmd;
+}
+
+#if defined(__x86_64__)
+/* Fields of VT-d's capability register. */
+#define VTD_CAP_SAGAW(cap)	(((cap) >> 8) & 0x1f)
+#define VTD_CAP_MGAW(cap)	((((cap) >> 16) & 0x3f) + 1)
+
+/*
+ * The last IOVA of a VT-d paging domain. The driver uses the deepest
+ * second-level table the hardware walks (SAGAW bit n: 30 + 9n address bits;
+ * it goes up to 5 levels, bit 3) and cuts that to the guest address width
+ * (MGAW). QEMU's default aw-bits=39 gives 39 bits for both: 2^39 - 1.
+ */
+static uint64_t vtd_aperture_last(uint64_t cap)
+{
+	unsigned int bits = 0, n;
+
+	for (n = 0; n <= 3; n++) {
+		if (VTD_CAP_SAGAW(cap) & (1U << n))
+			bits = 30 + 9 * n;
+	}
+	if (bits > VTD_CAP_MGAW(cap))
+		bits = VTD_CAP_MGAW(cap);
+	return bits ? (1ULL << bits) - 1 : 0;
+}
+
+/*
+ * VT-d's description of itself: its capability and extended capability
+ * registers, the same the driver shows in sysfs under the DMAR unit that
+ * the device's iommu link leads to.
+ */
+static void check_vtd_info(struct __test_metadata *_metadata,
+			   const void *data, const char *bdf)
+{
+	struct iommu_hw_info_vtd vtd;
+	char path[PATH_MAX];
+	unsigned long reg;
+
+	memcpy(&vtd, data, sizeof(vtd));
+	ksft_print_msg("VT-d cap 0x%llx ecap 0x%llx flags 0x%x: MGAW %u, SAGAW 0x%x\n",
+		       (unsigned long long)vtd.cap_reg,
+		       (unsigned long long)vtd.ecap_reg, vtd.flags,
+		       (unsigned int)VTD_CAP_MGAW(vtd.cap_reg),
+		       (unsigned int)VTD_CAP_SAGAW(vtd.cap_reg));
+	ASSERT_NE(0, vtd.cap_reg);
+	ASSERT_NE(0, vtd.ecap_reg);
+	ASSERT_EQ(0, vtd.__reserved);
+	ASSERT_EQ(0, vtd.flags & ~IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17);
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/cap",
+		 bdf);
+	ASSERT_EQ(0, sysfs_read_hex(path, &reg));
+	ASSERT_EQ(reg, vtd.cap_reg);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/ecap",
+		 bdf);
+	ASSERT_EQ(0, sysfs_read_hex(path, &reg));
+	ASSERT_EQ(reg, vtd.ecap_reg);
+}
+#endif
+
+/* Is @last the last IOVA the IOMMU translates for device @dev_id? */
+static void check_aperture_last(struct __test_metadata *_metadata, int fd,
+				uint32_t dev_id, uint64_t last)
+{
+#if defined(__x86_64__)
+	struct iommu_hw_info_vtd vtd = {};
+	struct iommu_hw_info cmd = hw_info_cmd(dev_id, &vtd, sizeof(vtd));
+
+	ASSERT_EQ(0, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_INTEL_VTD, cmd.out_data_type);
+	ASSERT_EQ(vtd_aperture_last(vtd.cap_reg), last);
+#elif defined(__aarch64__)
+	/*
+	 * A stage-1 SMMUv3 table takes 48-bit input addresses (52 with VAX,
+	 * which QEMU does not offer); QEMU's SMMUv3 has no stage 2. Accept
+	 * anything from 32 to 48 bits.
+	 */
+	ASSERT_GT(1ULL << 48, last);
+	ASSERT_LE(0xffffffffULL, last);
+#endif
+}
+
+/* ---- the cdev path ---- */
+
+FIXTURE(edu_cdev) {
+	struct edu_sys sys;
+	struct edu_dev edu;
+	int iommufd;
+	uint32_t dev_id;
+	uint8_t *mem;		/* MEM_SLOTS pages */
+};
+
+FIXTURE_SETUP(edu_cdev)
+{
+	const char *why;
+	int rc;
+
+	self->iommufd = -1;
+	self->edu.fd = -1;
+	self->edu.bar = MAP_FAILED;
+	self->mem = MAP_FAILED;
+	srand(time(NULL) ^ getpid());
+
+	why = edu_locate(&self->sys);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	if (edu_skip(_metadata, self->sys.cdev[0] ? NULL : NO_CDEV_MSG))
+		SKIP(return, NO_CDEV_MSG);
+
+	self->iommufd = iommufd_open();
+	ASSERT_LE(0, self->iommufd);
+	self->edu.fd = open(self->sys.cdev, O_RDWR | O_CLOEXEC);
+	if (edu_skip(_metadata, self->edu.fd < 0 && errno == ENOENT ?
+			NO_CDEV_MSG : NULL))
+		SKIP(return, NO_CDEV_MSG);
+	ASSERT_LE(0, self->edu.fd)
+		TH_LOG("open %s: %s", self->sys.cdev, strerror(errno));
+	rc = __vfio_bind(self->edu.fd, self->iommufd, &self->dev_id);
+	why = bind_skip_reason(rc);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, rc);
+	ASSERT_NE(0, self->dev_id);
+	edu_init(_metadata, &self->edu);
+	self->mem = alloc_slots();
+	ASSERT_NE(MAP_FAILED, self->mem);
+	ksft_print_msg("edu %s: %s bound as device %u\n", self->sys.bdf,
+		       self->sys.cdev, self->dev_id);
+}
+
+FIXTURE_TEARDOWN(edu_cdev)
+{
+	edu_close(&self->edu);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->mem != MAP_FAILED)
+		munmap(self->mem, MEM_SLOTS * PSZ);
+}
+
+/*
+ * Bind, attach to an IOAS through an automatic HWPT, map, and copy a
+ * pattern RAM -> device -> RAM: to both halves of the device's buffer,
+ * from and to unaligned IOVAs that cross a page boundary.
+ */
+TEST_F(edu_cdev, dma_roundtrip)
+{
+	uint8_t *src = SLOT(self, 0), *dst = SLOT(self, 2);
+	uint64_t src_off = PSZ - 300, dst_off = PSZ - 700;
+	uint32_t ioas, hwpt;
+
+	ioas = ioas_alloc(self->iommufd);
+	hwpt = vfio_attach(self->edu.fd, ioas);
+	/* Slots 0-1 are the source, 2-3 the destination. */
+	ioas_map_fixed(self->iommufd, ioas, self->mem, 4 * PSZ, IOVA(0));
+	ksft_print_msg("IOAS %u, HWPT %u: 4 pages at IOVA 0x%llx\n", ioas,
+		       hwpt, (unsigned long long)IOVA(0));
+	fill_pattern(src, 2 * PSZ);
+
+	edu_to_dev(&self->edu, IOVA(0), DEV_HI, XFER_LEN);
+	edu_to_dev(&self->edu, IOVA(0) + src_off, DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(2) + dst_off, 2 * XFER_LEN);
+
+	ASSERT_EQ(0, memcmp(dst + dst_off, src + src_off, XFER_LEN));
+	ASSERT_EQ(0, memcmp(dst + dst_off + XFER_LEN, src, XFER_LEN));
+	/* Nothing else of the destination was written. */
+	ASSERT_TRUE(all_bytes(dst, dst_off, 0));
+	ASSERT_TRUE(all_bytes(dst + dst_off + 2 * XFER_LEN,
+			      2 * PSZ - dst_off - 2 * XFER_LEN, 0));
+}
+
+/*
+ * After IOMMU_IOAS_UNMAP the device can neither read nor write the page
+ * that was mapped, though it keeps its data in our address space; the
+ * IOMMU reports the fault.
+ */
+TEST_F_TIMEOUT(edu_cdev, unmap_blocks_dma, 60)
+{
+	uint8_t *before = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *gone = SLOT(self, 2), *copy = SLOT(self, 3);
+	uint32_t ioas;
+
+	ioas = ioas_alloc(self->iommufd);
+	vfio_attach(self->edu.fd, ioas);
+	ioas_map_fixed(self->iommufd, ioas, before, 2 * PSZ, IOVA(0));
+	ioas_map_fixed(self->iommufd, ioas, gone, PSZ, IOVA(2));
+	fill_pattern(before, PSZ);
+	fill_unlike(gone, before, PSZ);
+	memcpy(copy, gone, PSZ);
+
+	/* While mapped, the page reaches the device. */
+	edu_to_dev(&self->edu, IOVA(2), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, gone, XFER_LEN));
+
+	/* The device's buffer holds @before when the page goes. */
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	ioas_unmap(self->iommufd, ioas, IOVA(2), PSZ);
+	ksft_print_msg("unmapped IOVA 0x%llx\n", (unsigned long long)IOVA(2));
+
+	/* Reading it is refused... */
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
+			DEV_LO, BLOCKED_LEN, 0, true);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out, before, gone, BLOCKED_LEN);
+	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, before + BLOCKED_LEN,
+			    XFER_LEN - BLOCKED_LEN));
+
+	/* ...and so is writing: what the device holds differs from @gone. */
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, DEV_LO,
+			IOVA(2), BLOCKED_LEN, EDU_DMA_TO_RAM, false);
+	ASSERT_EQ(0, memcmp(gone, copy, PSZ));
+}
+
+/*
+ * MSIs while attached. The interrupt message is a DMA write of the device:
+ * on arm64 it goes through the SMMU to the ITS doorbell, which must be
+ * mapped in the domain; on x86_64 VT-d's interrupt remapping takes it.
+ * Both an interrupt raised by a register and the end of a transfer reach
+ * the eventfd.
+ */
+TEST_F(edu_cdev, msi)
+{
+	struct vfio_irq_info irq = {
+		.argsz = sizeof(irq),
+		.index = VFIO_PCI_MSI_IRQ_INDEX,
+	};
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint32_t ioas;
+	int efd;
+
+	ioas = ioas_alloc(self->iommufd);
+	vfio_attach(self->edu.fd, ioas);
+	ioas_map_fixed(self->iommufd, ioas, self->mem, 2 * PSZ, IOVA(0));
+	fill_pattern(src, PSZ);
+
+	ASSERT_EQ(0, iommufd_ioctl(self->edu.fd, VFIO_DEVICE_GET_IRQ_INFO,
+				   &irq));
+	ASSERT_LE(1, irq.count);
+	ASSERT_TRUE(irq.flags & VFIO_IRQ_INFO_EVENTFD);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	/* Nothing pending from before; edu keeps its status across opens. */
+	edu_write32(&self->edu, EDU_REG_IRQ_ACK, ~0U);
+	ASSERT_EQ(0, __vfio_set_msi(self->edu.fd, efd));
+	ASSERT_FALSE(eventfd_fired(efd, 0));
+
+	/* edu sends an MSI whenever a raise leaves its status non-zero. */
+	edu_write32(&self->edu, EDU_REG_IRQ_RAISE, EDU_IRQ_TEST);
+	ASSERT_TRUE(eventfd_fired(efd, IRQ_TIMEOUT_MS))
+		TH_LOG("no MSI within %d ms of raising one", IRQ_TIMEOUT_MS);
+	ASSERT_EQ(EDU_IRQ_TEST, edu_read32(&self->edu, EDU_REG_IRQ_STATUS));
+	edu_write32(&self->edu, EDU_REG_IRQ_ACK, EDU_IRQ_TEST);
+	ASSERT_EQ(0, edu_read32(&self->edu, EDU_REG_IRQ_STATUS));
+	ksft_print_msg("MSI of a raised interrupt received\n");
+
+	/* The end of a transfer. */
+	ASSERT_EQ(0, __edu_dma(&self->edu, IOVA(0), DEV_LO, XFER_LEN,
+			       EDU_DMA_IRQ));
+	ASSERT_TRUE(eventfd_fired(efd, IRQ_TIMEOUT_MS))
+		TH_LOG("no MSI within %d ms of a transfer's end",
+		       IRQ_TIMEOUT_MS);
+	ASSERT_EQ(EDU_IRQ_DMA, edu_read32(&self->edu, EDU_REG_IRQ_STATUS));
+	edu_write32(&self->edu, EDU_REG_IRQ_ACK, EDU_IRQ_DMA);
+	ksft_print_msg("MSI of a finished transfer received\n");
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+
+	ASSERT_EQ(0, __vfio_set_msi(self->edu.fd, -1));
+	ASSERT_FALSE(eventfd_fired(efd, 0));
+	close(efd);
+}
+
+/*
+ * An IOVA never mapped, right past the end of a mapping, is closed like an
+ * unmapped one; the last word of the mapping is still open.
+ */
+TEST_F_TIMEOUT(edu_cdev, unmapped_iova_blocked, 60)
+{
+	uint8_t *before = SLOT(self, 0), *out = SLOT(self, 1);
+	uint32_t ioas;
+
+	ioas = ioas_alloc(self->iommufd);
+	vfio_attach(self->edu.fd, ioas);
+	ioas_map_fixed(self->iommufd, ioas, self->mem, 2 * PSZ, IOVA(0));
+	fill_pattern(before, PSZ);
+	fill_unlike(out, before, PSZ);
+
+	/* The mapping's last word: slot 1's, into the device and back. */
+	edu_to_dev(&self->edu, IOVA(2) - BLOCKED_LEN, DEV_HI, BLOCKED_LEN);
+	edu_to_ram(&self->edu, DEV_HI, IOVA(0), BLOCKED_LEN);
+	ASSERT_EQ(0, memcmp(before, out + PSZ - BLOCKED_LEN, BLOCKED_LEN));
+
+	fill_pattern(before, PSZ);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	ksft_print_msg("reading IOVA 0x%llx, never mapped\n",
+		       (unsigned long long)IOVA(2));
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
+			DEV_LO, BLOCKED_LEN, 0, true);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out, before, NULL, BLOCKED_LEN);
+	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, before + BLOCKED_LEN,
+			    XFER_LEN - BLOCKED_LEN));
+}
+
+/*
+ * Attaching the attached device to a second IOAS replaces its page table:
+ * at once the device sees the second IOAS's pages at the IOVAs both map,
+ * and nothing at IOVAs only the first maps. Detaching then blocks all DMA,
+ * and attaching again restores it.
+ *
+ *   IOVA(0)  IOAS 1: slot 0 (a)   IOAS 2: slot 1 (b)
+ *   IOVA(1)  IOAS 1: slot 2       IOAS 2: slot 3    (where results go)
+ *   IOVA(2)  IOAS 1: slot 4 (c)   IOAS 2: -
+ *   IOVA(3)  IOAS 1: -            IOAS 2: slot 5 (p)
+ */
+TEST_F_TIMEOUT(edu_cdev, replace_ioas, 60)
+{
+	uint8_t *a = SLOT(self, 0), *b = SLOT(self, 1);
+	uint8_t *out1 = SLOT(self, 2), *out2 = SLOT(self, 3);
+	uint8_t *c = SLOT(self, 4), *p = SLOT(self, 5);
+	uint8_t *copy = SLOT(self, 6);
+	uint32_t ioas1, ioas2, hwpt1, hwpt2;
+	int fd = self->iommufd;
+
+	fill_pattern(a, PSZ);
+	fill_unlike(b, a, PSZ);
+	fill_unlike(c, b, PSZ);
+	fill_unlike(p, b, PSZ);
+	ioas1 = ioas_alloc(fd);
+	ioas2 = ioas_alloc(fd);
+	ioas_map_fixed(fd, ioas1, a, PSZ, IOVA(0));
+	ioas_map_fixed(fd, ioas1, out1, PSZ, IOVA(1));
+	ioas_map_fixed(fd, ioas1, c, PSZ, IOVA(2));
+	ioas_map_fixed(fd, ioas2, b, PSZ, IOVA(0));
+	ioas_map_fixed(fd, ioas2, out2, PSZ, IOVA(1));
+	ioas_map_fixed(fd, ioas2, p, PSZ, IOVA(3));
+
+	hwpt1 = vfio_attach(self->edu.fd, ioas1);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out1, a, XFER_LEN));
+	ASSERT_TRUE(all_bytes(out2, PSZ, 0));
+	memset(out1, 0, PSZ);
+
+	hwpt2 = vfio_attach(self->edu.fd, ioas2);
+	ASSERT_NE(hwpt1, hwpt2);
+	ksft_print_msg("replaced IOAS %u (HWPT %u) by IOAS %u (HWPT %u)\n",
+		       ioas1, hwpt1, ioas2, hwpt2);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out2, b, XFER_LEN));
+	ASSERT_TRUE(all_bytes(out1, PSZ, 0));
+
+	/* IOVA(2) is mapped only in the IOAS the device left. */
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
+			DEV_LO, BLOCKED_LEN, 0, true);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out2, b, c, BLOCKED_LEN);
+
+	/* Detached with @p in its buffer, the device reaches nothing. */
+	edu_to_dev(&self->edu, IOVA(3), DEV_LO, XFER_LEN);
+	ASSERT_EQ(0, __vfio_detach(self->edu.fd));
+	ksft_print_msg("detached\n");
+	fill_unlike(out2, p, PSZ);
+	memcpy(copy, out2, PSZ);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(0),
+			DEV_LO, BLOCKED_LEN, 0, false);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, DEV_LO,
+			IOVA(1), BLOCKED_LEN, EDU_DMA_TO_RAM, false);
+	ASSERT_EQ(0, memcmp(out2, copy, PSZ));
+
+	/* Attached again, it shows that the read of @b was refused too. */
+	vfio_attach(self->edu.fd, ioas2);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out2, p, b, BLOCKED_LEN);
+	ASSERT_EQ(0, memcmp(out2 + BLOCKED_LEN, p + BLOCKED_LEN,
+			    XFER_LEN - BLOCKED_LEN));
+}
+
+/* Room for any IOMMU's description, with bytes to spare after it. */
+#define HW_INFO_BUF		256
+/* What a buffer holds where nothing may be written. */
+#define CANARY			0xa5
+
+/*
+ * IOMMU_GET_HW_INFO describes the IOMMU that translates edu: on x86_64
+ * VT-d's capability registers, the values its driver shows in sysfs; on
+ * arm64 nothing specific (IOMMU_HW_INFO_TYPE_NONE, no data), as the SMMUv3
+ * driver of 6.12 has no ->hw_info. A shorter buffer gets the start of the
+ * data, a longer one zeros after it, and data_len always tells the whole
+ * length. Unknown flags, a non-zero reserved byte, a format the IOMMU does
+ * not produce and an ID that is not a bound device are refused, and then
+ * nothing is written.
+ */
+TEST_F(edu_cdev, hw_info)
+{
+	static const uint32_t formats[] = {
+		IOMMU_HW_INFO_TYPE_INTEL_VTD,
+		IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
+		0xffff,
+	};
+	uint8_t full[HW_INFO_BUF], buf[HW_INFO_BUF];
+	struct iommu_hw_info cmd;
+	uint32_t len, type, n, i;
+	int fd = self->iommufd;
+
+	/* With data_len 0: the other outputs and the length, but no data. */
+	memset(buf, CANARY, sizeof(buf));
+	cmd = hw_info_cmd(self->dev_id, buf, 0);
+	ASSERT_EQ(0, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_TRUE(all_bytes(buf, sizeof(buf), CANARY));
+	len = cmd.data_len;
+	type = cmd.out_data_type;
+	ksft_print_msg("hw_info: type %u, %u bytes, max_pasid_log2 %u, capabilities 0x%llx\n",
+		       type, len, cmd.out_max_pasid_log2,
+		       (unsigned long long)cmd.out_capabilities);
+	ASSERT_GT(HW_INFO_BUF, len);
+#if defined(__x86_64__)
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_INTEL_VTD, type);
+	ASSERT_EQ(sizeof(struct iommu_hw_info_vtd), len);
+#elif defined(__aarch64__)
+	ASSERT_EQ(IOMMU_HW_INFO_TYPE_NONE, type);
+	ASSERT_EQ(0, len);
+#endif
+#if defined(__x86_64__) || defined(__aarch64__)
+	/* edu has no PASID capability; neither IOMMU tracks dirty pages. */
+	ASSERT_EQ(0, cmd.out_max_pasid_log2);
+	ASSERT_EQ(0, cmd.out_capabilities);
+#endif
+
+	/* A buffer of just that length: the data, and nothing past it. */
+	memset(full, CANARY, sizeof(full));
+	cmd = hw_info_cmd(self->dev_id, full, len);
+	ASSERT_EQ(0, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_EQ(len, cmd.data_len);
+	ASSERT_EQ(type, cmd.out_data_type);
+	ASSERT_TRUE(all_bytes(full + len, sizeof(full) - len, CANARY));
+#if defined(__x86_64__)
+	check_vtd_info(_metadata, full, self->sys.bdf);
+#endif
+
+	/* Shorter ones get as much as they hold; data_len says what is. */
+	for (n = 1; n < len; n++) {
+		memset(buf, CANARY, sizeof(buf));
+		cmd = hw_info_cmd(self->dev_id, buf, n);
+		ASSERT_EQ(0, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+		ASSERT_EQ(len, cmd.data_len);
+		ASSERT_EQ(type, cmd.out_data_type);
+		ASSERT_EQ(0, memcmp(buf, full, n));
+		ASSERT_TRUE(all_bytes(buf + n, sizeof(buf) - n, CANARY))
+			TH_LOG("a buffer of %u bytes was overrun", n);
+	}
+
+	/* A longer one: zeros after the data. */
+	memset(buf, CANARY, sizeof(buf));
+	cmd = hw_info_cmd(self->dev_id, buf, sizeof(buf));
+	ASSERT_EQ(0, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_EQ(len, cmd.data_len);
+	ASSERT_EQ(0, memcmp(buf, full, len));
+	ASSERT_TRUE(all_bytes(buf + len, sizeof(buf) - len, 0));
+
+	/* Asking for the default format, or the IOMMU's own, is the same. */
+	for (i = 0; i != 2; i++) {
+		memset(buf, CANARY, sizeof(buf));
+		cmd = hw_info_cmd(self->dev_id, buf, sizeof(buf));
+		cmd.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+		cmd.in_data_type = i ? type : IOMMU_HW_INFO_TYPE_DEFAULT;
+		ASSERT_EQ(0, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+		ASSERT_EQ(type, cmd.out_data_type);
+		ASSERT_EQ(len, cmd.data_len);
+		ASSERT_EQ(0, memcmp(buf, full, len));
+		ASSERT_TRUE(all_bytes(buf + len, sizeof(buf) - len, 0));
+	}
+
+	/* The refusals; none of them writes a byte. */
+	memset(buf, CANARY, sizeof(buf));
+	for (i = 0; i != ARRAY_SIZE(formats); i++) {
+		if (formats[i] == type)
+			continue;
+		cmd = hw_info_cmd(self->dev_id, buf, sizeof(buf));
+		cmd.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+		cmd.in_data_type = formats[i];
+		ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd))
+			TH_LOG("format %u was not refused", formats[i]);
+	}
+	for (i = 1; i != 32; i++) {
+		cmd = hw_info_cmd(self->dev_id, buf, sizeof(buf));
+		cmd.flags = 1U << i;
+		ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd))
+			TH_LOG("flag 0x%x was not refused", 1U << i);
+	}
+	for (i = 0; i != sizeof(cmd.__reserved); i++) {
+		cmd = hw_info_cmd(self->dev_id, buf, sizeof(buf));
+		cmd.__reserved[i] = 1;
+		ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	}
+	cmd = hw_info_cmd(ioas_alloc(fd), buf, sizeof(buf));
+	ASSERT_EQ(ENOENT, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	cmd = hw_info_cmd(0, buf, sizeof(buf));
+	ASSERT_EQ(ENOENT, iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd));
+	ASSERT_TRUE(all_bytes(buf, sizeof(buf), CANARY));
+}
+
+/*
+ * A page table of our own: IOMMU_HWPT_ALLOC for edu on an IOAS makes one
+ * that holds the IOAS and narrows it to the IOMMU's aperture at once. The
+ * device attaches to it by its ID and reaches through it the mappings of
+ * the IOAS, those made before the table and those after. While the device
+ * is attached neither the table nor the IOAS can be destroyed; detaching
+ * leaves the table (it is not an automatic one) for IOMMU_DESTROY.
+ *
+ * Dirty tracking, which neither QEMU IOMMU emulates, is refused and leaves
+ * nothing behind: the ID it would have had goes to the next object.
+ */
+TEST_F_TIMEOUT(edu_cdev, hwpt_alloc, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	struct iommu_iova_range r[MAX_RANGES];
+	uint32_t ioas, hwpt = 0, next, pt, n;
+	int fd = self->iommufd;
+
+	fill_pattern(src, PSZ);
+	ioas = ioas_alloc(fd);
+	ioas_map_fixed(fd, ioas, src, PSZ, IOVA(0));
+
+	/* IDs are handed out lowest first: @next is the next one. */
+	next = ioas_alloc(fd);
+	iommufd_destroy(fd, next);
+	ASSERT_EQ(EOPNOTSUPP,
+		  __hwpt_alloc(fd, self->dev_id, ioas,
+			       IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &hwpt));
+	ASSERT_EQ(0, hwpt);
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, next));
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_TRUE(ranges_all(r, n));
+
+	hwpt = hwpt_alloc(fd, self->dev_id, ioas);
+	ksft_print_msg("IOAS %u: HWPT %u\n", ioas, hwpt);
+	ASSERT_EQ(next, hwpt);
+	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, ioas));
+	/* No device yet, so no reserved region: just the aperture. */
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	print_ranges("HWPT without device", r, n);
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(0, r[0].start);
+	check_aperture_last(_metadata, fd, self->dev_id, r[0].last);
+	ioas_map_fixed(fd, ioas, out, PSZ, IOVA(1));
+
+	pt = hwpt;
+	ASSERT_EQ(0, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(hwpt, pt);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+	ASSERT_TRUE(all_bytes(out + XFER_LEN, PSZ - XFER_LEN, 0));
+
+	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, hwpt));
+	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, ioas));
+	/* The refusals left the translation as it was. */
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1) + XFER_LEN, XFER_LEN);
+	ASSERT_EQ(0, memcmp(out + XFER_LEN, src, XFER_LEN));
+
+	ASSERT_EQ(0, __vfio_detach(self->edu.fd));
+	iommufd_destroy(fd, hwpt);
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, hwpt));
+	/* Nothing narrows the IOAS now, and it kept its mappings. */
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_TRUE(ranges_all(r, n));
+	ioas_unmap(fd, ioas, IOVA(0), 2 * PSZ);
+	iommufd_destroy(fd, ioas);
+}
+
+/*
+ * Attached to an IOAS, the device reserves its IOMMU's MSI window there:
+ * IOMMU_IOAS_IOVA_RANGES leaves out exactly that window, and the ranges
+ * start at 0 and end with the IOMMU's aperture. Mapping at a fixed IOVA in
+ * the window, or across one of its edges, fails with EINVAL and changes
+ * nothing; so does making the window an allowed range (EADDRINUSE). After
+ * the detach the IOAS spans everything again and a page can be mapped in
+ * the window; attaching then fails with EADDRINUSE until the page goes.
+ */
+TEST_F_TIMEOUT(edu_cdev, msi_window_reserved, 60)
+{
+	const uint64_t maps[][2] = {		/* IOVA, length */
+		{ MSI_WINDOW_START, PSZ },
+		{ MSI_WINDOW_LAST + 1 - PSZ, PSZ },
+		{ MSI_WINDOW_START - PSZ, 2 * PSZ },
+		{ MSI_WINDOW_LAST + 1 - PSZ, 2 * PSZ },
+	};
+	struct iommu_iova_range fence = {
+		.start = MSI_WINDOW_START,
+		.last = MSI_WINDOW_LAST,
+	};
+	struct iommu_iova_range r[MAX_RANGES], again[MAX_RANGES];
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *win = SLOT(self, 2);
+	uint64_t align = 0, iova, unmapped = 0;
+	int fd = self->iommufd;
+	uint32_t ioas, pt, n, i;
+
+	if (!MSI_WINDOW_LAST)
+		SKIP(return, NO_MSI_WINDOW_MSG);
+
+	fill_pattern(src, PSZ);
+	ioas = ioas_alloc(fd);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, IOVA(0));
+	vfio_attach(self->edu.fd, ioas);
+
+	n = ioas_ranges(_metadata, fd, ioas, r, &align);
+	print_ranges("attached", r, n);
+	/* Both IOMMUs map 4 KiB pages, the CPU's page size here. */
+	ASSERT_EQ(PSZ, align);
+	ASSERT_EQ(0, r[0].start);
+	check_aperture_last(_metadata, fd, self->dev_id, r[n - 1].last);
+	/* The window is a hole, and the ranges reach both its edges. */
+	ASSERT_FALSE(ranges_touch(r, n, MSI_WINDOW_START, MSI_WINDOW_LAST));
+	ASSERT_TRUE(ranges_hold(r, n, MSI_WINDOW_START - 1,
+				MSI_WINDOW_START - 1));
+	ASSERT_TRUE(ranges_hold(r, n, MSI_WINDOW_LAST + 1,
+				MSI_WINDOW_LAST + 1));
+	ASSERT_TRUE(ranges_hold(r, n, IOVA(0), IOVA(MEM_SLOTS) - 1));
+
+	for (i = 0; i != ARRAY_SIZE(maps); i++) {
+		iova = maps[i][0];
+		ASSERT_EQ(EINVAL,
+			  __ioas_map(fd, ioas, win, maps[i][1], &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA))
+			TH_LOG("mapped 0x%llx bytes at 0x%llx",
+			       (unsigned long long)maps[i][1],
+			       (unsigned long long)maps[i][0]);
+	}
+	ASSERT_EQ(EADDRINUSE, __ioas_allow_iovas(fd, ioas, &fence, 1));
+	/* Nothing was mapped around the window, and nothing else changed. */
+	ASSERT_EQ(ENOENT, __ioas_unmap(fd, ioas, MSI_WINDOW_START - PSZ,
+				       MSI_WINDOW_LAST - MSI_WINDOW_START + 1 +
+				       2 * PSZ, &unmapped));
+	ASSERT_EQ(n, ioas_ranges(_metadata, fd, ioas, again, NULL));
+	ASSERT_EQ(0, memcmp(r, again, n * sizeof(*r)));
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+
+	/* Detached, the IOAS has room in the window again. */
+	ASSERT_EQ(0, __vfio_detach(self->edu.fd));
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_TRUE(ranges_all(r, n));
+	ioas_map_fixed(fd, ioas, win, PSZ, MSI_WINDOW_START);
+	ksft_print_msg("detached: mapped IOVA 0x%llx\n",
+		       (unsigned long long)MSI_WINDOW_START);
+	pt = ioas;
+	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ioas_unmap(fd, ioas, MSI_WINDOW_START, PSZ);
+	vfio_attach(self->edu.fd, ioas);
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_FALSE(ranges_touch(r, n, MSI_WINDOW_START, MSI_WINDOW_LAST));
+}
+
+/*
+ * An IOAS with a page mapped in the MSI window ("busy"), or with the
+ * window among its allowed ranges ("fenced"), cannot take the device:
+ * attaching fails with EADDRINUSE and changes nothing. The device stays
+ * detached, its DMA blocked, until a clean IOAS takes it; moving it from
+ * there to busy or fenced fails the same way and leaves it translating
+ * through the clean IOAS. Busy and fenced keep their mappings and have no
+ * page table left on them.
+ *
+ *   IOVA(0)  busy: slot 0 (a)   clean: slot 1 (b)
+ *   IOVA(1)  busy: -            clean: slot 2 (where results go)
+ *   window   busy: slot 3       clean: -
+ */
+TEST_F_TIMEOUT(edu_cdev, msi_window_blocks_attach, 60)
+{
+	struct iommu_iova_range fence = {
+		.start = MSI_WINDOW_START,
+		.last = MSI_WINDOW_LAST,
+	};
+	struct iommu_iova_range r[MAX_RANGES];
+	uint8_t *a = SLOT(self, 0), *b = SLOT(self, 1);
+	uint8_t *out = SLOT(self, 2), *win = SLOT(self, 3);
+	uint8_t *copy = SLOT(self, 4);
+	uint32_t busy, fenced, clean, pt, n;
+	int fd = self->iommufd;
+	uint64_t iova;
+
+	if (!MSI_WINDOW_LAST)
+		SKIP(return, NO_MSI_WINDOW_MSG);
+
+	fill_pattern(a, PSZ);
+	fill_unlike(b, a, PSZ);
+	memcpy(copy, a, PSZ);
+	busy = ioas_alloc(fd);
+	ioas_map_fixed(fd, busy, a, PSZ, IOVA(0));
+	ioas_map_fixed(fd, busy, win, PSZ, MSI_WINDOW_START);
+	fenced = ioas_alloc(fd);
+	ASSERT_EQ(0, __ioas_allow_iovas(fd, fenced, &fence, 1));
+
+	pt = busy;
+	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	pt = fenced;
+	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ksft_print_msg("IOAS %u (busy) and %u (fenced) refused the device\n",
+		       busy, fenced);
+	/* Neither kept a reservation or the aperture of a page table. */
+	n = ioas_ranges(_metadata, fd, busy, r, NULL);
+	ASSERT_TRUE(ranges_all(r, n));
+	n = ioas_ranges(_metadata, fd, fenced, r, NULL);
+	ASSERT_TRUE(ranges_all(r, n));
+	/* Busy still maps the window's page. */
+	iova = MSI_WINDOW_START;
+	ASSERT_EQ(EEXIST, __ioas_map(fd, busy, win, PSZ, &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+
+	/* Not attached to busy: a write to IOVA(0) reaches nothing. */
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, DEV_LO, IOVA(0),
+			BLOCKED_LEN, EDU_DMA_TO_RAM, false);
+	ASSERT_EQ(0, memcmp(a, copy, PSZ));
+
+	clean = ioas_alloc(fd);
+	ioas_map_fixed(fd, clean, b, PSZ, IOVA(0));
+	ioas_map_fixed(fd, clean, out, PSZ, IOVA(1));
+	vfio_attach(self->edu.fd, clean);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, b, XFER_LEN));
+	memset(out, 0, PSZ);
+
+	pt = busy;
+	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	pt = fenced;
+	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	/* Busy maps nothing at IOVA(1): this works only through clean. */
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, b, XFER_LEN));
+	ASSERT_EQ(0, memcmp(a, copy, PSZ));
+
+	ioas_unmap(fd, busy, MSI_WINDOW_START, PSZ);
+	ioas_unmap(fd, busy, IOVA(0), PSZ);
+	iommufd_destroy(fd, busy);
+	iommufd_destroy(fd, fenced);
+	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, clean));
+}
+
+/* ---- the group path, /dev/iommu as the VFIO container ---- */
+
+FIXTURE(edu_group) {
+	struct edu_sys sys;
+	struct edu_dev edu;
+	int iommufd;
+	int group;
+	uint8_t *mem;		/* MEM_SLOTS pages */
+};
+
+FIXTURE_SETUP(edu_group)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	const char *why;
+
+	self->iommufd = -1;
+	self->group = -1;
+	self->edu.fd = -1;
+	self->edu.bar = MAP_FAILED;
+	self->mem = MAP_FAILED;
+	srand(time(NULL) ^ getpid());
+
+	why = edu_locate(&self->sys);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+
+	self->iommufd = iommufd_open();
+	ASSERT_LE(0, self->iommufd);
+	self->group = open(self->sys.group, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->group);
+	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_GET_STATUS,
+				   &status));
+	why = status.flags & VFIO_GROUP_FLAGS_VIABLE ? NULL :
+	      "edu's IOMMU group is not viable";
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_SET_CONTAINER,
+				   &self->iommufd));
+	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_GET_STATUS,
+				   &status));
+	ASSERT_TRUE(status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET);
+	ASSERT_EQ(1, ioctl(self->iommufd, VFIO_CHECK_EXTENSION,
+			   VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, ioctl(self->iommufd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+
+	self->edu.fd = ioctl(self->group, VFIO_GROUP_GET_DEVICE_FD,
+			     self->sys.bdf);
+	why = self->edu.fd < 0 ? bind_skip_reason(errno) : NULL;
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	ASSERT_LE(0, self->edu.fd);
+	edu_init(_metadata, &self->edu);
+	self->mem = alloc_slots();
+	ASSERT_NE(MAP_FAILED, self->mem);
+	ksft_print_msg("edu %s: through %s\n", self->sys.bdf, self->sys.group);
+}
+
+FIXTURE_TEARDOWN(edu_group)
+{
+	edu_close(&self->edu);
+	if (self->group >= 0)
+		close(self->group);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->mem != MAP_FAILED)
+		munmap(self->mem, MEM_SLOTS * PSZ);
+}
+
+/*
+ * VFIO_IOMMU_MAP_DMA on /dev/iommu maps for the device; the container's
+ * IOAS is an ordinary one that IOMMU_IOAS_MAP maps into as well; after
+ * VFIO_IOMMU_UNMAP_DMA the device cannot read the page, and the IOMMU
+ * reports the fault.
+ */
+TEST_F_TIMEOUT(edu_group, dma_roundtrip_and_unmap, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *gone = SLOT(self, 2), *native = SLOT(self, 3);
+	uint64_t unmapped = 0;
+	uint32_t ioas = 0;
+	int fd = self->iommufd;
+
+	fill_pattern(src, PSZ);
+	fill_unlike(gone, src, PSZ);
+	fill_unlike(native, src, PSZ);
+	ASSERT_EQ(0, __vfio_map_dma(fd, src, IOVA(0), 2 * PSZ));
+	ASSERT_EQ(0, __vfio_map_dma(fd, gone, IOVA(2), PSZ));
+	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &ioas));
+	ASSERT_NE(0, ioas);
+	ioas_map_fixed(fd, ioas, native, PSZ, IOVA(3));
+	ksft_print_msg("container IOAS %u: 4 pages at IOVA 0x%llx\n", ioas,
+		       (unsigned long long)IOVA(0));
+
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_dev(&self->edu, IOVA(3), DEV_HI, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), 2 * XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+	ASSERT_EQ(0, memcmp(out + XFER_LEN, native, XFER_LEN));
+
+	edu_to_dev(&self->edu, IOVA(2), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, gone, XFER_LEN));
+
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	ASSERT_EQ(0, __vfio_unmap_dma(fd, IOVA(2), PSZ, &unmapped));
+	ASSERT_EQ(PSZ, unmapped);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
+			DEV_LO, BLOCKED_LEN, 0, true);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out, src, gone, BLOCKED_LEN);
+}
+
+TEST_HARNESS_MAIN
