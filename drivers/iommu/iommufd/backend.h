@@ -114,10 +114,10 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  * @name: for messages
  * @probe: return a new handle if this backend drives @dev, ERR_PTR(-ENODEV)
  *         if it does not, or another error. Claims whatever exclusive
- *         ownership of the device's DMA the hardware requires, for
- *         @owner: devices probed with the same @owner (the binding
- *         context) may share hardware that isolates only groups of
- *         devices together.
+ *         ownership of the device's DMA the hardware requires, on behalf
+ *         of the owner cookie it is given (the binding context): devices
+ *         probed for the same owner may share hardware that isolates only
+ *         groups of devices together.
  * @release: undo @probe; the device is detached
  * @hw_info: describe the hardware for IOMMU_GET_HW_INFO: write the data of
  *           format @desc->type (or of the backend's own format if that is
