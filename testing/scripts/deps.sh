@@ -20,6 +20,8 @@ declare -A WHY=(
 	[perl]="checkpatch"
 	[gcc-aarch64-linux-gnu]="arm64 kernel and tests"
 	[gcc-powerpc64le-linux-gnu]="ppc64le kernel and tests"
+	[libc6-dev-arm64-cross]="arm64 tests (the cross compiler's libc)"
+	[libc6-dev-ppc64el-cross]="ppc64le tests (the cross compiler's libc)"
 	[qemu-system-x86]="x86_64 machine" [qemu-system-arm]="arm64 machine"
 	[qemu-system-ppc]="ppc64le machine"
 	[busybox-static]="x86_64 initramfs userland"
