@@ -34,9 +34,9 @@
  * (the core splits mappings only where it cut the runs).
  *
  * Locking: the core serializes ->attach() and ->detach() with
- * ictx->attach_lock, and calls ->map() and ->unmap() with the IOAS's
- * iova_rwsem held for writing. A backend may sleep and allocate in every
- * operation.
+ * ictx->attach_lock, and calls ->map(), ->unmap(), ->window_add() and
+ * ->window_remove() with the IOAS's iova_rwsem held for writing. A backend
+ * may sleep and allocate in every operation.
  */
 #ifndef __IOMMUFD_BACKEND_H
 #define __IOMMUFD_BACKEND_H
@@ -74,6 +74,54 @@ struct iommufd_domain {
 	unsigned long aperture_start;
 	unsigned long aperture_last;
 	struct list_head iopt_link;
+};
+
+/* Most apertures a backend describes for one device. */
+#define IOMMUFD_MAX_APERTURES 4
+
+/**
+ * struct iommufd_aperture - a range of IOVA where windows can be placed
+ * @start: first IOVA the hardware translates here
+ * @last: last such IOVA (inclusive)
+ * @pgsizes: IO page sizes the hardware translates with here
+ * @flags: IOMMU_APERTURE_* flags of the uAPI
+ * @max_levels: most table levels a window here may have; 0 if levels are
+ *              not chosen per window
+ */
+struct iommufd_aperture {
+	unsigned long start;
+	unsigned long last;
+	unsigned long pgsizes;
+	u32 flags;
+	u32 max_levels;
+};
+
+/**
+ * struct iommufd_window_caps - what IOVA windows a device's hardware offers
+ * @max_windows: how many windows can exist at once; 0 for no limit
+ * @nr_apertures: entries of @apertures in use, at least one
+ * @apertures: where windows can be, in increasing IOVA order
+ *
+ * Reserved ranges are not part of it: they come from ->for_each_resv().
+ */
+struct iommufd_window_caps {
+	u32 max_windows;
+	u32 nr_apertures;
+	struct iommufd_aperture apertures[IOMMUFD_MAX_APERTURES];
+};
+
+/**
+ * struct iommufd_window - one window of a windowed IOAS, for ->window_add()
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @page_size: IO page size of the window
+ * @levels: table levels asked for, 0 for the backend's choice
+ */
+struct iommufd_window {
+	unsigned long start;
+	unsigned long last;
+	unsigned long page_size;
+	u32 levels;
 };
 
 /**
@@ -143,6 +191,14 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *       size are aligned to the smallest IO page size and no size is 0.
  *       On error nothing of the range is mapped.
  * @unmap: unmap [@iova, @iova + @size), which was mapped by @map calls
+ * @window_caps: describe the windows @hwdev's hardware can have. Optional:
+ *               without it the core takes one aperture with the geometry
+ *               of a domain of the device.
+ * @window_add: prepare @domain to translate a window (hardware that has a
+ *              table per window allocates it here) before anything is
+ *              mapped in it. Optional; the core has checked the window
+ *              against the device's capabilities. On error nothing changed.
+ * @window_remove: undo @window_add for a window with nothing mapped in it
  */
 struct iommufd_backend_ops {
 	const char *name;
@@ -164,6 +220,12 @@ struct iommufd_backend_ops {
 		   int prot);
 	void (*unmap)(struct iommufd_domain *domain, unsigned long iova,
 		      size_t size);
+	int (*window_caps)(struct iommufd_hwdev *hwdev,
+			   struct iommufd_window_caps *caps);
+	int (*window_add)(struct iommufd_domain *domain,
+			  const struct iommufd_window *window);
+	void (*window_remove)(struct iommufd_domain *domain,
+			      const struct iommufd_window *window);
 };
 
 extern const struct iommufd_backend_ops iommufd_iommu_api_backend;

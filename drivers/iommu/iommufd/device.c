@@ -208,6 +208,36 @@ bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_has_group, IOMMUFD);
 
+/*
+ * The windows @hwdev's hardware offers. A backend that does not describe
+ * them offers one aperture: that of @domain, one of the device's tables,
+ * or if NULL that of a table made for the purpose.
+ */
+static int iommufd_hwdev_window_caps(struct iommufd_hwdev *hwdev,
+				     struct iommufd_domain *domain,
+				     struct iommufd_window_caps *caps)
+{
+	struct iommufd_domain *tmp = NULL;
+
+	memset(caps, 0, sizeof(*caps));
+	if (hwdev->ops->window_caps)
+		return hwdev->ops->window_caps(hwdev, caps);
+
+	if (!domain) {
+		tmp = hwdev->ops->domain_alloc(hwdev, 0, NULL);
+		if (IS_ERR(tmp))
+			return PTR_ERR(tmp);
+		domain = tmp;
+	}
+	caps->nr_apertures = 1;
+	caps->apertures[0].start = domain->aperture_start;
+	caps->apertures[0].last = domain->aperture_last;
+	caps->apertures[0].pgsizes = domain->pgsize_bitmap;
+	if (tmp)
+		hwdev->ops->domain_free(tmp);
+	return 0;
+}
+
 struct iommufd_resv_walk {
 	struct iommufd_iopt *iopt;
 	struct iommufd_device *idev;
@@ -223,8 +253,9 @@ static int iommufd_device_resv_one(unsigned long start, unsigned long last,
 
 /*
  * Make @idev translate through @hwpt, coming from @old (NULL if detached).
- * Reserves the device's ranges in the new IOAS first, so that attaching
- * fails, changing nothing, if something is mapped there.
+ * Entering a new IOAS, the device's window limits and reserved ranges are
+ * added to it first, so that attaching fails, changing nothing, if a window
+ * is beyond the hardware or something is mapped where the device reserves.
  */
 static int iommufd_device_enter(struct iommufd_device *idev,
 				struct iommufd_hwpt *hwpt,
@@ -235,12 +266,21 @@ static int iommufd_device_enter(struct iommufd_device *idev,
 		.iopt = &hwpt->ioas->iopt,
 		.idev = idev,
 	};
-	bool reserve = !old || old->ioas != hwpt->ioas;
+	bool enter = !old || old->ioas != hwpt->ioas;
+	struct iommufd_window_caps caps;
 	int rc;
 
 	lockdep_assert_held(&idev->ictx->attach_lock);
 
-	if (reserve && hwdev->ops->for_each_resv) {
+	if (enter) {
+		rc = iommufd_hwdev_window_caps(hwdev, hwpt->domain, &caps);
+		if (rc)
+			return rc;
+		rc = iopt_limits_add(walk.iopt, idev, &caps);
+		if (rc)
+			return rc;
+	}
+	if (enter && hwdev->ops->for_each_resv) {
 		rc = hwdev->ops->for_each_resv(hwdev, iommufd_device_resv_one,
 					       &walk);
 		if (rc)
@@ -254,8 +294,10 @@ static int iommufd_device_enter(struct iommufd_device *idev,
 	return 0;
 
 err_unreserve:
-	if (reserve)
+	if (enter) {
 		iopt_unreserve(walk.iopt, idev);
+		iopt_limits_remove(walk.iopt, idev);
+	}
 	return rc;
 }
 
@@ -270,8 +312,10 @@ static struct iommufd_hwpt *iommufd_device_leave(struct iommufd_device *idev,
 {
 	lockdep_assert_held(&idev->ictx->attach_lock);
 
-	if (!hwpt || hwpt->ioas != old->ioas)
+	if (!hwpt || hwpt->ioas != old->ioas) {
 		iopt_unreserve(&old->ioas->iopt, idev);
+		iopt_limits_remove(&old->ioas->iopt, idev);
+	}
 	old->ndevices--;
 	refcount_dec(&old->obj.users);
 	if (!old->auto_domain || old->ndevices)
@@ -288,8 +332,22 @@ static struct iommufd_hwpt *
 iommufd_device_enter_ioas(struct iommufd_device *idev,
 			  struct iommufd_ioas *ioas, struct iommufd_hwpt *old)
 {
+	struct iommufd_window_caps caps;
 	struct iommufd_hwpt *hwpt;
 	int rc;
+
+	/*
+	 * A device whose backend describes its windows is checked against
+	 * the IOAS's windows before a table is made for it, so that it is
+	 * refused with the errno IOMMU_IOAS_WINDOW_ADD would give.
+	 */
+	if (idev->hwdev->ops->window_caps && (!old || old->ioas != ioas)) {
+		rc = iommufd_hwdev_window_caps(idev->hwdev, NULL, &caps);
+		if (!rc)
+			rc = iopt_limits_check(&ioas->iopt, &caps);
+		if (rc)
+			return ERR_PTR(rc);
+	}
 
 	list_for_each_entry(hwpt, &ioas->auto_hwpts, auto_link) {
 		if (hwpt == old)
@@ -434,6 +492,137 @@ void iommufd_device_detach(struct iommufd_device *idev)
 		iommufd_object_remove(ictx, &dead->obj);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
+
+/* Ranges written to the user array of IOMMU_WINDOW_CAPS, merged. */
+struct iommufd_caps_ranges {
+	struct iommu_iova_range __user *uranges;
+	u32 capacity;
+	u32 count;
+	bool pending;
+	unsigned long start;
+	unsigned long last;
+};
+
+static int iommufd_caps_flush(struct iommufd_caps_ranges *out)
+{
+	struct iommu_iova_range range = {
+		.start = out->start,
+		.last = out->last,
+	};
+
+	if (!out->pending)
+		return 0;
+	out->pending = false;
+	if (out->count < out->capacity &&
+	    copy_to_user(&out->uranges[out->count], &range, sizeof(range)))
+		return -EFAULT;
+	out->count++;
+	return 0;
+}
+
+/* Ranges come in increasing order of start; overlapping ones are merged. */
+static int iommufd_caps_range(unsigned long start, unsigned long last,
+			      void *opaque)
+{
+	struct iommufd_caps_ranges *out = opaque;
+	int rc;
+
+	if (out->pending && start >= out->start &&
+	    (out->last == ULONG_MAX || start <= out->last + 1)) {
+		out->last = max(out->last, last);
+		return 0;
+	}
+	rc = iommufd_caps_flush(out);
+	if (rc)
+		return rc;
+	out->start = start;
+	out->last = last;
+	out->pending = true;
+	return 0;
+}
+
+static int iommufd_caps_of(struct iommufd_object *obj,
+			   struct iommufd_window_caps *caps,
+			   struct iommufd_caps_ranges *out)
+{
+	struct iommufd_device *idev;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (obj->type == IOMMUFD_OBJ_IOAS) {
+		ioas = container_of(obj, struct iommufd_ioas, obj);
+		return iopt_limits_caps(&ioas->iopt, caps, iommufd_caps_range,
+					out);
+	}
+
+	idev = container_of(obj, struct iommufd_device, obj);
+	rc = iommufd_hwdev_window_caps(idev->hwdev, NULL, caps);
+	if (rc)
+		return rc == -EOPNOTSUPP ? -ENODEV : rc;
+	if (!idev->hwdev->ops->for_each_resv)
+		return 0;
+	return idev->hwdev->ops->for_each_resv(idev->hwdev, iommufd_caps_range,
+					       out);
+}
+
+int iommufd_window_caps_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_window_caps *cmd = ucmd->cmd;
+	struct iommu_window_aperture __user *uaps =
+		u64_to_user_ptr(cmd->apertures);
+	struct iommufd_caps_ranges out = {
+		.uranges = u64_to_user_ptr(cmd->reserved),
+		.capacity = cmd->num_reserved,
+	};
+	struct iommufd_window_caps caps;
+	struct iommufd_object *obj;
+	unsigned int i;
+	int rc, rc_respond;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->object_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (obj->type != IOMMUFD_OBJ_IOAS && obj->type != IOMMUFD_OBJ_DEVICE) {
+		rc = -ENOENT;
+		goto out_put;
+	}
+	rc = iommufd_caps_of(obj, &caps, &out);
+	if (!rc)
+		rc = iommufd_caps_flush(&out);
+	if (rc)
+		goto out_put;
+
+	for (i = 0; i != min(caps.nr_apertures, cmd->num_apertures); i++) {
+		const struct iommufd_aperture *ap = &caps.apertures[i];
+		struct iommu_window_aperture uap = {
+			.start = ap->start,
+			.last = ap->last,
+			.page_sizes = ap->pgsizes,
+			.flags = ap->flags,
+			.max_levels = ap->max_levels,
+		};
+
+		if (copy_to_user(&uaps[i], &uap, sizeof(uap))) {
+			rc = -EFAULT;
+			goto out_put;
+		}
+	}
+	/* The counts are written back even when an array was too short. */
+	cmd->out_max_windows = caps.max_windows;
+	cmd->num_reserved = out.count;
+	rc = (caps.nr_apertures > cmd->num_apertures ||
+	      out.count > out.capacity) ? -EMSGSIZE : 0;
+	cmd->num_apertures = caps.nr_apertures;
+	rc_respond = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc_respond)
+		rc = rc_respond;
+out_put:
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
 
 /* Longest hardware description a backend produces. */
 #define IOMMUFD_HW_INFO_MAX 256

@@ -63,6 +63,8 @@ void iopt_init(struct iommufd_iopt *iopt)
 	INIT_LIST_HEAD(&iopt->domains);
 	iopt->access_pins = RB_ROOT_CACHED;
 	INIT_LIST_HEAD(&iopt->unmapping);
+	iopt->windows = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&iopt->limits);
 }
 
 /**
@@ -103,6 +105,7 @@ void iopt_destroy(struct iommufd_iopt *iopt)
 	}
 	iopt_free_spans(&iopt->reserved);
 	iopt_free_spans(&iopt->allowed);
+	iopt_windows_destroy(iopt);
 }
 
 /* Is [start, last] free of areas and reserved ranges? */
@@ -118,11 +121,31 @@ static int iopt_check_free(struct iommufd_iopt *iopt, unsigned long start,
 	return 0;
 }
 
+/*
+ * The alignment a range needs: the space's, and in a windowed space that of
+ * the window holding [iova, last]. Return 0 if no window holds it.
+ */
+static unsigned long iopt_range_alignment(struct iommufd_iopt *iopt,
+					  unsigned long iova,
+					  unsigned long last)
+{
+	struct iopt_window *window;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	if (!iopt->windowed)
+		return iopt->iova_alignment;
+	window = iopt_window_find(iopt, iova, last);
+	if (!window)
+		return 0;
+	return max(iopt->iova_alignment, window->page_size);
+}
+
 /* Check a fixed IOVA range chosen by user space. */
 static int iopt_check_fixed(struct iommufd_iopt *iopt, unsigned long iova,
 			    unsigned long length)
 {
-	unsigned long last;
+	unsigned long last, align;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
@@ -130,6 +153,11 @@ static int iopt_check_fixed(struct iommufd_iopt *iopt, unsigned long iova,
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
+	align = iopt_range_alignment(iopt, iova, last);
+	if (!align)
+		return -ERANGE;
+	if ((iova | length) & (align - 1))
+		return -EINVAL;
 	return iopt_check_free(iopt, iova, last);
 }
 
@@ -163,6 +191,28 @@ static bool iopt_fit_in(struct iommufd_iopt *iopt, unsigned long lo,
 }
 
 /*
+ * Like iopt_fit_in(), but inside the allowed ranges as well if there are
+ * any.
+ */
+static bool iopt_fit_allowed(struct iommufd_iopt *iopt, unsigned long lo,
+			     unsigned long hi, unsigned long length,
+			     unsigned long align, unsigned long *iova)
+{
+	struct interval_tree_node *allowed;
+
+	if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
+		return iopt_fit_in(iopt, lo, hi, length, align, iova);
+
+	for (allowed = interval_tree_iter_first(&iopt->allowed, lo, hi);
+	     allowed; allowed = interval_tree_iter_next(allowed, lo, hi)) {
+		if (iopt_fit_in(iopt, max(lo, allowed->start),
+				min(hi, allowed->last), length, align, iova))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Choose an IOVA for @length bytes. @hint carries the low address bits the
  * IOVA should share (the user address, or the source IOVA of a copy), so
  * that memory backed by huge pages stays mappable with large IO pages.
@@ -171,7 +221,8 @@ static int iopt_place(struct iommufd_iopt *iopt, unsigned long *iova,
 		      unsigned long hint, unsigned long length)
 {
 	unsigned long max_align = PAGE_SIZE, align;
-	struct interval_tree_node *allowed;
+	struct interval_tree_node *node;
+	struct iopt_window *window;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
@@ -188,15 +239,21 @@ static int iopt_place(struct iommufd_iopt *iopt, unsigned long *iova,
 	    (length & (iopt->iova_alignment - 1)))
 		return -EINVAL;
 
-	if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
-		return iopt_fit_in(iopt, IOPT_AUTO_LOW, IOPT_AUTO_HIGH, length,
-				   align, iova) ? 0 : -ENOSPC;
+	if (!iopt->windowed) {
+		if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
+			return iopt_fit_in(iopt, IOPT_AUTO_LOW, IOPT_AUTO_HIGH,
+					   length, align, iova) ? 0 : -ENOSPC;
+		return iopt_fit_allowed(iopt, 0, ULONG_MAX, length, align,
+					iova) ? 0 : -ENOSPC;
+	}
 
-	for (allowed = interval_tree_iter_first(&iopt->allowed, 0, ULONG_MAX);
-	     allowed;
-	     allowed = interval_tree_iter_next(allowed, 0, ULONG_MAX)) {
-		if (iopt_fit_in(iopt, allowed->start, allowed->last, length,
-				align, iova))
+	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		window = container_of(node, struct iopt_window, node);
+		if (length & (window->page_size - 1))
+			continue;
+		if (iopt_fit_allowed(iopt, node->start, node->last, length,
+				     max(align, window->page_size), iova))
 			return 0;
 	}
 	return -ENOSPC;
@@ -223,8 +280,9 @@ static unsigned long iopt_area_length(struct iopt_area *area)
 /*
  * Map the first @length bytes of @area into @domain, handing the backend
  * up to IOPT_MAP_RUNS physically contiguous runs of pinned pages per call.
- * Without large pages each run is cut at page boundaries, so the backend
- * cannot use a larger IO page.
+ * Without large pages each run is cut at page boundaries, or at those of
+ * the window's IO pages if they are larger, so the backend cannot use a
+ * larger IO page than it must.
  */
 static int iopt_area_map_range(struct iommufd_iopt *iopt,
 			       struct iopt_area *area,
@@ -232,12 +290,17 @@ static int iopt_area_map_range(struct iommufd_iopt *iopt,
 			       unsigned long length)
 {
 	struct iommufd_phys_run runs[IOPT_MAP_RUNS];
-	unsigned long max = iopt->large_pages ? ULONG_MAX : 1;
-	unsigned long byte = area->page_offset, done = 0, todo;
+	unsigned long byte = area->page_offset, done = 0, todo, max;
 	unsigned int nr;
 	int rc;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	max = ULONG_MAX;
+	if (!iopt->large_pages)
+		max = max(iopt_range_alignment(iopt, area->node.start,
+					       area->node.last),
+			  PAGE_SIZE) >> PAGE_SHIFT;
 
 	while (done < length) {
 		todo = 0;
@@ -297,6 +360,43 @@ static void iopt_area_unmap(struct iommufd_iopt *iopt, struct iopt_area *area)
 	list_for_each_entry(domain, &iopt->domains, iopt_link)
 		domain->ops->unmap(domain, area->node.start,
 				   iopt_area_length(area));
+}
+
+/*
+ * Can @area be mapped at [iova, iova + length)? The range must be aligned
+ * as its place requires, the area's first byte must sit as far into an IO
+ * page as @iova does, and inside a window with IO pages larger than
+ * PAGE_SIZE every IO page must be physically contiguous.
+ */
+static int iopt_check_backing(struct iommufd_iopt *iopt,
+			      struct iopt_area *area, unsigned long iova,
+			      unsigned long length)
+{
+	unsigned long align, done = 0, run;
+	phys_addr_t phys;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	align = iopt_range_alignment(iopt, iova, iova + length - 1);
+	if (!align)
+		return -ERANGE;
+	if (((iova | length) & (align - 1)) ||
+	    (area->page_offset & (min(align, PAGE_SIZE) - 1)))
+		return -EINVAL;
+	if (align <= PAGE_SIZE)
+		return 0;
+
+	/* page_offset is 0 here, so byte N of the area is in its page N. */
+	while (done < length) {
+		run = iommufd_pin_contig(area->pin, done >> PAGE_SHIFT,
+					 ULONG_MAX, &phys) << PAGE_SHIFT;
+		if (!run || (phys & (align - 1)))
+			return -EFBIG;
+		if (done + run < length && (run & (align - 1)))
+			return -EFBIG;
+		done += run;
+	}
+	return 0;
 }
 
 /* Map @area at [iova, iova + length) and make it visible, or fail. */
@@ -377,8 +477,8 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
 
 	down_write(&iopt->iova_rwsem);
 	rc = iopt_choose_iova(iopt, iova, addr, length, fixed_iova);
-	if (!rc && (area->page_offset & (iopt->iova_alignment - 1)))
-		rc = -EINVAL;
+	if (!rc)
+		rc = iopt_check_backing(iopt, area, *iova, length);
 	if (!rc)
 		rc = iopt_insert_area(iopt, area, *iova, length);
 	up_write(&iopt->iova_rwsem);
@@ -402,6 +502,8 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
  *
  * Context: process context, may sleep; takes iova_rwsem.
  * Return: 0, or -EINVAL (zero length, misaligned IOVA, reserved IOVA),
+ * -ERANGE (in a windowed space, a fixed IOVA range not inside one window),
+ * -EFBIG (memory not physically contiguous at the window's IO page size),
  * -EOVERFLOW (a range wraps), -EEXIST (fixed IOVA overlaps a mapping),
  * -ENOSPC (no room for automatic placement), -EFAULT (memory that cannot
  * be pinned), -ENOMEM (allocation or RLIMIT_MEMLOCK).
@@ -582,14 +684,13 @@ int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 
 	down_write(&dst->iova_rwsem);
 	rc = iopt_choose_iova(dst, dst_iova, src_iova, length, fixed_iova);
-	/* Each piece must be mappable at the destination's alignment. */
+	/* Each piece must be mappable where it lands. */
 	list_for_each_entry(piece, &pieces, batch) {
 		if (rc)
 			break;
-		if ((piece->page_offset | iopt_area_length(piece) |
-		     (piece->node.start + *dst_iova - src_iova)) &
-		    (dst->iova_alignment - 1))
-			rc = -EINVAL;
+		rc = iopt_check_backing(dst, piece, piece->node.start +
+					*dst_iova - src_iova,
+					iopt_area_length(piece));
 	}
 	if (!rc)
 		rc = iopt_insert_pieces(dst, *dst_iova - src_iova, &pieces);
@@ -829,7 +930,8 @@ static int iopt_reserve_locked(struct iommufd_iopt *iopt, unsigned long start,
 	if (last < start)
 		return -EINVAL;
 	if (interval_tree_iter_first(&iopt->areas, start, last) ||
-	    interval_tree_iter_first(&iopt->allowed, start, last))
+	    interval_tree_iter_first(&iopt->allowed, start, last) ||
+	    interval_tree_iter_first(&iopt->windows, start, last))
 		return -EADDRINUSE;
 
 	span = kzalloc(sizeof(*span), GFP_KERNEL_ACCOUNT);
@@ -889,12 +991,36 @@ int iopt_set_allowed(struct iommufd_iopt *iopt, struct rb_root_cached *allowed)
 	return 0;
 }
 
+/* Call @fn for each maximal part of [lo, hi] not covered by reserved IOVA. */
+static int iopt_walk_unreserved(struct iommufd_iopt *iopt, unsigned long lo,
+				unsigned long hi, iopt_range_fn fn,
+				void *opaque)
+{
+	struct interval_tree_node *rsv;
+	unsigned long cur = lo;
+	int rc = 0;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (rsv = interval_tree_iter_first(&iopt->reserved, lo, hi);
+	     rsv && !rc; rsv = interval_tree_iter_next(rsv, lo, hi)) {
+		if (rsv->start > cur)
+			rc = fn(cur, rsv->start - 1, opaque);
+		if (rsv->last >= hi)
+			return rc;
+		cur = max(cur, rsv->last + 1);
+	}
+	if (!rc)
+		rc = fn(cur, hi, opaque);
+	return rc;
+}
+
 /**
  * iopt_walk_usable() - report the IOVA ranges that may be mapped
  * @iopt: the IOVA space
- * @fn: called for each maximal range not covered by reserved IOVA, in
- *      increasing order, with iova_rwsem held for reading; a non-zero
- *      return stops the walk
+ * @fn: called for each maximal range not covered by reserved IOVA (and in
+ *      a windowed space, inside a window), in increasing order, with
+ *      iova_rwsem held for reading; a non-zero return stops the walk
  * @opaque: passed to @fn
  *
  * Context: process context; takes iova_rwsem for reading.
@@ -902,24 +1028,16 @@ int iopt_set_allowed(struct iommufd_iopt *iopt, struct rb_root_cached *allowed)
  */
 int iopt_walk_usable(struct iommufd_iopt *iopt, iopt_range_fn fn, void *opaque)
 {
-	struct interval_tree_node *rsv;
-	unsigned long cur = 0;
-	bool done = false;
+	struct interval_tree_node *node;
 	int rc = 0;
 
 	down_read(&iopt->iova_rwsem);
-	for (rsv = interval_tree_iter_first(&iopt->reserved, 0, ULONG_MAX);
-	     rsv && !rc; rsv = interval_tree_iter_next(rsv, 0, ULONG_MAX)) {
-		if (rsv->start > cur)
-			rc = fn(cur, rsv->start - 1, opaque);
-		if (rsv->last == ULONG_MAX) {
-			done = true;
-			break;
-		}
-		cur = max(cur, rsv->last + 1);
-	}
-	if (!rc && !done)
-		rc = fn(cur, ULONG_MAX, opaque);
+	if (!iopt->windowed)
+		rc = iopt_walk_unreserved(iopt, 0, ULONG_MAX, fn, opaque);
+	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
+	     node && !rc; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		rc = iopt_walk_unreserved(iopt, node->start, node->last, fn,
+					  opaque);
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
@@ -1000,14 +1118,17 @@ static int iopt_check_alignment(struct iommufd_iopt *iopt, unsigned long align)
  * @iopt: the IOVA space
  * @domain: an empty domain, on no other space's list
  *
- * Reserves the IOVA outside the domain's aperture, raises the space's
- * alignment to the domain's smallest IO page size, and maps every area into
- * the domain. From then on areas are mapped into it as they come and go.
+ * Prepares the domain for every window of a windowed space, reserves the
+ * IOVA outside the domain's aperture, raises the space's alignment to the
+ * domain's smallest IO page size, and maps every area into the domain. From
+ * then on areas are mapped into it as they come and go.
  *
  * Context: process context; takes iova_rwsem.
  * Return: 0, or -EINVAL (the domain cannot map PAGE_SIZE pages),
  * -EADDRINUSE (an area lies outside the aperture or is misaligned for the
- * domain), or the backend's error; on failure nothing changed.
+ * domain), -ERANGE (a window lies outside the aperture), -EOPNOTSUPP (a
+ * window's IO page is smaller than the domain's), or the backend's error;
+ * on failure nothing changed.
  */
 int iopt_add_domain(struct iommufd_iopt *iopt, struct iommufd_domain *domain)
 {
@@ -1025,6 +1146,10 @@ int iopt_add_domain(struct iommufd_iopt *iopt, struct iommufd_domain *domain)
 	if (rc)
 		goto out_unlock;
 
+	/* Windows go first: the table for a window exists before its areas. */
+	rc = iopt_windows_add_domain(iopt, domain);
+	if (rc)
+		goto out_unlock;
 	if (domain->aperture_start)
 		rc = iopt_reserve_locked(iopt, 0, domain->aperture_start - 1,
 					 domain);
@@ -1053,6 +1178,7 @@ err_unmap:
 				   iopt_area_length(mapped));
 err_unreserve:
 	iopt_unreserve_locked(iopt, domain);
+	iopt_windows_remove_domain(iopt, domain);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
 	return rc;
@@ -1079,6 +1205,7 @@ void iopt_remove_domain(struct iommufd_iopt *iopt,
 		domain->ops->unmap(domain, area->node.start,
 				   iopt_area_length(area));
 	iopt_unreserve_locked(iopt, domain);
+	iopt_windows_remove_domain(iopt, domain);
 	iopt->iova_alignment = iopt_needed_alignment(iopt, NULL);
 	up_write(&iopt->iova_rwsem);
 }

@@ -13,6 +13,15 @@
  *   allowed   if not empty, the only IOVA that automatic placement may pick
  *             (IOMMU_IOAS_ALLOW_IOVAS). Allowed ranges never overlap
  *             reserved ones. Fixed-address maps are not restricted by it.
+ *   windows   in a windowed IOAS only (IOMMU_IOAS_ALLOC_WINDOWED): the
+ *             only IOVA that may be mapped at all, each window with its own
+ *             IO page size (window.c). Windows never overlap each other or
+ *             reserved ranges, and every area lies inside one window.
+ *
+ * Every device attached to the IOAS leaves a struct iopt_limits on @limits:
+ * the windows its hardware can have. A window is granted only if every
+ * entry accepts it, and an entry is added only if it accepts every window,
+ * so granted windows are never narrowed by an attach.
  *
  * Ranges are inclusive: [start, last]. "last + 1" may overflow at the top
  * of the address space, so code compares with last, never with an end.
@@ -43,6 +52,7 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
+#include "backend.h"
 #include "pin.h"
 
 struct file;
@@ -62,6 +72,10 @@ struct file;
  * @access_pins: pages emulated devices hold, struct iopt_access_pin
  * @unmapping: IOVA ranges of unmaps waiting for accesses to unpin, struct
  *             iopt_unmapping; no new access pin may start inside one
+ * @windowed: only IOVA inside @windows may be mapped; set at creation
+ * @windows: granted windows, struct iopt_window
+ * @nr_windows: number of entries in @windows
+ * @limits: what the attached devices accept, struct iopt_limits
  */
 struct iommufd_iopt {
 	struct rw_semaphore iova_rwsem;
@@ -73,6 +87,57 @@ struct iommufd_iopt {
 	struct list_head domains;
 	struct rb_root_cached access_pins;
 	struct list_head unmapping;
+	bool windowed;
+	struct rb_root_cached windows;
+	unsigned int nr_windows;
+	struct list_head limits;
+};
+
+/**
+ * struct iopt_window - a granted window
+ * @node: IOVA range
+ * @page_size: IO page size; every area inside is aligned to it and backed
+ *             by memory physically contiguous at that size
+ * @levels: table levels asked for, 0 for the backend's choice
+ */
+struct iopt_window {
+	struct interval_tree_node node;
+	unsigned long page_size;
+	u32 levels;
+};
+
+/**
+ * struct iopt_limits - the windows one attached device accepts
+ * @link: in the IOAS's @limits
+ * @owner: the device, which also owns its reserved ranges
+ * @caps: its hardware's capabilities
+ */
+struct iopt_limits {
+	struct list_head link;
+	const void *owner;
+	struct iommufd_window_caps caps;
+};
+
+/**
+ * struct iopt_window_req - a window asked for
+ * @exact: the window must be [@start, @start + @length)
+ * @start: first IOVA, if @exact
+ * @length: bytes
+ * @lowest: lowest acceptable first IOVA, unless @exact
+ * @highest: highest acceptable last IOVA, unless @exact
+ * @align: alignment of the first IOVA, a power of two, unless @exact
+ * @page_size: IO page size, a power of two
+ * @levels: table levels, 0 for the backend's choice
+ */
+struct iopt_window_req {
+	bool exact;
+	unsigned long start;
+	unsigned long length;
+	unsigned long lowest;
+	unsigned long highest;
+	unsigned long align;
+	unsigned long page_size;
+	u32 levels;
 };
 
 /**
@@ -181,5 +246,25 @@ int iopt_access_rw(struct iommufd_iopt *iopt, unsigned long iova,
 		   unsigned long last, void *data, bool write);
 int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
 			unsigned long *start);
+
+/* window.c */
+int iopt_window_add(struct iommufd_iopt *iopt,
+		    const struct iopt_window_req *req, unsigned long *start);
+int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start);
+struct iopt_window *iopt_window_find(struct iommufd_iopt *iopt,
+				     unsigned long start, unsigned long last);
+int iopt_windows_add_domain(struct iommufd_iopt *iopt,
+			    struct iommufd_domain *domain);
+void iopt_windows_remove_domain(struct iommufd_iopt *iopt,
+				struct iommufd_domain *domain);
+void iopt_windows_destroy(struct iommufd_iopt *iopt);
+int iopt_limits_check(struct iommufd_iopt *iopt,
+		      const struct iommufd_window_caps *caps);
+int iopt_limits_add(struct iommufd_iopt *iopt, const void *owner,
+		    const struct iommufd_window_caps *caps);
+void iopt_limits_remove(struct iommufd_iopt *iopt, const void *owner);
+int iopt_limits_caps(struct iommufd_iopt *iopt,
+		     struct iommufd_window_caps *caps, iopt_range_fn fn,
+		     void *opaque);
 
 #endif

@@ -10,6 +10,8 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
+#include <linux/log2.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/iommufd.h>
@@ -66,12 +68,14 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	if (cmd->flags)
+	if (cmd->flags & ~IOMMU_IOAS_ALLOC_WINDOWED)
 		return -EOPNOTSUPP;
 
 	ioas = iommufd_ioas_new(ucmd->ictx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	/* Not yet visible to anyone: no lock needed. */
+	ioas->iopt.windowed = cmd->flags & IOMMU_IOAS_ALLOC_WINDOWED;
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
@@ -350,6 +354,82 @@ int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd)
 	if (!rc && out.count > out.capacity)
 		rc = -EMSGSIZE;
 out_put:
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+/* Smallest IO page size a window may have. */
+#define IOAS_WINDOW_MIN_PAGE SZ_4K
+
+int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_window_add *cmd = ucmd->cmd;
+	struct iopt_window_req req = {
+		.exact = cmd->flags & IOMMU_IOAS_WINDOW_EXACT,
+		.levels = cmd->levels,
+	};
+	struct iommufd_ioas *ioas;
+	unsigned long start, last;
+	int rc;
+
+	if (cmd->flags & ~IOMMU_IOAS_WINDOW_EXACT)
+		return -EOPNOTSUPP;
+	if (cmd->iova > ULONG_MAX || cmd->length > ULONG_MAX ||
+	    cmd->lowest > ULONG_MAX || cmd->highest > ULONG_MAX ||
+	    cmd->align > ULONG_MAX || cmd->page_size > ULONG_MAX)
+		return -EOVERFLOW;
+	req.start = cmd->iova;
+	req.length = cmd->length;
+	req.lowest = cmd->lowest;
+	req.highest = cmd->highest ?: ULONG_MAX;
+	req.page_size = cmd->page_size ?: PAGE_SIZE;
+	req.align = cmd->align ?: req.page_size;
+	if (!req.length || !is_power_of_2(req.page_size) ||
+	    req.page_size < IOAS_WINDOW_MIN_PAGE || !is_power_of_2(req.align) ||
+	    req.lowest > req.highest)
+		return -EINVAL;
+	if (req.exact && ((req.start | req.length) & (req.page_size - 1)))
+		return -EINVAL;
+	if (!req.exact && (req.length & (req.page_size - 1)))
+		return -EINVAL;
+	if (req.exact && check_add_overflow(req.start, req.length - 1, &last))
+		return -EOVERFLOW;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_window_add(&ioas->iopt, &req, &start);
+	if (rc)
+		goto out_put;
+	cmd->iova = start;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	/*
+	 * Undo the grant if the answer cannot be delivered; this fails only
+	 * if another thread already mapped into the window it was not told
+	 * about, and then the window stays.
+	 */
+	if (rc)
+		iopt_window_remove(&ioas->iopt, start);
+out_put:
+	iommufd_put_ioas(ucmd->ictx, ioas);
+	return rc;
+}
+
+int iommufd_ioas_window_remove_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_window_remove *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova > ULONG_MAX)
+		return -ENOENT;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_window_remove(&ioas->iopt, cmd->iova);
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;
 }

@@ -44,6 +44,9 @@ int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map_file_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_pin_stats_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_window_remove_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_window_caps_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_option_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_vfio_ioas_ioctl(struct iommufd_ucmd *ucmd);
 

@@ -233,7 +233,49 @@ enum {
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
 	/* the device reports PASID support of MOCK_PASID_WIDTH bits */
 	MOCK_FLAGS_DEVICE_PASID = 1 << 2,
+	/*
+	 * Models of real hardware, for IOVA windows (this project's bits,
+	 * clear of upstream's); at most one may be given. Each model's
+	 * apertures, page sizes and reserved ranges are the MOCK_VTD_*,
+	 * MOCK_SMMU_* and MOCK_PPC_* constants below.
+	 */
+	MOCK_FLAGS_DEVICE_MODEL_VTD = 1 << 16,
+	MOCK_FLAGS_DEVICE_MODEL_SMMU = 1 << 17,
+	MOCK_FLAGS_DEVICE_MODEL_PPC = 1 << 18,
 };
+
+/*
+ * The VT-d model: one aperture of 39 address bits with the x86 interrupt
+ * range reserved in it; 4 KiB, 2 MiB and 1 GiB pages; any number of windows.
+ */
+#define MOCK_VTD_APERTURE_LAST ((1ULL << 39) - 1)
+#define MOCK_VTD_MSI_START 0xfee00000ULL
+#define MOCK_VTD_MSI_LAST 0xfeefffffULL
+#define MOCK_VTD_PAGE_SIZES ((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
+
+/*
+ * The SMMUv3 model: one aperture of 48 address bits with a 1 MiB software
+ * MSI window reserved in it; the same pages as the VT-d model.
+ */
+#define MOCK_SMMU_APERTURE_LAST ((1ULL << 48) - 1)
+#define MOCK_SMMU_MSI_START 0x8000000ULL
+#define MOCK_SMMU_MSI_LAST 0x80fffffULL
+#define MOCK_SMMU_PAGE_SIZES MOCK_VTD_PAGE_SIZES
+
+/*
+ * The PowerPC TCE model: at most two windows, one starting at 0 and below
+ * 4 GiB, one starting at 1 << 59; each window has one page size of
+ * 4 KiB, 64 KiB, 2 MiB or 16 MiB and up to MOCK_PPC_MAX_LEVELS levels, all
+ * chosen when it is made. Without windows (an IOAS made the upstream way)
+ * both apertures are translated and the IOVA between them is reserved.
+ */
+#define MOCK_PPC_WINDOWS 2
+#define MOCK_PPC_LOW_LAST 0xffffffffULL
+#define MOCK_PPC_HIGH_START 0x0800000000000000ULL
+#define MOCK_PPC_HIGH_LAST (MOCK_PPC_HIGH_START + (1ULL << 40) - 1)
+#define MOCK_PPC_PAGE_SIZES ((1ULL << 12) | (1ULL << 16) | (1ULL << 21) | \
+			     (1ULL << 24))
+#define MOCK_PPC_MAX_LEVELS 5
 
 /* Number of PASID bits a MOCK_FLAGS_DEVICE_PASID device advertises */
 #define MOCK_PASID_WIDTH 20

@@ -89,11 +89,17 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 		      iommu_ioas_map_file, iova),
 	IOMMUFD_IOCTL(IOAS_UNMAP, iommufd_ioas_unmap_ioctl, iommu_ioas_unmap,
 		      length),
+	IOMMUFD_IOCTL(IOAS_WINDOW_ADD, iommufd_ioas_window_add_ioctl,
+		      iommu_ioas_window_add, page_size),
+	IOMMUFD_IOCTL(IOAS_WINDOW_REMOVE, iommufd_ioas_window_remove_ioctl,
+		      iommu_ioas_window_remove, iova),
 	IOMMUFD_IOCTL(OPTION, iommufd_option_ioctl, iommu_option, val64),
 	IOMMUFD_IOCTL(PIN_STATS, iommufd_pin_stats_ioctl, iommu_pin_stats,
 		      out_charged),
 	IOMMUFD_IOCTL(VFIO_IOAS, iommufd_vfio_ioas_ioctl, iommu_vfio_ioas,
 		      __reserved),
+	IOMMUFD_IOCTL(WINDOW_CAPS, iommufd_window_caps_ioctl,
+		      iommu_window_caps, reserved),
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 	[_IOC_NR(IOMMU_TEST_CMD) - IOMMUFD_CMD_BASE] = {
 		.cmd = IOMMU_TEST_CMD,

@@ -18,8 +18,13 @@
  * mapped IOVA, an unmap that does not cover whole runs, or freeing a table
  * that is not empty triggers a warning, which panics the test kernel.
  *
- * Each table translates MOCK_APERTURE_START..MOCK_APERTURE_LAST with IO
- * pages of MOCK_IO_PAGE_SIZE (mock.h).
+ * A plain mock table translates MOCK_APERTURE_START..MOCK_APERTURE_LAST
+ * with IO pages of MOCK_IO_PAGE_SIZE (mock.h). Devices made with one of the
+ * MOCK_FLAGS_DEVICE_MODEL_* flags instead imitate the apertures, page sizes,
+ * reserved ranges and windows of a kind of real hardware (iommufd_test.h),
+ * so that IOVA windows are tested against each kind before any hardware is
+ * at hand. The PowerPC model keeps a record of the windows the core asks
+ * for, as its TCE tables would, and checks that every mapping lies in one.
  */
 #include <linux/device.h>
 #include <linux/idr.h>
@@ -33,9 +38,13 @@
 
 #define MOCK_NAME "iommufd_mock"
 
+#define MOCK_MODELS (MOCK_FLAGS_DEVICE_MODEL_VTD | \
+		     MOCK_FLAGS_DEVICE_MODEL_SMMU | MOCK_FLAGS_DEVICE_MODEL_PPC)
+
 /* Device flags this backend understands. */
 #define MOCK_DEV_FLAGS (MOCK_FLAGS_DEVICE_NO_DIRTY | \
-			MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID)
+			MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID | \
+			MOCK_MODELS)
 
 /**
  * struct mock_dev - a mock device
@@ -54,11 +63,19 @@ struct mock_dev {
 /**
  * struct mock_domain - a mock translation table
  * @base: what the core sees
- * @ptes: IOVA / MOCK_IO_PAGE_SIZE -> value entry, see mock_pte()
+ * @ptes: IOVA / @page -> value entry, see mock_pte()
+ * @page: the smallest IO page size of the table
+ * @model: the MOCK_FLAGS_DEVICE_MODEL_* flag of the device it was made for
+ * @nr_windows: entries of @windows in use (PowerPC model)
+ * @windows: the windows the core prepared the table for (PowerPC model)
  */
 struct mock_domain {
 	struct iommufd_domain base;
 	struct xarray ptes;
+	unsigned long page;
+	u32 model;
+	unsigned int nr_windows;
+	struct iommufd_window windows[MOCK_PPC_WINDOWS];
 };
 
 /* A table entry: physical IO page number, then these flags. */
@@ -69,9 +86,10 @@ enum {
 	MOCK_PTE_SHIFT = 3,
 };
 
-static void *mock_pte(phys_addr_t paddr, int prot, bool run_start)
+static void *mock_pte(struct mock_domain *mock, phys_addr_t paddr, int prot,
+		      bool run_start)
 {
-	unsigned long v = (paddr / MOCK_IO_PAGE_SIZE) << MOCK_PTE_SHIFT;
+	unsigned long v = (paddr / mock->page) << MOCK_PTE_SHIFT;
 
 	if (prot & IOMMU_READ)
 		v |= MOCK_PTE_READ;
@@ -82,10 +100,9 @@ static void *mock_pte(phys_addr_t paddr, int prot, bool run_start)
 	return xa_mk_value(v);
 }
 
-static phys_addr_t mock_pte_paddr(void *pte)
+static phys_addr_t mock_pte_paddr(struct mock_domain *mock, void *pte)
 {
-	return (phys_addr_t)(xa_to_value(pte) >> MOCK_PTE_SHIFT) *
-	       MOCK_IO_PAGE_SIZE;
+	return (phys_addr_t)(xa_to_value(pte) >> MOCK_PTE_SHIFT) * mock->page;
 }
 
 static bool mock_pte_run_start(void *pte)
@@ -133,6 +150,8 @@ struct device *iommufd_mock_dev_create(u32 dev_flags)
 
 	if (dev_flags & ~MOCK_DEV_FLAGS)
 		return ERR_PTR(-EOPNOTSUPP);
+	if (hweight32(dev_flags & MOCK_MODELS) > 1)
+		return ERR_PTR(-EINVAL);
 
 	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
 	if (!mdev)
@@ -184,14 +203,16 @@ void iommufd_mock_dev_destroy(struct device *dev)
 int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
 			   phys_addr_t *paddr)
 {
+	struct mock_domain *mock;
 	void *pte;
 
 	if (domain->ops != &iommufd_mock_backend)
 		return -EINVAL;
-	pte = xa_load(&to_mock_domain(domain)->ptes, iova / MOCK_IO_PAGE_SIZE);
+	mock = to_mock_domain(domain);
+	pte = xa_load(&mock->ptes, iova / mock->page);
 	if (!pte)
 		return -ENOENT;
-	*paddr = mock_pte_paddr(pte) + iova % MOCK_IO_PAGE_SIZE;
+	*paddr = mock_pte_paddr(mock, pte) + iova % mock->page;
 	return 0;
 }
 
@@ -231,11 +252,72 @@ static int mock_hw_info(struct iommufd_hwdev *hwdev,
 	return sizeof(info);
 }
 
+/* Where each model translates, and with which page sizes. */
+static void mock_model_caps(u32 dev_flags, struct iommufd_window_caps *caps)
+{
+	struct iommufd_aperture *ap = caps->apertures;
+
+	caps->nr_apertures = 1;
+	switch (dev_flags & MOCK_MODELS) {
+	case MOCK_FLAGS_DEVICE_MODEL_VTD:
+		ap->last = MOCK_VTD_APERTURE_LAST;
+		ap->pgsizes = MOCK_VTD_PAGE_SIZES;
+		break;
+	case MOCK_FLAGS_DEVICE_MODEL_SMMU:
+		ap->last = MOCK_SMMU_APERTURE_LAST;
+		ap->pgsizes = MOCK_SMMU_PAGE_SIZES;
+		break;
+	case MOCK_FLAGS_DEVICE_MODEL_PPC:
+		caps->max_windows = MOCK_PPC_WINDOWS;
+		caps->nr_apertures = 2;
+		ap[0].last = MOCK_PPC_LOW_LAST;
+		ap[1].start = MOCK_PPC_HIGH_START;
+		ap[1].last = MOCK_PPC_HIGH_LAST;
+		for (; ap != caps->apertures + 2; ap++) {
+			ap->pgsizes = MOCK_PPC_PAGE_SIZES;
+			ap->flags = IOMMU_APERTURE_FIXED_START |
+				    IOMMU_APERTURE_ONE_PAGE_SIZE;
+			ap->max_levels = MOCK_PPC_MAX_LEVELS;
+		}
+		break;
+	default:
+		ap->start = MOCK_APERTURE_START;
+		ap->last = MOCK_APERTURE_LAST;
+		ap->pgsizes = MOCK_IO_PAGE_SIZE;
+		if (dev_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+			ap->pgsizes |= MOCK_HUGE_PAGE_SIZE;
+	}
+}
+
+static int mock_window_caps(struct iommufd_hwdev *hwdev,
+			    struct iommufd_window_caps *caps)
+{
+	mock_model_caps(to_mock_dev(hwdev->dev)->flags, caps);
+	return 0;
+}
+
+static int mock_resv_ranges(struct iommufd_hwdev *hwdev, iommufd_resv_fn fn,
+			    void *opaque)
+{
+	switch (to_mock_dev(hwdev->dev)->flags & MOCK_MODELS) {
+	case MOCK_FLAGS_DEVICE_MODEL_VTD:
+		return fn(MOCK_VTD_MSI_START, MOCK_VTD_MSI_LAST, opaque);
+	case MOCK_FLAGS_DEVICE_MODEL_SMMU:
+		return fn(MOCK_SMMU_MSI_START, MOCK_SMMU_MSI_LAST, opaque);
+	case MOCK_FLAGS_DEVICE_MODEL_PPC:
+		/* Nothing is translated between the two apertures. */
+		return fn(MOCK_PPC_LOW_LAST + 1, MOCK_PPC_HIGH_START - 1,
+			  opaque);
+	}
+	return 0;
+}
+
 static struct iommufd_domain *
 mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 		  const struct iommu_user_data *user_data)
 {
 	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
+	struct iommufd_window_caps caps = {};
 	struct mock_domain *mock;
 
 	if (flags || user_data)
@@ -244,12 +326,14 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
+	/* One table spans every aperture of the model. */
+	mock_model_caps(mdev->flags, &caps);
 	mock->base.ops = &iommufd_mock_backend;
-	mock->base.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
-	if (mdev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
-		mock->base.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
-	mock->base.aperture_start = MOCK_APERTURE_START;
-	mock->base.aperture_last = MOCK_APERTURE_LAST;
+	mock->base.pgsize_bitmap = caps.apertures[0].pgsizes;
+	mock->base.aperture_start = caps.apertures[0].start;
+	mock->base.aperture_last = caps.apertures[caps.nr_apertures - 1].last;
+	mock->page = 1UL << __ffs(mock->base.pgsize_bitmap);
+	mock->model = mdev->flags & MOCK_MODELS;
 	INIT_LIST_HEAD(&mock->base.iopt_link);
 	xa_init(&mock->ptes);
 	return &mock->base;
@@ -310,8 +394,34 @@ static void mock_erase(struct mock_domain *mock, unsigned long first,
 	}
 }
 
+/*
+ * With windows, a mapping must lie in one of them and be made of whole IO
+ * pages of that window, which are physically contiguous.
+ */
+static bool mock_in_window(struct mock_domain *mock, unsigned long iova,
+			   const struct iommufd_phys_run *runs,
+			   unsigned int nr, unsigned long size)
+{
+	const struct iommufd_window *window;
+	unsigned int w, r;
+
+	for (w = 0; w != mock->nr_windows; w++) {
+		window = &mock->windows[w];
+		if (iova < window->start || iova + size - 1 > window->last)
+			continue;
+		if (iova & (window->page_size - 1))
+			return false;
+		for (r = 0; r != nr; r++)
+			if ((runs[r].paddr | runs[r].size) &
+			    (window->page_size - 1))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /* Check a ->map() request; return its number of IO pages, or 0 if bad. */
-static unsigned long mock_map_npages(struct iommufd_domain *domain,
+static unsigned long mock_map_npages(struct mock_domain *mock,
 				     unsigned long iova,
 				     const struct iommufd_phys_run *runs,
 				     unsigned int nr)
@@ -319,19 +429,22 @@ static unsigned long mock_map_npages(struct iommufd_domain *domain,
 	unsigned long size = 0;
 	unsigned int r;
 
-	if (WARN_ON(!nr || iova & (MOCK_IO_PAGE_SIZE - 1)))
+	if (WARN_ON(!nr || iova & (mock->page - 1)))
 		return 0;
 	for (r = 0; r != nr; r++) {
 		if (WARN_ON(!runs[r].size ||
 			    ((runs[r].paddr | runs[r].size) &
-			     (MOCK_IO_PAGE_SIZE - 1))))
+			     (mock->page - 1))))
 			return 0;
 		size += runs[r].size;
 	}
-	if (WARN_ON(iova < domain->aperture_start ||
-		    iova + size - 1 > domain->aperture_last))
+	if (WARN_ON(iova < mock->base.aperture_start ||
+		    iova + size - 1 > mock->base.aperture_last))
 		return 0;
-	return size / MOCK_IO_PAGE_SIZE;
+	if (mock->nr_windows &&
+	    WARN_ON(!mock_in_window(mock, iova, runs, nr, size)))
+		return 0;
+	return size / mock->page;
 }
 
 /*
@@ -343,8 +456,8 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		    int prot)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long npages = mock_map_npages(domain, iova, runs, nr);
+	unsigned long first = iova / mock->page;
+	unsigned long npages = mock_map_npages(mock, iova, runs, nr);
 	unsigned long i = 0, end, in_run = 0;
 	XA_STATE(xas, &mock->ptes, first);
 	const struct iommufd_phys_run *run = runs;
@@ -363,12 +476,12 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 				xas_set_err(&xas, -EBUSY);
 				break;
 			}
-			xas_store(&xas, mock_pte(run->paddr +
-						 in_run * MOCK_IO_PAGE_SIZE,
+			xas_store(&xas, mock_pte(mock, run->paddr +
+						 in_run * mock->page,
 						 prot, !in_run));
 			if (xas_error(&xas))
 				break;
-			if (++in_run == run->size / MOCK_IO_PAGE_SIZE) {
+			if (++in_run == run->size / mock->page) {
 				run++;
 				in_run = 0;
 			}
@@ -391,8 +504,8 @@ static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
 		       size_t size)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long first = iova / MOCK_IO_PAGE_SIZE;
-	unsigned long npages = size / MOCK_IO_PAGE_SIZE;
+	unsigned long first = iova / mock->page;
+	unsigned long npages = size / mock->page;
 	void *pte;
 
 	/*
@@ -402,6 +515,48 @@ static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
 	mock_erase(mock, first, npages, true);
 	pte = xa_load(&mock->ptes, first + npages);
 	WARN_ON(pte && !mock_pte_run_start(pte));
+}
+
+/*
+ * Only the PowerPC model has a table per window: it records the windows,
+ * refusing what its hardware could not do. The core checks the device's
+ * capabilities first, so a refusal here is a bug of the core.
+ */
+static int mock_window_add(struct iommufd_domain *domain,
+			   const struct iommufd_window *window)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+
+	if (mock->model != MOCK_FLAGS_DEVICE_MODEL_PPC)
+		return 0;
+	if (WARN_ON(mock->nr_windows == MOCK_PPC_WINDOWS))
+		return -ENOSPC;
+	if (WARN_ON(!(window->page_size & MOCK_PPC_PAGE_SIZES) ||
+		    window->levels > MOCK_PPC_MAX_LEVELS))
+		return -EOPNOTSUPP;
+	mock->windows[mock->nr_windows++] = *window;
+	return 0;
+}
+
+static void mock_window_remove(struct iommufd_domain *domain,
+			       const struct iommufd_window *window)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long index = window->start / mock->page;
+	unsigned int w;
+
+	if (mock->model != MOCK_FLAGS_DEVICE_MODEL_PPC)
+		return;
+	for (w = 0; w != mock->nr_windows; w++) {
+		if (mock->windows[w].start != window->start)
+			continue;
+		/* The core empties a window before removing it. */
+		WARN_ON(xa_find(&mock->ptes, &index, window->last / mock->page,
+				XA_PRESENT));
+		mock->windows[w] = mock->windows[--mock->nr_windows];
+		return;
+	}
+	WARN_ON(1);
 }
 
 const struct iommufd_backend_ops iommufd_mock_backend = {
@@ -415,6 +570,10 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.detach = mock_detach,
 	.map = mock_map,
 	.unmap = mock_unmap,
+	.for_each_resv = mock_resv_ranges,
+	.window_caps = mock_window_caps,
+	.window_add = mock_window_add,
+	.window_remove = mock_window_remove,
 };
 
 int iommufd_mock_init(void)

@@ -105,6 +105,9 @@ enum {
 	/* 0xa0: IOMMU_TEST_CMD, see drivers/iommu/iommufd/iommufd_test.h */
 	/* 0xb0 and up: this project's own commands */
 	IOMMUFD_CMD_PIN_STATS = 0xb0,
+	IOMMUFD_CMD_IOAS_WINDOW_ADD = 0xb1,
+	IOMMUFD_CMD_IOAS_WINDOW_REMOVE = 0xb2,
+	IOMMUFD_CMD_WINDOW_CAPS = 0xb3,
 };
 
 /*
@@ -131,6 +134,10 @@ enum {
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
 #define IOMMU_IOAS_MAP_FILE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE)
 #define IOMMU_PIN_STATS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_PIN_STATS)
+#define IOMMU_IOAS_WINDOW_ADD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_WINDOW_ADD)
+#define IOMMU_IOAS_WINDOW_REMOVE \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_WINDOW_REMOVE)
+#define IOMMU_WINDOW_CAPS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_WINDOW_CAPS)
 
 /* ---- Objects ----------------------------------------------------------- */
 
@@ -156,13 +163,27 @@ struct iommu_destroy {
 /* ---- IO address spaces ------------------------------------------------- */
 
 /**
+ * enum iommufd_ioas_alloc_flags - what kind of IOAS IOMMU_IOAS_ALLOC makes
+ * @IOMMU_IOAS_ALLOC_WINDOWED: (extension of this project) the IOAS starts
+ *     with no valid IOVA at all: only the windows user space asks for with
+ *     IOMMU_IOAS_WINDOW_ADD can be mapped. The bit is taken well above the
+ *     low bits, which stay free for flags upstream may define.
+ */
+enum iommufd_ioas_alloc_flags {
+	IOMMU_IOAS_ALLOC_WINDOWED = 1 << 16,
+};
+
+/**
  * struct iommu_ioas_alloc - argument of IOMMU_IOAS_ALLOC
  * @size: sizeof(struct iommu_ioas_alloc)
- * @flags: no flag is defined yet; must be 0
+ * @flags: 0 or IOMMU_IOAS_ALLOC_WINDOWED
  * @out_ioas_id: receives the ID of the new IOAS
  *
  * Creates an IO address space: the set of IOVA-to-memory mappings that the
- * devices attached to it will see. It starts with no mappings.
+ * devices attached to it will see. It starts with no mappings. Without
+ * flags, every IOVA the attached devices can translate is valid, as in
+ * upstream Linux; a windowed IOAS is described with struct
+ * iommu_ioas_window_add.
  */
 struct iommu_ioas_alloc {
 	__u32 size;
@@ -386,6 +407,191 @@ struct iommu_ioas_allow_iovas {
 	__u32 num_iovas;
 	__u32 __reserved;
 	__aligned_u64 allowed_iovas;
+};
+
+/* ---- IOVA windows (extension of this project) -------------------------- */
+
+/**
+ * DOC: IOVA windows
+ *
+ * An IOAS made with IOMMU_IOAS_ALLOC_WINDOWED has no valid IOVA until user
+ * space asks for windows, and the kernel grants each window only if the
+ * hardware of every device attached to the IOAS can translate it. Inside a
+ * windowed IOAS:
+ *
+ *  - IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_COPY at a fixed
+ *    IOVA fail with ERANGE unless the whole range lies inside one window;
+ *    IOVA the kernel chooses is always inside a window (and inside the
+ *    allowed ranges of IOMMU_IOAS_ALLOW_IOVAS, if any).
+ *  - IOMMU_IOAS_IOVA_RANGES reports exactly the usable parts of the
+ *    windows: the windows minus what attached devices reserve.
+ *  - Attaching a device fails, changing nothing, if its hardware cannot
+ *    provide every window with the same errno IOMMU_IOAS_WINDOW_ADD would
+ *    give. Granted windows are never narrowed.
+ *  - A window has an IO page size, PAGE_SIZE unless asked otherwise. A
+ *    mapping in a window whose page size is larger must have its IOVA and
+ *    length aligned to it (EINVAL otherwise) and be backed by memory that
+ *    is physically contiguous and aligned at that size, such as huge pages
+ *    (EFBIG otherwise).
+ *
+ * IOMMU_WINDOW_CAPS tells what windows a device, or every device of an
+ * IOAS together, can have.
+ */
+
+/**
+ * enum iommufd_window_flags - how IOMMU_IOAS_WINDOW_ADD places a window
+ * @IOMMU_IOAS_WINDOW_EXACT: the window is exactly [iova, iova + length);
+ *     without it, the kernel chooses the start inside [lowest, highest]
+ */
+enum iommufd_window_flags {
+	IOMMU_IOAS_WINDOW_EXACT = 1 << 0,
+};
+
+/**
+ * struct iommu_ioas_window_add - argument of IOMMU_IOAS_WINDOW_ADD
+ * @size: sizeof(struct iommu_ioas_window_add)
+ * @flags: bits of enum iommufd_window_flags
+ * @ioas_id: a windowed IOAS
+ * @levels: number of translation levels the window's table should have, a
+ *          hint for hardware where it is chosen per window; 0 lets the
+ *          kernel choose
+ * @iova: with IOMMU_IOAS_WINDOW_EXACT, the first IOVA of the window; on
+ *        return, the first IOVA of the window granted
+ * @length: size of the window in bytes
+ * @lowest: without IOMMU_IOAS_WINDOW_EXACT, the lowest acceptable first IOVA
+ * @highest: without IOMMU_IOAS_WINDOW_EXACT, the highest acceptable last
+ *           IOVA; 0 means no limit
+ * @align: without IOMMU_IOAS_WINDOW_EXACT, a power of two the first IOVA
+ *         must be a multiple of; 0 means the page size
+ * @page_size: IO page size of the window, a power of two of at least 4096;
+ *             0 means PAGE_SIZE
+ *
+ * Grants a window of IOVA in which memory can then be mapped. A request is
+ * either exact ("this range, as an emulated vIOMMU requires") or by
+ * constraints ("1 GiB below 4 GiB", placed at the lowest start that
+ * satisfies every constraint); in both cases the kernel checks it
+ * against the windows already granted and against every attached device:
+ * its apertures, its reserved and MSI ranges, the number of windows its
+ * hardware has, its page sizes and levels.
+ *
+ * Errors, besides the common ones:
+ *
+ *  - EINVAL: @ioas_id is not windowed; @length is 0; @page_size is not a
+ *    power of two of at least 4096; @align is not a power of two; @iova or
+ *    @length is not a multiple of the page size; @lowest is above
+ *    @highest.
+ *  - EOVERFLOW: the range wraps around the end of the address space.
+ *  - EEXIST: an exact window overlaps a window already granted.
+ *  - EADDRINUSE: an exact window covers IOVA an attached device reserves.
+ *  - ERANGE: an exact window lies outside every aperture of a device, or
+ *    does not start where a fixed-start aperture requires.
+ *  - EOPNOTSUPP: a device does not support @page_size or @levels.
+ *  - ENOSPC: a device has no window left, or no placement satisfies the
+ *    constraints.
+ *
+ * A refused request changes nothing.
+ */
+struct iommu_ioas_window_add {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 levels;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 lowest;
+	__aligned_u64 highest;
+	__aligned_u64 align;
+	__aligned_u64 page_size;
+};
+
+/**
+ * struct iommu_ioas_window_remove - argument of IOMMU_IOAS_WINDOW_REMOVE
+ * @size: sizeof(struct iommu_ioas_window_remove)
+ * @flags: must be 0
+ * @ioas_id: a windowed IOAS
+ * @__reserved: must be 0
+ * @iova: first IOVA of the window
+ *
+ * Gives a window back. Errors: EINVAL if the IOAS is not windowed, ENOENT
+ * if no window starts at @iova, EBUSY if anything is still mapped in it.
+ */
+struct iommu_ioas_window_remove {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+};
+
+/**
+ * enum iommufd_aperture_flags - constraints of one aperture
+ * @IOMMU_APERTURE_FIXED_START: a window in this aperture must start at its
+ *     first IOVA (only its length is chosen)
+ * @IOMMU_APERTURE_ONE_PAGE_SIZE: a window here translates with exactly one
+ *     of the page sizes, chosen when the window is made. Without the flag,
+ *     any power of two from the smallest page size on may be a window's page
+ *     size, and the hardware uses the larger sizes where it can.
+ */
+enum iommufd_aperture_flags {
+	IOMMU_APERTURE_FIXED_START = 1 << 0,
+	IOMMU_APERTURE_ONE_PAGE_SIZE = 1 << 1,
+};
+
+/**
+ * struct iommu_window_aperture - where windows can be placed
+ * @start: first IOVA the hardware can translate here
+ * @last: last such IOVA, included
+ * @page_sizes: bitmap of the IO page sizes the hardware translates with
+ * @flags: bits of enum iommufd_aperture_flags
+ * @max_levels: the largest number of table levels a window here may be
+ *              given; 0 if levels cannot be chosen
+ *
+ * Array element of IOMMU_WINDOW_CAPS.
+ */
+struct iommu_window_aperture {
+	__aligned_u64 start;
+	__aligned_u64 last;
+	__aligned_u64 page_sizes;
+	__u32 flags;
+	__u32 max_levels;
+};
+
+/**
+ * struct iommu_window_caps - argument of IOMMU_WINDOW_CAPS
+ * @size: sizeof(struct iommu_window_caps)
+ * @flags: must be 0
+ * @object_id: a bound device, or an IOAS
+ * @out_max_windows: how many windows can exist at once; 0 means no limit
+ *                   other than the apertures
+ * @num_apertures: on input, the capacity of @apertures; on output, the
+ *                 number of apertures
+ * @num_reserved: on input, the capacity of @reserved; on output, the number
+ *                of reserved ranges
+ * @apertures: user address of an array of &struct iommu_window_aperture
+ * @reserved: user address of an array of &struct iommu_iova_range: IOVA
+ *            no window may cover (MSI windows, firmware ranges)
+ *
+ * Describes what windows are possible, in generic terms rather than vendor
+ * registers. For a device, it is what its hardware offers; for an IOAS, it
+ * is what every device attached to it offers together (the intersection of
+ * apertures and page sizes, the union of reserved ranges, the smallest
+ * number of windows); an IOAS with no device attached reports one aperture
+ * covering everything.
+ *
+ * As with IOMMU_IOAS_IOVA_RANGES, arrays that are too small make the call
+ * fail with EMSGSIZE after setting the counts to what is needed. Errors
+ * besides the common ones: ENOENT if @object_id is neither a device nor an
+ * IOAS, ENODEV if the device's hardware cannot describe its windows.
+ */
+struct iommu_window_caps {
+	__u32 size;
+	__u32 flags;
+	__u32 object_id;
+	__u32 out_max_windows;
+	__u32 num_apertures;
+	__u32 num_reserved;
+	__aligned_u64 apertures;
+	__aligned_u64 reserved;
 };
 
 /* ---- Options and VFIO compatibility ------------------------------------ */
