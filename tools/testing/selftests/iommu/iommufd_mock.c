@@ -35,7 +35,10 @@
 
 #define MOCK_DEV_FLAGS_KNOWN (MOCK_FLAGS_DEVICE_NO_DIRTY |                 \
 			      MOCK_FLAGS_DEVICE_HUGE_IOVA |                \
-			      MOCK_FLAGS_DEVICE_PASID)
+			      MOCK_FLAGS_DEVICE_PASID |                    \
+			      MOCK_FLAGS_DEVICE_MODEL_VTD |                \
+			      MOCK_FLAGS_DEVICE_MODEL_SMMU |               \
+			      MOCK_FLAGS_DEVICE_MODEL_PPC)
 #define HWPT_ALLOC_FLAGS_KNOWN (IOMMU_HWPT_ALLOC_NEST_PARENT |             \
 				IOMMU_HWPT_ALLOC_DIRTY_TRACKING |          \
 				IOMMU_HWPT_FAULT_ID_VALID)

@@ -35,6 +35,8 @@ int iommufd_ioctl(int fd, unsigned long cmd, void *arg);
 int iommufd_open(void);
 
 int __ioas_alloc(int fd, uint32_t *ioas_id);
+/* IOMMU_IOAS_ALLOC with @flags (0 or IOMMU_IOAS_ALLOC_WINDOWED). */
+int __ioas_alloc_flags(int fd, uint32_t flags, uint32_t *ioas_id);
 int __iommufd_destroy(int fd, uint32_t id);
 
 #define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
@@ -58,6 +60,17 @@ int __ioas_allow_iovas(int fd, uint32_t ioas_id,
 		       const struct iommu_iova_range *ranges, uint32_t num);
 int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,
 		     uint64_t *val);
+
+/*
+ * IOVA windows. __ioas_window_add() fills in @cmd->size and issues @cmd
+ * as it is; on success the kernel has written the granted start to
+ * @cmd->iova. __window_caps() fills in @cmd->size and @cmd->object_id; the
+ * caller sets the capacities and arrays, and reads the counts back from
+ * @cmd, on success and on EMSGSIZE alike.
+ */
+int __ioas_window_add(int fd, struct iommu_ioas_window_add *cmd);
+int __ioas_window_remove(int fd, uint32_t ioas_id, uint64_t iova);
+int __window_caps(int fd, uint32_t object_id, struct iommu_window_caps *cmd);
 
 /* IOMMU_PIN_STATS of IOAS @object_id, or of the whole file if 0; bytes. */
 int __pin_stats(int fd, uint32_t object_id, uint64_t *pinned,
@@ -150,6 +163,17 @@ int fail_nth_get(int nth_fd, unsigned int *n);
 	({                                                              \
 		uint32_t __id = 0;                                      \
 		ASSERT_EQ(0, __ioas_alloc(fd, &__id));                  \
+		ASSERT_NE(0, __id);                                     \
+		__id;                                                   \
+	})
+
+/* A new IOAS with no valid IOVA until windows are added to it. */
+#define ioas_alloc_windowed(fd)                                         \
+	({                                                              \
+		uint32_t __id = 0;                                      \
+		ASSERT_EQ(0, __ioas_alloc_flags(fd,                     \
+						IOMMU_IOAS_ALLOC_WINDOWED, \
+						&__id));                \
 		ASSERT_NE(0, __id);                                     \
 		__id;                                                   \
 	})

@@ -23,15 +23,20 @@ int iommufd_open(void)
 	return open(IOMMUFD_DEV, O_RDWR);
 }
 
-int __ioas_alloc(int fd, uint32_t *ioas_id)
+int __ioas_alloc_flags(int fd, uint32_t flags, uint32_t *ioas_id)
 {
-	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd), .flags = flags };
 	int rc;
 
 	rc = iommufd_ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
 	if (!rc)
 		*ioas_id = cmd.out_ioas_id;
 	return rc;
+}
+
+int __ioas_alloc(int fd, uint32_t *ioas_id)
+{
+	return __ioas_alloc_flags(fd, 0, ioas_id);
 }
 
 int __iommufd_destroy(int fd, uint32_t id)
@@ -166,6 +171,30 @@ int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,
 	if (!rc)
 		*val = cmd.val64;
 	return rc;
+}
+
+int __ioas_window_add(int fd, struct iommu_ioas_window_add *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return iommufd_ioctl(fd, IOMMU_IOAS_WINDOW_ADD, cmd);
+}
+
+int __ioas_window_remove(int fd, uint32_t ioas_id, uint64_t iova)
+{
+	struct iommu_ioas_window_remove cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_WINDOW_REMOVE, &cmd);
+}
+
+int __window_caps(int fd, uint32_t object_id, struct iommu_window_caps *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	cmd->object_id = object_id;
+	return iommufd_ioctl(fd, IOMMU_WINDOW_CAPS, cmd);
 }
 
 int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
