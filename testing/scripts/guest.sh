@@ -19,7 +19,9 @@ env -u MAKEFLAGS make -s -C "$REPO/tools/testing/selftests/iommu" \
 	HARNESS_DIR="$BASE/tools/testing/selftests" ||
 	die "$a: selftests failed to build"
 "$TARGET_CC" -O2 -Wall -Wextra -static -isystem "$hdrs" \
-	-o "$tests/iommufd_demo" "$REPO/testing/demo/iommufd_demo.c" ||
+	-I "$REPO/tools/testing/selftests/iommu/include" \
+	-o "$tests/iommufd_demo" "$REPO/testing/demo/iommufd_demo.c" \
+	"$REPO/tools/testing/selftests/iommu/lib/edu.c" ||
 	die "$a: demo failed to build"
 
 # The base tree's own suite, pristine, in a scratch tree of the same shape

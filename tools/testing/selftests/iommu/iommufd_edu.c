@@ -26,6 +26,10 @@
  *   - the IOMMU's MSI window and aperture bound the IOVA ranges of an IOAS
  *     the device is attached to, and an IOAS that has something mapped in
  *     the window, or wants it usable, cannot take the device.
+ *   - in a windowed IOAS (IOMMU_IOAS_ALLOC_WINDOWED) the device reaches
+ *     only its windows; IOMMU_WINDOW_CAPS describes the IOMMU's aperture,
+ *     page sizes and reserved ranges; a window beyond the aperture keeps
+ *     the device out, and a window in use cannot be removed.
  *
  * How: edu has a 4 KiB buffer at device address 0x40000 and a DMA engine
  * that copies between that buffer and a bus address, which is our IOVA.
@@ -43,11 +47,9 @@
  *
  * Care: QEMU 7.2's edu stops the whole machine (hw_error()) on a transfer
  * of no bytes or one that does not end strictly inside its buffer. Every
- * transfer goes through __edu_dma(), which refuses those without touching
- * the device.
+ * transfer goes through __edu_dma() of lib/edu.c, which refuses those
+ * without touching the device.
  */
-#include <dirent.h>
-#include <endian.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -58,46 +60,12 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_util.h"
+#include "edu.h"
 
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-
-/* BAR0 registers. Below 0x80 only 32-bit accesses work, from 0x80 also 64. */
-#define EDU_REG_ID		0x00	/* 0xMMmm00ed: major, minor, magic */
-#define EDU_REG_LIVENESS	0x04	/* reads back the complement */
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60	/* ORs the value into IRQ_STATUS */
-#define EDU_REG_IRQ_ACK		0x64	/* clears the value's bits */
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-#define EDU_REGS_END		0xa0
-
-#define EDU_ID_MAGIC		0xed
-
-/* EDU_REG_DMA_CMD */
-#define EDU_DMA_RUN		0x1	/* start; reads 1 until done */
-#define EDU_DMA_TO_RAM		0x2	/* buffer -> bus address, or back */
-#define EDU_DMA_IRQ		0x4	/* raise EDU_IRQ_DMA when done */
-
-/* EDU_REG_IRQ_STATUS: a finished transfer sets EDU_IRQ_DMA; ours to raise */
-#define EDU_IRQ_DMA		0x100
-#define EDU_IRQ_TEST		0x10000
-
-/* The device's buffer, in its own address space. */
-#define EDU_BUF_ADDR		0x40000ULL
-#define EDU_BUF_SIZE		4096ULL
-/* edu keeps only these bits of a bus address (its default dma_mask). */
-#define EDU_DMA_MASK		((1ULL << 28) - 1)
-
-/* QEMU runs a transfer 100 ms (virtual clock) after it was started. */
-#define EDU_DMA_TIMEOUT_MS	2000
 #define IRQ_TIMEOUT_MS		2000
 
 /*
@@ -129,8 +97,6 @@
  */
 #define BLOCKED_LEN		4
 
-/* Waiting for the IOMMU driver's fault message. */
-#define FAULT_LOG_TIMEOUT_MS	3000
 /*
  * Both drivers print faults through a ratelimit of 10 messages per 5 s
  * (intel-iommu counts three per fault: the status, the record, and the
@@ -138,34 +104,6 @@
  * first lets the window of the previous faults end.
  */
 #define FAULT_QUIET_MS		6000
-
-#if defined(__x86_64__)
-#define FAULT_LOG_SOURCE	"intel-iommu"
-#elif defined(__aarch64__)
-#define FAULT_LOG_SOURCE	"arm-smmu-v3"
-#else
-/* No IOMMU whose fault messages the tests know. */
-#define FAULT_LOG_SOURCE	""
-#endif
-
-#define PCI_DEVICES		"/sys/bus/pci/devices"
-#define VFIO_PCI_DRIVER		"/sys/bus/pci/drivers/vfio-pci"
-
-/* Where edu is. */
-struct edu_sys {
-	char bdf[32];		/* e.g. 0000:00:03.0 */
-	char cdev[PATH_MAX];	/* /dev/vfio/devices/vfioN, "" without one */
-	char group[PATH_MAX];	/* /dev/vfio/N */
-};
-
-/* An open edu. */
-struct edu_dev {
-	int fd;			/* the VFIO device */
-	uint8_t *bar;		/* BAR0, mmapped */
-	size_t bar_size;
-	uint64_t cfg_offset;	/* of the config space region in fd */
-	bool swap;		/* registers are of the other byte order */
-};
 
 /*
  * CLOCK_MONOTONIC (ms) of the last transfer that should have faulted, in
@@ -181,33 +119,6 @@ static void __attribute__((constructor)) edu_shared_init(void)
 	last_fault_ms = p == MAP_FAILED ? NULL : p;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* Does the machine say these tests must run (IOMMUFD_EXPECT_EDU=1)? */
-static bool edu_expected(void)
-{
-	const char *want = getenv("IOMMUFD_EXPECT_EDU");
-
-	return want && !strcmp(want, "1");
-}
-
 /*
  * In a fixture setup: should the tests skip for @why (NULL: no reason)?
  * Fails the test instead where the machine expects edu DMA to work.
@@ -221,282 +132,6 @@ static bool edu_skip(struct __test_metadata *_metadata, const char *why)
 	return true;
 }
 
-#define NO_CDEV_MSG	"edu has no VFIO cdev (CONFIG_VFIO_DEVICE_CDEV)"
-#define NO_BACKEND_MSG	"no iommufd backend drives edu's IOMMU (ENODEV)"
-#define NO_ISOLATION_MSG "the platform does not isolate edu's MSIs (EPERM)"
-
-/* Why binding failed with @err, if that is a reason to skip; or NULL. */
-static const char *bind_skip_reason(int err)
-{
-	if (err == ENODEV)
-		return NO_BACKEND_MSG;
-	if (err == EPERM)
-		return NO_ISOLATION_MSG;
-	return NULL;
-}
-
-/* ---- sysfs: finding edu and binding it to vfio-pci ---- */
-
-/* Copy the string @src to @dst of @size bytes; false if it does not fit. */
-static bool copy_str(char *dst, size_t size, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= size)
-		return false;
-	memcpy(dst, src, len + 1);
-	return true;
-}
-
-static int sysfs_read_hex(const char *path, unsigned long *val)
-{
-	char buf[32];
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -EIO;
-	buf[len] = 0;
-	*val = strtoul(buf, NULL, 16);
-	return 0;
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	ssize_t len = strlen(val);
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != len)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	return rc;
-}
-
-/* The last path component of the symlink @path, into @out; false if none. */
-static bool link_name(const char *path, char *out, size_t size)
-{
-	char target[PATH_MAX];
-	const char *name;
-	ssize_t len;
-
-	len = readlink(path, target, sizeof(target) - 1);
-	if (len <= 0)
-		return false;
-	target[len] = 0;
-	name = strrchr(target, '/');
-	return copy_str(out, size, name ? name + 1 : target);
-}
-
-static bool driver_is_vfio_pci(const char *bdf)
-{
-	char path[PATH_MAX], name[NAME_MAX + 1];
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
-	return link_name(path, name, sizeof(name)) &&
-	       !strcmp(name, "vfio-pci");
-}
-
-static bool find_edu(char *bdf, size_t size)
-{
-	unsigned long vendor, device;
-	char path[PATH_MAX];
-	struct dirent *de;
-	bool found = false;
-	DIR *dir;
-
-	dir = opendir(PCI_DEVICES);
-	if (!dir)
-		return false;
-	while (!found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor",
-			 de->d_name);
-		if (sysfs_read_hex(path, &vendor) || vendor != EDU_VENDOR)
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device",
-			 de->d_name);
-		if (sysfs_read_hex(path, &device) || device != EDU_DEVICE)
-			continue;
-		found = copy_str(bdf, size, de->d_name);
-	}
-	closedir(dir);
-	return found;
-}
-
-/* Bind @bdf to vfio-pci if it is not yet; NULL, or why it could not. */
-static const char *bind_vfio_pci(const char *bdf)
-{
-	char path[PATH_MAX];
-	int i;
-
-	if (driver_is_vfio_pci(bdf))
-		return NULL;
-	/* No driver binds edu by default; should one have, let it go. */
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", bdf);
-	if (!access(path, F_OK))
-		sysfs_write(path, bdf);
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	if (sysfs_write(path, "vfio-pci"))
-		return "cannot set edu's driver_override";
-	/* An error here is a failed probe, which the loop below sees. */
-	sysfs_write("/sys/bus/pci/drivers_probe", bdf);
-	for (i = 0; i != 100; i++) {
-		if (driver_is_vfio_pci(bdf))
-			return NULL;
-		sleep_ms(10);
-	}
-	return "vfio-pci does not bind edu (no IOMMU group?)";
-}
-
-/*
- * Find edu, bind it to vfio-pci and fill in @sys; NULL, or why the tests
- * cannot run.
- */
-static const char *edu_locate(struct edu_sys *sys)
-{
-	char path[PATH_MAX], name[NAME_MAX + 1];
-	const char *why;
-	struct dirent *de;
-	DIR *dir;
-
-	memset(sys, 0, sizeof(*sys));
-	if (!find_edu(sys->bdf, sizeof(sys->bdf)))
-		return "no edu device (QEMU -device edu)";
-	if (access(VFIO_PCI_DRIVER, F_OK))
-		return "no vfio-pci driver";
-	why = bind_vfio_pci(sys->bdf);
-	if (why)
-		return why;
-
-	/* The cdev: vfio-dev/vfioN in sysfs is /dev/vfio/devices/vfioN. */
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", sys->bdf);
-	dir = opendir(path);
-	if (dir) {
-		while ((de = readdir(dir))) {
-			if (strncmp(de->d_name, "vfio", 4))
-				continue;
-			snprintf(sys->cdev, sizeof(sys->cdev),
-				 "/dev/vfio/devices/%s", de->d_name);
-			break;
-		}
-		closedir(dir);
-	}
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", sys->bdf);
-	if (!link_name(path, name, sizeof(name)))
-		return "edu has no IOMMU group";
-	snprintf(sys->group, sizeof(sys->group), "/dev/vfio/%s", name);
-	return NULL;
-}
-
-/* ---- edu's registers and DMA engine ---- */
-
-/*
- * Relaxed atomics make single loads and stores of the register's width,
- * which is what MMIO needs; edu->swap corrects the byte order.
- */
-static uint32_t edu_read32(struct edu_dev *edu, unsigned int reg)
-{
-	uint32_t val = __atomic_load_n((uint32_t *)(edu->bar + reg),
-				       __ATOMIC_RELAXED);
-
-	return edu->swap ? __builtin_bswap32(val) : val;
-}
-
-static void edu_write32(struct edu_dev *edu, unsigned int reg, uint32_t val)
-{
-	if (edu->swap)
-		val = __builtin_bswap32(val);
-	__atomic_store_n((uint32_t *)(edu->bar + reg), val, __ATOMIC_RELAXED);
-}
-
-static uint64_t edu_read64(struct edu_dev *edu, unsigned int reg)
-{
-	uint64_t val = __atomic_load_n((uint64_t *)(edu->bar + reg),
-				       __ATOMIC_RELAXED);
-
-	return edu->swap ? __builtin_bswap64(val) : val;
-}
-
-static void edu_write64(struct edu_dev *edu, unsigned int reg, uint64_t val)
-{
-	if (edu->swap)
-		val = __builtin_bswap64(val);
-	__atomic_store_n((uint64_t *)(edu->bar + reg), val, __ATOMIC_RELAXED);
-}
-
-/* Wait for the DMA engine to be idle; 0 or -ETIMEDOUT. */
-static int edu_wait_idle(struct edu_dev *edu)
-{
-	uint64_t deadline = now_ms() + EDU_DMA_TIMEOUT_MS;
-
-	while (edu_read64(edu, EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
-		if (now_ms() > deadline)
-			return -ETIMEDOUT;
-		sleep_ms(10);
-	}
-	return 0;
-}
-
-/*
- * One transfer of the DMA engine, waited for. With EDU_DMA_TO_RAM in
- * @flags it copies @len bytes from the buffer at device address @src to
- * bus address (IOVA) @dst, else from bus address @src to the buffer at
- * @dst; EDU_DMA_IRQ raises EDU_IRQ_DMA at the end. Returns 0; -EINVAL for
- * a transfer that must not reach the device; -EIO if the device did not
- * take the parameters; -EBUSY or -ETIMEDOUT.
- */
-static int __edu_dma(struct edu_dev *edu, uint64_t src, uint64_t dst,
-		     uint64_t len, uint32_t flags)
-{
-	uint64_t dev = flags & EDU_DMA_TO_RAM ? src : dst;
-	uint64_t bus = flags & EDU_DMA_TO_RAM ? dst : src;
-	/* The highest device address a transfer may end before. */
-	const uint64_t dev_end = EDU_BUF_ADDR + EDU_BUF_SIZE - 1;
-	int rc;
-
-	if (flags & ~(EDU_DMA_TO_RAM | EDU_DMA_IRQ))
-		return -EINVAL;
-	/*
-	 * QEMU 7.2 stops the machine unless 0 < len and the transfer ends
-	 * strictly before the end of the buffer: dev + len <= 0x40fff.
-	 */
-	if (!len || dev < EDU_BUF_ADDR || dev >= dev_end ||
-	    len > dev_end - dev)
-		return -EINVAL;
-	/* edu would drop the bits above its mask: another address. */
-	if (bus > EDU_DMA_MASK || len - 1 > EDU_DMA_MASK - bus)
-		return -EINVAL;
-	/* While a transfer runs, edu ignores writes of its parameters. */
-	if (edu_read64(edu, EDU_REG_DMA_CMD) & EDU_DMA_RUN)
-		return -EBUSY;
-
-	edu_write64(edu, EDU_REG_DMA_SRC, src);
-	edu_write64(edu, EDU_REG_DMA_DST, dst);
-	edu_write64(edu, EDU_REG_DMA_COUNT, len);
-	/* Start only the transfer that was checked above. */
-	if (edu_read64(edu, EDU_REG_DMA_SRC) != src ||
-	    edu_read64(edu, EDU_REG_DMA_DST) != dst ||
-	    edu_read64(edu, EDU_REG_DMA_COUNT) != len)
-		return -EIO;
-	/* Our stores to the source are visible before the device reads. */
-	__sync_synchronize();
-	edu_write64(edu, EDU_REG_DMA_CMD, EDU_DMA_RUN | flags);
-	rc = edu_wait_idle(edu);
-	/* And we read the destination only after the device wrote it. */
-	__sync_synchronize();
-	return rc;
-}
-
 /* Copy @len bytes from IOVA @iova into the device's buffer at @dev. */
 #define edu_to_dev(edu, iova, dev, len) \
 	ASSERT_EQ(0, __edu_dma(edu, iova, dev, len, 0))
@@ -505,78 +140,13 @@ static int __edu_dma(struct edu_dev *edu, uint64_t src, uint64_t dst,
 #define edu_to_ram(edu, dev, iova, len) \
 	ASSERT_EQ(0, __edu_dma(edu, dev, iova, len, EDU_DMA_TO_RAM))
 
-/*
- * Let the device master the bus: vfio-pci clears Bus Master when the
- * device is opened, and edu's DMA (and MSI writes) need it.
- */
-static void edu_enable_dma(struct __test_metadata *_metadata,
-			   struct edu_dev *edu)
+/* Make the open VFIO device edu->fd ready for transfers (edu_init()). */
+static void edu_ready(struct __test_metadata *_metadata, struct edu_dev *edu)
 {
-	uint64_t off = edu->cfg_offset + PCI_COMMAND;
-	uint16_t cmd;
+	char why[128] = "";
 
-	ASSERT_EQ(sizeof(cmd), pread(edu->fd, &cmd, sizeof(cmd), off));
-	cmd = htole16(le16toh(cmd) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	ASSERT_EQ(sizeof(cmd), pwrite(edu->fd, &cmd, sizeof(cmd), off));
-	ASSERT_EQ(sizeof(cmd), pread(edu->fd, &cmd, sizeof(cmd), off));
-	ASSERT_TRUE(le16toh(cmd) & PCI_COMMAND_MASTER);
-}
-
-/* Map BAR0 of the VFIO device edu->fd and check that it is edu. */
-static void edu_init(struct __test_metadata *_metadata, struct edu_dev *edu)
-{
-	struct vfio_device_info info = { .argsz = sizeof(info) };
-	struct vfio_region_info cfg = {
-		.argsz = sizeof(cfg),
-		.index = VFIO_PCI_CONFIG_REGION_INDEX,
-	};
-	struct vfio_region_info bar = {
-		.argsz = sizeof(bar),
-		.index = VFIO_PCI_BAR0_REGION_INDEX,
-	};
-	uint32_t id, probe = 0x5a3c0ff1;
-
-	ASSERT_EQ(0, iommufd_ioctl(edu->fd, VFIO_DEVICE_GET_INFO, &info));
-	ASSERT_TRUE(info.flags & VFIO_DEVICE_FLAGS_PCI);
-	ASSERT_EQ(0, iommufd_ioctl(edu->fd, VFIO_DEVICE_GET_REGION_INFO,
-				   &cfg));
-	edu->cfg_offset = cfg.offset;
-	edu_enable_dma(_metadata, edu);
-
-	ASSERT_EQ(0, iommufd_ioctl(edu->fd, VFIO_DEVICE_GET_REGION_INFO,
-				   &bar));
-	ASSERT_TRUE(bar.flags & VFIO_REGION_INFO_FLAG_MMAP);
-	ASSERT_LE(EDU_REGS_END, bar.size);
-	edu->bar = mmap(NULL, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			edu->fd, bar.offset);
-	ASSERT_NE(MAP_FAILED, edu->bar);
-	edu->bar_size = bar.size;
-
-	/*
-	 * edu's registers have the byte order of QEMU's target machine (big
-	 * endian on pseries under a little-endian kernel): the ID's magic
-	 * byte tells which.
-	 */
-	edu->swap = false;
-	id = edu_read32(edu, EDU_REG_ID);
-	if ((id & 0xff) != EDU_ID_MAGIC) {
-		ASSERT_EQ(EDU_ID_MAGIC, id >> 24)
-			TH_LOG("BAR0 ID 0x%08x is not edu's", id);
-		edu->swap = true;
-	}
-	edu_write32(edu, EDU_REG_LIVENESS, probe);
-	ASSERT_EQ(~probe, edu_read32(edu, EDU_REG_LIVENESS));
-
-	/* A transfer left running by an earlier test ends first. */
-	ASSERT_EQ(0, edu_wait_idle(edu));
-}
-
-static void edu_close(struct edu_dev *edu)
-{
-	if (edu->bar != MAP_FAILED)
-		munmap(edu->bar, edu->bar_size);
-	if (edu->fd >= 0)
-		close(edu->fd);
+	ASSERT_EQ(0, edu_init(edu, why, sizeof(why)))
+		TH_LOG("edu: %s", why);
 }
 
 /* ---- memory patterns ---- */
@@ -657,116 +227,11 @@ static void check_refused_read(struct __test_metadata *_metadata,
 
 /* ---- the IOMMU driver's fault messages in the kernel log ---- */
 
-/* What identifies the fault; state carried from record to record. */
-struct fault_match {
-	char addr[48];		/* the faulting IOVA, as the driver prints it */
-	char source[48];	/* intel-iommu: the requester */
-	int event_words;	/* arm-smmu-v3: words of an event to come */
-};
-
-static void fault_match_init(struct fault_match *m, const char *bdf,
-			     uint64_t iova)
-{
-#if defined(__x86_64__)
-	unsigned int dom, bus, dev, fn;
-#endif
-
-	memset(m, 0, sizeof(*m));
-#if defined(__x86_64__)
-	/*
-	 * "DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr
-	 * 0xa0000 [fault reason 0x06] PTE Read access is not set"; the
-	 * address is that of the page, the requester is bus:device.function.
-	 */
-	snprintf(m->addr, sizeof(m->addr), "fault addr 0x%llx ",
-		 (unsigned long long)(iova & ~0xfffULL));
-	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) == 4)
-		snprintf(m->source, sizeof(m->source),
-			 "Request device [%02x:%02x.%x]", bus, dev, fn);
-	else	/* no PCI domain: already the driver's form */
-		snprintf(m->source, sizeof(m->source), "[%.40s]", bdf);
-#else
-	/*
-	 * "arm-smmu-v3 9050000.smmuv3: event 0x10 received:", then a record
-	 * for each of the event's four 64-bit words, "\t0x%016llx"; the third
-	 * is the input address QEMU failed to translate.
-	 */
-	snprintf(m->addr, sizeof(m->addr), "0x%016llx",
-		 (unsigned long long)iova);
-#endif
-}
-
-/* Is the text of this log record the report of the fault? */
-static bool fault_match_record(struct fault_match *m, const char *text)
-{
-#if defined(__x86_64__)
-	return strstr(text, "DMAR: [DMA ") && strstr(text, m->source) &&
-	       strstr(text, m->addr);
-#elif defined(__aarch64__)
-	if (!strstr(text, "arm-smmu-v3"))
-		return false;
-	if (strstr(text, ": event 0x") && strstr(text, " received")) {
-		m->event_words = 4;
-		return false;
-	}
-	if (m->event_words <= 0)
-		return false;
-	m->event_words--;
-	return strstr(text, m->addr);
-#else
-	return false;
-#endif
-}
-
-/*
- * Read the log records that arrive on @kmsg (opened at the log's end
- * before the transfer) until one reports the fault of @bdf at @iova, or
- * FAULT_LOG_TIMEOUT_MS pass. The matching text goes to @line.
- */
-static bool kmsg_find_fault(int kmsg, const char *bdf, uint64_t iova,
-			    char *line, size_t size)
-{
-	uint64_t deadline = now_ms() + FAULT_LOG_TIMEOUT_MS;
-	struct fault_match m;
-	char rec[8192];
-
-	fault_match_init(&m, bdf, iova);
-	for (;;) {
-		ssize_t len = read(kmsg, rec, sizeof(rec) - 1);
-		char *text, *end;
-
-		if (len < 0 && errno == EAGAIN) {
-			if (now_ms() > deadline)
-				return false;
-			sleep_ms(20);
-			continue;
-		}
-		/* Records were overwritten; reading goes on after them. */
-		if (len < 0 && errno == EPIPE)
-			continue;
-		if (len <= 0)
-			return false;
-		/* "level,seq,usec,flags;text\n" and key=value lines */
-		rec[len] = 0;
-		text = strchr(rec, ';');
-		if (!text)
-			continue;
-		text++;
-		end = strchr(text, '\n');
-		if (end)
-			*end = 0;
-		if (fault_match_record(&m, text)) {
-			snprintf(line, size, "%s", text);
-			return true;
-		}
-	}
-}
-
 /* Remember that a fault may just have been printed. */
 static void fault_note(void)
 {
 	if (last_fault_ms)
-		*last_fault_ms = now_ms();
+		*last_fault_ms = edu_now_ms();
 }
 
 /* Wait until the ratelimit of the IOMMU driver's fault messages resets. */
@@ -776,12 +241,12 @@ static void fault_log_quiesce(void)
 
 	if (!last_fault_ms || !*last_fault_ms)
 		return;
-	since = now_ms() - *last_fault_ms;
+	since = edu_now_ms() - *last_fault_ms;
 	if (since >= FAULT_QUIET_MS)
 		return;
 	ksft_print_msg("waiting %llu ms for the fault log's ratelimit\n",
 		       (unsigned long long)(FAULT_QUIET_MS - since));
-	sleep_ms(FAULT_QUIET_MS - since);
+	edu_sleep_ms(FAULT_QUIET_MS - since);
 }
 
 /*
@@ -800,7 +265,7 @@ static void edu_dma_refused(struct __test_metadata *_metadata,
 	bool found;
 	int kmsg;
 
-	if (!check_log || !FAULT_LOG_SOURCE[0]) {
+	if (!check_log || !EDU_FAULT_LOG_SOURCE[0]) {
 		if (check_log)
 			ksft_print_msg("no known IOMMU fault message here\n");
 		ASSERT_EQ(0, __edu_dma(edu, src, dst, len, flags));
@@ -809,57 +274,20 @@ static void edu_dma_refused(struct __test_metadata *_metadata,
 	}
 
 	fault_log_quiesce();
-	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	kmsg = edu_kmsg_open();
 	ASSERT_LE(0, kmsg);
-	ASSERT_LE(0, lseek(kmsg, 0, SEEK_END));
 	ASSERT_EQ(0, __edu_dma(edu, src, dst, len, flags));
-	found = kmsg_find_fault(kmsg, bdf, iova, line, sizeof(line));
+	found = edu_kmsg_find_fault(kmsg, bdf, iova, line, sizeof(line));
 	fault_note();
 	close(kmsg);
 	ASSERT_TRUE(found)
 		TH_LOG("no %s fault of %s at IOVA 0x%llx in the kernel log",
-		       FAULT_LOG_SOURCE, bdf, (unsigned long long)iova);
-	ksft_print_msg("%s fault at IOVA 0x%llx: %s\n", FAULT_LOG_SOURCE,
+		       EDU_FAULT_LOG_SOURCE, bdf, (unsigned long long)iova);
+	ksft_print_msg("%s fault at IOVA 0x%llx: %s\n", EDU_FAULT_LOG_SOURCE,
 		       (unsigned long long)iova, line);
 }
 
 /* ---- VFIO ioctls ---- */
-
-static int __vfio_bind(int devfd, int iommufd, uint32_t *dev_id)
-{
-	struct vfio_device_bind_iommufd cmd = {
-		.argsz = sizeof(cmd),
-		.iommufd = iommufd,
-	};
-	int rc;
-
-	rc = iommufd_ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &cmd);
-	if (!rc)
-		*dev_id = cmd.out_devid;
-	return rc;
-}
-
-/* *pt_id: the IOAS or HWPT to attach to; then the HWPT attached to. */
-static int __vfio_attach(int devfd, uint32_t *pt_id)
-{
-	struct vfio_device_attach_iommufd_pt cmd = {
-		.argsz = sizeof(cmd),
-		.pt_id = *pt_id,
-	};
-	int rc;
-
-	rc = iommufd_ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
-	if (!rc)
-		*pt_id = cmd.pt_id;
-	return rc;
-}
-
-static int __vfio_detach(int devfd)
-{
-	struct vfio_device_detach_iommufd_pt cmd = { .argsz = sizeof(cmd) };
-
-	return iommufd_ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
-}
 
 /*
  * Attach the device (or move it, if attached) to IOAS @ioas; evaluates to
@@ -868,7 +296,7 @@ static int __vfio_detach(int devfd)
 #define vfio_attach(devfd, ioas)					\
 	({								\
 		uint32_t __ioas = (ioas), __pt = __ioas;		\
-		ASSERT_EQ(0, __vfio_attach(devfd, &__pt));		\
+		ASSERT_EQ(0, edu_vfio_attach(devfd, &__pt));		\
 		ASSERT_NE(0, __pt);					\
 		ASSERT_NE(__ioas, __pt);				\
 		__pt;							\
@@ -1083,13 +511,13 @@ static void check_vtd_info(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, vtd.__reserved);
 	ASSERT_EQ(0, vtd.flags & ~IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17);
 
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/cap",
-		 bdf);
-	ASSERT_EQ(0, sysfs_read_hex(path, &reg));
+	snprintf(path, sizeof(path),
+		 EDU_PCI_DEVICES "/%s/iommu/intel-iommu/cap", bdf);
+	ASSERT_EQ(0, edu_sysfs_read_hex(path, &reg));
 	ASSERT_EQ(reg, vtd.cap_reg);
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/iommu/intel-iommu/ecap",
-		 bdf);
-	ASSERT_EQ(0, sysfs_read_hex(path, &reg));
+	snprintf(path, sizeof(path),
+		 EDU_PCI_DEVICES "/%s/iommu/intel-iommu/ecap", bdf);
+	ASSERT_EQ(0, edu_sysfs_read_hex(path, &reg));
 	ASSERT_EQ(reg, vtd.ecap_reg);
 }
 #endif
@@ -1140,24 +568,24 @@ FIXTURE_SETUP(edu_cdev)
 	why = edu_locate(&self->sys);
 	if (edu_skip(_metadata, why))
 		SKIP(return, "%s", why);
-	if (edu_skip(_metadata, self->sys.cdev[0] ? NULL : NO_CDEV_MSG))
-		SKIP(return, NO_CDEV_MSG);
+	if (edu_skip(_metadata, self->sys.cdev[0] ? NULL : EDU_NO_CDEV_MSG))
+		SKIP(return, EDU_NO_CDEV_MSG);
 
 	self->iommufd = iommufd_open();
 	ASSERT_LE(0, self->iommufd);
-	self->edu.fd = open(self->sys.cdev, O_RDWR | O_CLOEXEC);
+	self->edu.fd = edu_cdev_open(&self->sys);
 	if (edu_skip(_metadata, self->edu.fd < 0 && errno == ENOENT ?
-			NO_CDEV_MSG : NULL))
-		SKIP(return, NO_CDEV_MSG);
+			EDU_NO_CDEV_MSG : NULL))
+		SKIP(return, EDU_NO_CDEV_MSG);
 	ASSERT_LE(0, self->edu.fd)
 		TH_LOG("open %s: %s", self->sys.cdev, strerror(errno));
-	rc = __vfio_bind(self->edu.fd, self->iommufd, &self->dev_id);
-	why = bind_skip_reason(rc);
+	rc = edu_vfio_bind(self->edu.fd, self->iommufd, &self->dev_id);
+	why = edu_bind_skip_reason(rc);
 	if (edu_skip(_metadata, why))
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, rc);
 	ASSERT_NE(0, self->dev_id);
-	edu_init(_metadata, &self->edu);
+	edu_ready(_metadata, &self->edu);
 	self->mem = alloc_slots();
 	ASSERT_NE(MAP_FAILED, self->mem);
 	ksft_print_msg("edu %s: %s bound as device %u\n", self->sys.bdf,
@@ -1395,7 +823,7 @@ TEST_F_TIMEOUT(edu_cdev, replace_ioas, 60)
 
 	/* Detached with @p in its buffer, the device reaches nothing. */
 	edu_to_dev(&self->edu, IOVA(3), DEV_LO, XFER_LEN);
-	ASSERT_EQ(0, __vfio_detach(self->edu.fd));
+	ASSERT_EQ(0, edu_vfio_detach(self->edu.fd));
 	ksft_print_msg("detached\n");
 	fill_unlike(out2, p, PSZ);
 	memcpy(copy, out2, PSZ);
@@ -1583,7 +1011,7 @@ TEST_F_TIMEOUT(edu_cdev, hwpt_alloc, 60)
 	ioas_map_fixed(fd, ioas, out, PSZ, IOVA(1));
 
 	pt = hwpt;
-	ASSERT_EQ(0, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(0, edu_vfio_attach(self->edu.fd, &pt));
 	ASSERT_EQ(hwpt, pt);
 	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
 	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
@@ -1596,7 +1024,7 @@ TEST_F_TIMEOUT(edu_cdev, hwpt_alloc, 60)
 	edu_to_ram(&self->edu, DEV_LO, IOVA(1) + XFER_LEN, XFER_LEN);
 	ASSERT_EQ(0, memcmp(out + XFER_LEN, src, XFER_LEN));
 
-	ASSERT_EQ(0, __vfio_detach(self->edu.fd));
+	ASSERT_EQ(0, edu_vfio_detach(self->edu.fd));
 	iommufd_destroy(fd, hwpt);
 	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, hwpt));
 	/* Nothing narrows the IOAS now, and it kept its mappings. */
@@ -1677,14 +1105,14 @@ TEST_F_TIMEOUT(edu_cdev, msi_window_reserved, 60)
 	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
 
 	/* Detached, the IOAS has room in the window again. */
-	ASSERT_EQ(0, __vfio_detach(self->edu.fd));
+	ASSERT_EQ(0, edu_vfio_detach(self->edu.fd));
 	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
 	ASSERT_TRUE(ranges_all(r, n));
 	ioas_map_fixed(fd, ioas, win, PSZ, MSI_WINDOW_START);
 	ksft_print_msg("detached: mapped IOVA 0x%llx\n",
 		       (unsigned long long)MSI_WINDOW_START);
 	pt = ioas;
-	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(EADDRINUSE, edu_vfio_attach(self->edu.fd, &pt));
 	ioas_unmap(fd, ioas, MSI_WINDOW_START, PSZ);
 	vfio_attach(self->edu.fd, ioas);
 	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
@@ -1731,9 +1159,9 @@ TEST_F_TIMEOUT(edu_cdev, msi_window_blocks_attach, 60)
 	ASSERT_EQ(0, __ioas_allow_iovas(fd, fenced, &fence, 1));
 
 	pt = busy;
-	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(EADDRINUSE, edu_vfio_attach(self->edu.fd, &pt));
 	pt = fenced;
-	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(EADDRINUSE, edu_vfio_attach(self->edu.fd, &pt));
 	ksft_print_msg("IOAS %u (busy) and %u (fenced) refused the device\n",
 		       busy, fenced);
 	/* Neither kept a reservation or the aperture of a page table. */
@@ -1761,9 +1189,9 @@ TEST_F_TIMEOUT(edu_cdev, msi_window_blocks_attach, 60)
 	memset(out, 0, PSZ);
 
 	pt = busy;
-	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(EADDRINUSE, edu_vfio_attach(self->edu.fd, &pt));
 	pt = fenced;
-	ASSERT_EQ(EADDRINUSE, __vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(EADDRINUSE, edu_vfio_attach(self->edu.fd, &pt));
 	/* Busy maps nothing at IOVA(1): this works only through clean. */
 	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
 	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
@@ -1775,6 +1203,304 @@ TEST_F_TIMEOUT(edu_cdev, msi_window_blocks_attach, 60)
 	iommufd_destroy(fd, busy);
 	iommufd_destroy(fd, fenced);
 	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, clean));
+}
+
+/* ---- windowed IOASes (IOMMU_IOAS_ALLOC_WINDOWED) ---- */
+
+/*
+ * The window of these tests: 1 MiB from IOVA_BASE. It holds every IOVA(n),
+ * lies inside edu's 28 address bits and is clear of both MSI windows; the
+ * first page after it is never mapped, and still in edu's reach.
+ */
+#define WIN_START		IOVA_BASE
+#define WIN_LEN			0x100000ULL
+#define WIN_END			(WIN_START + WIN_LEN)
+/* A window far beyond the aperture of either IOMMU. */
+#define FAR_WIN_START		0x1000000000000000ULL
+
+#define MAX_APERTURES		8
+
+/* Grant exactly the window [@start, @start + @len) in IOAS @ioas. */
+static void grant_exact_window(struct __test_metadata *_metadata, int fd,
+			       uint32_t ioas, uint64_t start, uint64_t len)
+{
+	struct iommu_ioas_window_add cmd = {
+		.flags = IOMMU_IOAS_WINDOW_EXACT,
+		.ioas_id = ioas,
+		.iova = start,
+		.length = len,
+	};
+
+	ASSERT_EQ(0, __ioas_window_add(fd, &cmd))
+		TH_LOG("window 0x%llx+0x%llx refused",
+		       (unsigned long long)start, (unsigned long long)len);
+	ASSERT_EQ(start, cmd.iova);
+}
+
+/*
+ * IOMMU_WINDOW_CAPS of device or IOAS @id: the apertures into @ap, an
+ * array of MAX_APERTURES, and the reserved ranges into @rsv, one of
+ * MAX_RANGES. @cmd holds the counts and out_max_windows afterwards.
+ */
+static void query_window_caps(struct __test_metadata *_metadata, int fd,
+			      uint32_t id, struct iommu_window_caps *cmd,
+			      struct iommu_window_aperture *ap,
+			      struct iommu_iova_range *rsv)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->num_apertures = MAX_APERTURES;
+	cmd->num_reserved = MAX_RANGES;
+	cmd->apertures = (uintptr_t)ap;
+	cmd->reserved = (uintptr_t)rsv;
+	ASSERT_EQ(0, __window_caps(fd, id, cmd));
+	ASSERT_GE(MAX_APERTURES, cmd->num_apertures);
+	ASSERT_GE(MAX_RANGES, cmd->num_reserved);
+}
+
+/* Is IOVA_RANGES of @ioas exactly the window [@start, @end)? */
+static void check_only_window(struct __test_metadata *_metadata, int fd,
+			      uint32_t ioas, uint64_t start, uint64_t end)
+{
+	struct iommu_iova_range r[MAX_RANGES];
+	uint32_t n;
+
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_EQ(1, n)
+		print_ranges("expected one window", r, n);
+	ASSERT_EQ(start, r[0].start);
+	ASSERT_EQ(end - 1, r[0].last);
+}
+
+/*
+ * A windowed IOAS on real hardware. IOMMU_WINDOW_CAPS of edu tells what
+ * the IOMMU offers, in the terms of its domains: one aperture (the one
+ * IOMMU_GET_HW_INFO implies) with the IOMMU's page sizes, no limit on the
+ * number of windows, nothing to choose per window, and the MSI window
+ * among the reserved ranges. An exact window inside edu's reach takes the
+ * device; memory mapped there moves RAM -> device -> RAM, an automatic
+ * IOVA lands in the window, and a fixed map outside it, or across its
+ * end, fails with ERANGE. What IOMMU_IOAS_ALLOC_WINDOWED promises is also
+ * true of the hardware: the device cannot read outside the window, and
+ * the IOMMU reports the fault.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_dma, 60)
+{
+	const uint64_t outside[][2] = {		/* IOVA, length */
+		{ WIN_END, PSZ },
+		{ WIN_END - PSZ, 2 * PSZ },
+		{ WIN_START - PSZ, PSZ },
+		{ WIN_START - PSZ, 2 * PSZ },
+	};
+	struct iommu_window_aperture ap[MAX_APERTURES], ioas_ap[MAX_APERTURES];
+	struct iommu_iova_range rsv[MAX_RANGES], ioas_rsv[MAX_RANGES];
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *spare = SLOT(self, 2);
+	struct iommu_window_caps caps, ioas_caps;
+	int fd = self->iommufd;
+	uint64_t iova;
+	uint32_t ioas, i;
+
+	query_window_caps(_metadata, fd, self->dev_id, &caps, ap, rsv);
+	ksft_print_msg("edu's window caps: %u aperture(s), %u reserved, max_windows %u\n",
+		       caps.num_apertures, caps.num_reserved,
+		       caps.out_max_windows);
+	for (i = 0; i != caps.num_apertures; i++)
+		ksft_print_msg("aperture %u: 0x%llx-0x%llx, page sizes 0x%llx, %s 0x%x, %s %u\n",
+			       i, (unsigned long long)ap[i].start,
+			       (unsigned long long)ap[i].last,
+			       (unsigned long long)ap[i].page_sizes,
+			       "flags", ap[i].flags, "max_levels",
+			       ap[i].max_levels);
+	print_ranges("reserved", rsv, caps.num_reserved);
+	ASSERT_EQ(1, caps.num_apertures);
+	ASSERT_NE(0, ap[0].page_sizes);
+	/* The IOMMU maps pages of the CPU's size, or smaller ones. */
+	ASSERT_NE(0, ap[0].page_sizes & (2 * PSZ - 1));
+#if defined(__x86_64__) || defined(__aarch64__)
+	/* The IOMMU core's domains: windows restrict what the core maps. */
+	ASSERT_EQ(0, caps.out_max_windows);
+	ASSERT_EQ(0, ap[0].flags);
+	ASSERT_EQ(0, ap[0].max_levels);
+	ASSERT_EQ(0, ap[0].start);
+	check_aperture_last(_metadata, fd, self->dev_id, ap[0].last);
+#endif
+	if (MSI_WINDOW_LAST)
+		ASSERT_TRUE(ranges_hold(rsv, caps.num_reserved,
+					MSI_WINDOW_START, MSI_WINDOW_LAST))
+			TH_LOG("the MSI window 0x%llx-0x%llx is not reserved",
+			       (unsigned long long)MSI_WINDOW_START,
+			       (unsigned long long)MSI_WINDOW_LAST);
+	/* The window the test asks for is one the hardware can give. */
+	ASSERT_LE(WIN_END - 1, EDU_DMA_MASK);
+	ASSERT_LE(ap[0].start, WIN_START);
+	ASSERT_LE(WIN_END - 1, ap[0].last);
+	ASSERT_FALSE(ranges_touch(rsv, caps.num_reserved, WIN_START,
+				  WIN_END - 1));
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+	vfio_attach(self->edu.fd, ioas);
+	ksft_print_msg("IOAS %u: window 0x%llx-0x%llx, edu attached\n", ioas,
+		       (unsigned long long)WIN_START,
+		       (unsigned long long)WIN_END - 1);
+	/* Nothing the device reserves is in the window: nothing changes. */
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+
+	/* The IOAS now offers what the device offers. */
+	query_window_caps(_metadata, fd, ioas, &ioas_caps, ioas_ap, ioas_rsv);
+	ASSERT_EQ(1, ioas_caps.num_apertures);
+	ASSERT_EQ(ap[0].start, ioas_ap[0].start);
+	ASSERT_EQ(ap[0].last, ioas_ap[0].last);
+	ASSERT_EQ(ap[0].page_sizes, ioas_ap[0].page_sizes);
+	if (MSI_WINDOW_LAST)
+		ASSERT_TRUE(ranges_hold(ioas_rsv, ioas_caps.num_reserved,
+					MSI_WINDOW_START, MSI_WINDOW_LAST));
+
+	fill_pattern(src, PSZ);
+	fill_unlike(out, src, PSZ);
+	ioas_map_fixed(fd, ioas, src, PSZ, IOVA(0));
+	ioas_map_fixed(fd, ioas, out, PSZ, IOVA(1));
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+
+	/* The kernel places a mapping inside the window. */
+	iova = ioas_map(fd, ioas, spare, PSZ);
+	ksft_print_msg("automatic IOVA: 0x%llx\n", (unsigned long long)iova);
+	ASSERT_LE(WIN_START, iova);
+	ASSERT_GE(WIN_END - PSZ, iova);
+	ioas_unmap(fd, ioas, iova, PSZ);
+
+	for (i = 0; i != ARRAY_SIZE(outside); i++) {
+		iova = outside[i][0];
+		ASSERT_EQ(ERANGE,
+			  __ioas_map(fd, ioas, spare, outside[i][1], &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA))
+			TH_LOG("mapped 0x%llx bytes at 0x%llx",
+			       (unsigned long long)outside[i][1],
+			       (unsigned long long)outside[i][0]);
+	}
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+
+	/* Outside the window the device reads nothing. */
+	fill_pattern(src, PSZ);
+	fill_unlike(out, src, PSZ);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	ksft_print_msg("reading IOVA 0x%llx, outside the window\n",
+		       (unsigned long long)WIN_END);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, WIN_END,
+			DEV_LO, BLOCKED_LEN, 0, true);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out, src, NULL, BLOCKED_LEN);
+	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, src + BLOCKED_LEN,
+			    XFER_LEN - BLOCKED_LEN));
+}
+
+/*
+ * With nothing attached a windowed IOAS takes any window, even one no
+ * IOMMU translates. The device then cannot enter: attaching fails with
+ * ERANGE, as IOMMU_IOAS_WINDOW_ADD would for that window, and leaves the
+ * IOAS as it was (its window, its mappings, no device limits or reserved
+ * ranges in its caps, destroyable) and the device free to attach
+ * elsewhere.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_refuses_attach, 60)
+{
+	struct iommu_window_aperture ap[MAX_APERTURES];
+	struct iommu_iova_range rsv[MAX_RANGES];
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	struct iommu_window_caps caps;
+	int fd = self->iommufd;
+	uint32_t ioas, plain, pt;
+	uint64_t iova;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, FAR_WIN_START, WIN_LEN);
+	check_only_window(_metadata, fd, ioas, FAR_WIN_START,
+			  FAR_WIN_START + WIN_LEN);
+	ioas_map_fixed(fd, ioas, src, PSZ, FAR_WIN_START);
+
+	pt = ioas;
+	ASSERT_EQ(ERANGE, edu_vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(ioas, pt);
+	ksft_print_msg("IOAS %u with window 0x%llx-0x%llx refused edu\n",
+		       ioas, (unsigned long long)FAR_WIN_START,
+		       (unsigned long long)(FAR_WIN_START + WIN_LEN - 1));
+
+	check_only_window(_metadata, fd, ioas, FAR_WIN_START,
+			  FAR_WIN_START + WIN_LEN);
+	query_window_caps(_metadata, fd, ioas, &caps, ap, rsv);
+	ASSERT_EQ(1, caps.num_apertures);
+	ASSERT_EQ(0, ap[0].start);
+	ASSERT_EQ(UINT64_MAX, ap[0].last);
+	ASSERT_EQ(0, caps.num_reserved);
+	/* The mapping is still there, and the window still takes more. */
+	iova = FAR_WIN_START;
+	ASSERT_EQ(EEXIST, __ioas_map(fd, ioas, out, PSZ, &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	ioas_map_fixed(fd, ioas, out, PSZ, FAR_WIN_START + PSZ);
+	ioas_unmap(fd, ioas, FAR_WIN_START, 2 * PSZ);
+	iommufd_destroy(fd, ioas);
+
+	/* The device is not left half attached. */
+	fill_pattern(src, PSZ);
+	memset(out, 0, PSZ);
+	plain = ioas_alloc(fd);
+	ioas_map_fixed(fd, plain, self->mem, 2 * PSZ, IOVA(0));
+	vfio_attach(self->edu.fd, plain);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+}
+
+/*
+ * A window with something mapped in it cannot be removed (EBUSY), and the
+ * refusal changes nothing: the device goes on translating through it.
+ * Once empty the window goes (then ENOENT), and with it every valid IOVA
+ * of the IOAS. A window granted while the device is attached works as one
+ * granted before.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_remove_busy, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	struct iommu_iova_range r[MAX_RANGES];
+	int fd = self->iommufd;
+	uint32_t ioas;
+	uint64_t iova;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	vfio_attach(self->edu.fd, ioas);
+	fill_pattern(src, PSZ);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, IOVA(0));
+
+	ASSERT_EQ(EBUSY, __ioas_window_remove(fd, ioas, WIN_START));
+	ksft_print_msg("window 0x%llx-0x%llx busy\n",
+		       (unsigned long long)WIN_START,
+		       (unsigned long long)WIN_END - 1);
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+
+	ioas_unmap(fd, ioas, IOVA(0), 2 * PSZ);
+	ASSERT_EQ(0, __ioas_window_remove(fd, ioas, WIN_START));
+	ASSERT_EQ(ENOENT, __ioas_window_remove(fd, ioas, WIN_START));
+	ASSERT_EQ(0, ioas_ranges(_metadata, fd, ioas, r, NULL));
+	iova = IOVA(0);
+	ASSERT_EQ(ERANGE, __ioas_map(fd, ioas, src, PSZ, &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+
+	/* Granted again, now that the device is attached. */
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+	fill_pattern(src, PSZ);
+	memset(out, 0, PSZ);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, IOVA(0));
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
 }
 
 /* ---- the group path, /dev/iommu as the VFIO container ---- */
@@ -1824,11 +1550,11 @@ FIXTURE_SETUP(edu_group)
 
 	self->edu.fd = ioctl(self->group, VFIO_GROUP_GET_DEVICE_FD,
 			     self->sys.bdf);
-	why = self->edu.fd < 0 ? bind_skip_reason(errno) : NULL;
+	why = self->edu.fd < 0 ? edu_bind_skip_reason(errno) : NULL;
 	if (edu_skip(_metadata, why))
 		SKIP(return, "%s", why);
 	ASSERT_LE(0, self->edu.fd);
-	edu_init(_metadata, &self->edu);
+	edu_ready(_metadata, &self->edu);
 	self->mem = alloc_slots();
 	ASSERT_NE(MAP_FAILED, self->mem);
 	ksft_print_msg("edu %s: through %s\n", self->sys.bdf, self->sys.group);
