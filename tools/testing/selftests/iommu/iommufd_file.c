@@ -337,29 +337,6 @@ TEST_F(file, reaches_domain)
 
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 
-static long read_long(const char *path)
-{
-	long val = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%ld", &val) != 1)
-			val = -1;
-		fclose(f);
-	}
-	return val;
-}
-
-static void write_long(const char *path, long val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fprintf(f, "%ld\n", val);
-		fclose(f);
-	}
-}
-
 /* The default huge page size, from /proc/meminfo; 0 if none. */
 static size_t huge_page_size(void)
 {

@@ -71,44 +71,14 @@ static uint32_t next_id(struct __test_metadata *_metadata, int fd)
 	return id;
 }
 
-/* What IOMMU_IOAS_IOVA_RANGES reports for an IOAS. */
-struct layout {
-	uint32_t num;
-	uint64_t align;
-	struct iommu_iova_range ranges[4];
-};
-
-static void get_layout(struct __test_metadata *_metadata, int fd,
-		       uint32_t ioas, struct layout *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->num = ARRAY_SIZE(l->ranges);
-	ASSERT_EQ(0, __ioas_iova_ranges(fd, ioas, l->ranges, &l->num,
-					&l->align));
-}
-
-/* Assert that two layouts of an IOAS are the same. */
-static void check_same_layout(struct __test_metadata *_metadata,
-			      const struct layout *a, const struct layout *b)
-{
-	uint32_t i;
-
-	ASSERT_EQ(a->num, b->num);
-	ASSERT_EQ(a->align, b->align);
-	for (i = 0; i != a->num && i != ARRAY_SIZE(a->ranges); i++) {
-		ASSERT_EQ(a->ranges[i].start, b->ranges[i].start);
-		ASSERT_EQ(a->ranges[i].last, b->ranges[i].last);
-	}
-}
-
 /* Assert that @ioas offers exactly [start, last] at alignment @align. */
 static void check_one_range(struct __test_metadata *_metadata, int fd,
 			    uint32_t ioas, uint64_t start, uint64_t last,
 			    uint64_t align)
 {
-	struct layout l;
+	struct iova_layout l;
 
-	get_layout(_metadata, fd, ioas, &l);
+	get_layout(fd, ioas, &l);
 	ASSERT_EQ(1, l.num);
 	ASSERT_EQ(start, l.ranges[0].start);
 	ASSERT_EQ(last, l.ranges[0].last);
@@ -251,11 +221,11 @@ TEST_F(mock, mock_domain_bad_pt)
 {
 	uint32_t other = ioas_alloc(self->fd);
 	uint32_t stdev, hwpt, idev, next;
-	struct layout before, after;
+	struct iova_layout before, after;
 
 	mock_domain(self->fd, other, &stdev, &hwpt, &idev);
 	next = next_id(_metadata, self->fd);
-	get_layout(_metadata, self->fd, self->ioas, &before);
+	get_layout(self->fd, self->ioas, &before);
 
 	/* IDs that name nothing. */
 	ASSERT_EQ(ENOENT, __mock_domain(self->fd, 0, NULL, NULL, NULL));
@@ -268,8 +238,8 @@ TEST_F(mock, mock_domain_bad_pt)
 
 	/* Nothing was left behind, and nothing else was touched. */
 	ASSERT_EQ(next, next_id(_metadata, self->fd));
-	get_layout(_metadata, self->fd, self->ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(self->fd, self->ioas, &after);
+	check_same_layout(&before, &after);
 	iommufd_destroy(self->fd, self->ioas);
 	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, hwpt));
 	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, other));
@@ -663,7 +633,7 @@ TEST_F(mock_dev, map_outside_aperture)
 TEST_F(mock, attach_refused_outside_aperture)
 {
 	uint32_t other = ioas_alloc(self->fd);
-	struct layout before, after;
+	struct iova_layout before, after;
 	uint32_t stdev, idev, next, pt;
 	uint64_t iova;
 
@@ -674,7 +644,7 @@ TEST_F(mock, attach_refused_outside_aperture)
 	iova = APERTURE_LAST + 1 - PSZ;
 	ASSERT_EQ(0, __ioas_map(self->fd, self->ioas, self->buf, 2 * PSZ,
 				&iova, MAP_FIXED_RW));
-	get_layout(_metadata, self->fd, self->ioas, &before);
+	get_layout(self->fd, self->ioas, &before);
 	next = next_id(_metadata, self->fd);
 
 	ASSERT_EQ(EADDRINUSE, __mock_domain(self->fd, self->ioas, NULL, NULL,
@@ -684,8 +654,8 @@ TEST_F(mock, attach_refused_outside_aperture)
 	pt = self->ioas;
 	ASSERT_EQ(EADDRINUSE, __mock_domain_replace(self->fd, stdev, &pt));
 
-	get_layout(_metadata, self->fd, self->ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(self->fd, self->ioas, &after);
+	check_same_layout(&before, &after);
 	check_unconstrained(self->fd, self->ioas);
 	ASSERT_EQ(next, next_id(_metadata, self->fd));
 	/* The other device stayed where it was. */
@@ -707,16 +677,16 @@ TEST_F(mock, attach_refused_allowed_outside)
 		.start = 1UL << 20,
 		.last = APERTURE_START + 64 * PSZ - 1,
 	};
-	struct layout before, after;
+	struct iova_layout before, after;
 	uint32_t next;
 
 	ASSERT_EQ(0, __ioas_allow_iovas(self->fd, self->ioas, &allow, 1));
-	get_layout(_metadata, self->fd, self->ioas, &before);
+	get_layout(self->fd, self->ioas, &before);
 	next = next_id(_metadata, self->fd);
 	ASSERT_EQ(EADDRINUSE, __mock_domain(self->fd, self->ioas, NULL, NULL,
 					    NULL));
-	get_layout(_metadata, self->fd, self->ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(self->fd, self->ioas, &after);
+	check_same_layout(&before, &after);
 	ASSERT_EQ(next, next_id(_metadata, self->fd));
 
 	/* Inside the aperture it is fine. */
@@ -728,7 +698,7 @@ TEST_F(mock, attach_refused_allowed_outside)
 /* Likewise for a mapping finer than the mock's IO page. */
 TEST_F(mock, attach_refused_misaligned)
 {
-	struct layout before, after;
+	struct iova_layout before, after;
 	uint64_t iova = IOVA(0) + 8;
 	uint32_t next;
 
@@ -736,12 +706,12 @@ TEST_F(mock, attach_refused_misaligned)
 		SKIP(return, "IO pages too small to misalign");
 	ASSERT_EQ(0, __ioas_map(self->fd, self->ioas, (char *)self->buf + 8,
 				PSZ, &iova, MAP_FIXED_RW));
-	get_layout(_metadata, self->fd, self->ioas, &before);
+	get_layout(self->fd, self->ioas, &before);
 	next = next_id(_metadata, self->fd);
 	ASSERT_EQ(EADDRINUSE, __mock_domain(self->fd, self->ioas, NULL, NULL,
 					    NULL));
-	get_layout(_metadata, self->fd, self->ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(self->fd, self->ioas, &after);
+	check_same_layout(&before, &after);
 	ASSERT_EQ(next, next_id(_metadata, self->fd));
 	ioas_unmap(self->fd, self->ioas, IOVA(0) + 8, PSZ);
 	mock_domain(self->fd, self->ioas, NULL, NULL, NULL);
@@ -861,11 +831,11 @@ TEST_F(mock_dev, huge_pages_option)
 
 TEST_F(mock, add_reserved)
 {
-	struct layout l, before;
+	struct iova_layout l, before;
 	uint64_t iova, done;
 
 	add_reserved(self->fd, self->ioas, IOVA(16), 16 * PSZ);
-	get_layout(_metadata, self->fd, self->ioas, &l);
+	get_layout(self->fd, self->ioas, &l);
 	ASSERT_EQ(2, l.num);
 	ASSERT_EQ(0, l.ranges[0].start);
 	ASSERT_EQ(IOVA(16) - 1, l.ranges[0].last);
@@ -895,7 +865,7 @@ TEST_F(mock, add_reserved)
 	ioas_map_fixed(self->fd, self->ioas, self->buf, PSZ, IOVA(32));
 
 	/* Reserving over a mapping is refused, and reserves nothing. */
-	get_layout(_metadata, self->fd, self->ioas, &before);
+	get_layout(self->fd, self->ioas, &before);
 	ASSERT_EQ(EADDRINUSE, __add_reserved(self->fd, self->ioas, IOVA(15),
 					     PSZ));
 	ASSERT_EQ(EADDRINUSE, __add_reserved(self->fd, self->ioas, IOVA(0),
@@ -908,14 +878,14 @@ TEST_F(mock, add_reserved)
 					 UINT64_MAX - PSZ + 1, 2 * PSZ));
 	ASSERT_EQ(ENOENT, __add_reserved(self->fd, self->ioas + 1, IOVA(40),
 					 PSZ));
-	get_layout(_metadata, self->fd, self->ioas, &l);
-	check_same_layout(_metadata, &before, &l);
+	get_layout(self->fd, self->ioas, &l);
+	check_same_layout(&before, &l);
 
 	/* Reserved ranges may overlap each other, and touch mappings. */
 	add_reserved(self->fd, self->ioas, IOVA(18), 4 * PSZ);
 	add_reserved(self->fd, self->ioas, IOVA(30), 2 * PSZ);
-	get_layout(_metadata, self->fd, self->ioas, &l);
-	check_same_layout(_metadata, &before, &l);
+	get_layout(self->fd, self->ioas, &l);
+	check_same_layout(&before, &l);
 	ASSERT_EQ(2 * PSZ, ioas_unmap_all(self->fd, self->ioas));
 }
 
@@ -1122,12 +1092,12 @@ TEST_F(mock_dev, replace_reply_fault_changes_nothing)
 TEST_F(mock_dev, replace_refused)
 {
 	uint32_t bad = ioas_alloc(self->fd);
-	struct layout before, after;
+	struct iova_layout before, after;
 	uint32_t pt, next;
 
 	ioas_map_fixed(self->fd, self->ioas, self->buf, 8 * PSZ, IOVA(0));
 	ioas_map_fixed(self->fd, bad, self->buf, PSZ, 1UL << 20);
-	get_layout(_metadata, self->fd, bad, &before);
+	get_layout(self->fd, bad, &before);
 	next = next_id(_metadata, self->fd);
 
 	pt = next;
@@ -1154,8 +1124,8 @@ TEST_F(mock_dev, replace_refused)
 	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, self->hwpt));
 	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, self->ioas));
 	check_mock_window(self->fd, self->ioas);
-	get_layout(_metadata, self->fd, bad, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(self->fd, bad, &after);
+	check_same_layout(&before, &after);
 	ASSERT_EQ(next, next_id(_metadata, self->fd));
 	iommufd_destroy(self->fd, bad);
 }
@@ -1229,11 +1199,11 @@ TEST_F(mock_dev, hwpt_alloc_with_devices)
 TEST_F(mock_dev, hwpt_alloc_refused)
 {
 	struct iommu_hwpt_alloc cmd;
-	struct layout before, after;
+	struct iova_layout before, after;
 	uint32_t next, hwpt = 0;
 	unsigned int bit;
 
-	get_layout(_metadata, self->fd, self->ioas, &before);
+	get_layout(self->fd, self->ioas, &before);
 	next = next_id(_metadata, self->fd);
 
 	for (bit = 0; bit != 32; bit++) {
@@ -1284,8 +1254,8 @@ TEST_F(mock_dev, hwpt_alloc_refused)
 
 	ASSERT_EQ(0, hwpt);
 	ASSERT_EQ(next, next_id(_metadata, self->fd));
-	get_layout(_metadata, self->fd, self->ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(self->fd, self->ioas, &after);
+	check_same_layout(&before, &after);
 	/* The device's table is the only one on the IOAS. */
 	iommufd_destroy(self->fd, self->stdev);
 	iommufd_destroy(self->fd, self->ioas);

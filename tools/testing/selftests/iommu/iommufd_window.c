@@ -115,35 +115,7 @@ static int map_at(int fd, uint32_t ioas, void *buf, uint64_t length,
 
 /* IOMMU_IOAS_IOVA_RANGES */
 
-#define MAX_RANGES 16
-
-struct layout {
-	uint32_t num;
-	uint64_t align;
-	struct iommu_iova_range ranges[MAX_RANGES];
-};
-
-static void get_layout(struct __test_metadata *_metadata, int fd,
-		       uint32_t ioas, struct layout *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->num = MAX_RANGES;
-	ASSERT_EQ(0, __ioas_iova_ranges(fd, ioas, l->ranges, &l->num,
-					&l->align));
-}
-
-static void check_same_layout(struct __test_metadata *_metadata,
-			      const struct layout *a, const struct layout *b)
-{
-	uint32_t i;
-
-	ASSERT_EQ(a->num, b->num);
-	ASSERT_EQ(a->align, b->align);
-	for (i = 0; i != a->num && i != MAX_RANGES; i++) {
-		ASSERT_EQ(a->ranges[i].start, b->ranges[i].start);
-		ASSERT_EQ(a->ranges[i].last, b->ranges[i].last);
-	}
-}
+#define MAX_RANGES IOVA_LAYOUT_MAX
 
 /* Join the ranges of an ascending list that touch; the new count. */
 static unsigned int join_touching(struct iommu_iova_range *r, unsigned int n)
@@ -171,10 +143,10 @@ static void __check_ranges(struct __test_metadata *_metadata, int fd,
 			   unsigned int nwant, int line)
 {
 	struct iommu_iova_range w[MAX_RANGES];
-	struct layout l;
+	struct iova_layout l;
 	unsigned int i, n;
 
-	get_layout(_metadata, fd, ioas, &l);
+	get_layout(fd, ioas, &l);
 	ASSERT_GE(MAX_RANGES, l.num);
 	for (i = 1; i < l.num; i++) {
 		ASSERT_LT(l.ranges[i - 1].last, l.ranges[i].start) {
@@ -249,14 +221,14 @@ static void __add_refused(struct __test_metadata *_metadata, int fd,
 			  uint32_t ioas, struct iommu_ioas_window_add cmd,
 			  int err, int line)
 {
-	struct layout before, after;
+	struct iova_layout before, after;
 
-	get_layout(_metadata, fd, ioas, &before);
+	get_layout(fd, ioas, &before);
 	ASSERT_EQ(err, win_add(fd, ioas, cmd, NULL)) {
 		TH_LOG("request of line %d", line);
 	}
-	get_layout(_metadata, fd, ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(fd, ioas, &after);
+	check_same_layout(&before, &after);
 }
 
 #define add_refused(fd, ioas, err, ...)                                   \
@@ -442,11 +414,11 @@ static void __attach_refused(struct __test_metadata *_metadata, int fd,
 			     uint32_t ioas, uint32_t dev_flags, int err,
 			     int line)
 {
-	struct layout before, after;
+	struct iova_layout before, after;
 	struct caps cb, ca;
 	uint32_t next;
 
-	get_layout(_metadata, fd, ioas, &before);
+	get_layout(fd, ioas, &before);
 	get_caps(_metadata, fd, ioas, &cb);
 	next = next_id(_metadata, fd);
 	ASSERT_EQ(err, __mock_domain_flags(fd, ioas, dev_flags, NULL, NULL,
@@ -454,8 +426,8 @@ static void __attach_refused(struct __test_metadata *_metadata, int fd,
 		TH_LOG("attach of line %d", line);
 	}
 	ASSERT_EQ(next, next_id(_metadata, fd));
-	get_layout(_metadata, fd, ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(fd, ioas, &after);
+	check_same_layout(&before, &after);
 	get_caps(_metadata, fd, ioas, &ca);
 	check_caps(_metadata, &ca, &cb);
 }
@@ -831,14 +803,14 @@ TEST_F(window, remove)
 				     b + len - PSZ };
 	int fd = self->e.fd;
 	uint32_t ioas = self->e.ioas;
-	struct layout before, after;
+	struct iova_layout before, after;
 	uint64_t iova;
 	unsigned int i;
 
 	ASSERT_EQ(0, add_exact(fd, ioas, a, len));
 	ASSERT_EQ(0, add_exact(fd, ioas, b, len));
 	ioas_map_fixed(fd, ioas, self->e.buf, PSZ, a + SZ_1M);
-	get_layout(_metadata, fd, ioas, &before);
+	get_layout(fd, ioas, &before);
 
 	cmd.flags = 1;
 	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_IOAS_WINDOW_REMOVE,
@@ -857,8 +829,8 @@ TEST_F(window, remove)
 		ASSERT_EQ(ENOENT, __ioas_window_remove(fd, ioas, missing[i]));
 	/* Not while something is mapped in it. */
 	ASSERT_EQ(EBUSY, __ioas_window_remove(fd, ioas, a));
-	get_layout(_metadata, fd, ioas, &after);
-	check_same_layout(_metadata, &before, &after);
+	get_layout(fd, ioas, &after);
+	check_same_layout(&before, &after);
 
 	ioas_unmap(fd, ioas, a + SZ_1M, PSZ);
 	remove_window(fd, ioas, a);
@@ -1206,29 +1178,6 @@ TEST_F(window, large_io_pages)
 /* Huge pages of 2 MiB, set aside for the test and given back after it. */
 #define HUGE_2M_NR "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define HUGE_PAGES_WANTED 4
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long val = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &val) != 1)
-			val = -1;
-		fclose(f);
-	}
-	return val;
-}
-
-static void write_long(const char *path, long val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fprintf(f, "%ld\n", val);
-		fclose(f);
-	}
-}
 
 FIXTURE(huge) {
 	struct env e;

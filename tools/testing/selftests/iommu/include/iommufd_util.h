@@ -56,6 +56,26 @@ int __ioas_copy(int fd, uint32_t dst_ioas, uint64_t *dst_iova,
 int __ioas_iova_ranges(int fd, uint32_t ioas_id,
 		       struct iommu_iova_range *ranges, uint32_t *num,
 		       uint64_t *alignment);
+
+/* What IOMMU_IOAS_IOVA_RANGES reports for an IOAS (up to 16 ranges). */
+#define IOVA_LAYOUT_MAX 16
+struct iova_layout {
+	uint32_t num;
+	uint64_t align;
+	struct iommu_iova_range ranges[IOVA_LAYOUT_MAX];
+};
+
+int iova_layout_read(int fd, uint32_t ioas_id, struct iova_layout *l);
+bool iova_layout_equal(const struct iova_layout *a,
+		       const struct iova_layout *b);
+#define get_layout(fd, ioas_id, l) \
+	ASSERT_EQ(0, iova_layout_read(fd, ioas_id, l))
+#define check_same_layout(a, b) ASSERT_TRUE(iova_layout_equal(a, b))
+
+/* A number in a sysfs or procfs file; -1 if it cannot be read. */
+long read_long(const char *path);
+void write_long(const char *path, long val);
+
 int __ioas_allow_iovas(int fd, uint32_t ioas_id,
 		       const struct iommu_iova_range *ranges, uint32_t num);
 int __iommufd_option(int fd, uint32_t option, uint16_t op, uint32_t object,

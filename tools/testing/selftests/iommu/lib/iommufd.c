@@ -537,3 +537,47 @@ int fail_nth_get(int nth_fd, unsigned int *n)
 	*n = strtoul(num, NULL, 10);
 	return 0;
 }
+
+int iova_layout_read(int fd, uint32_t ioas_id, struct iova_layout *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->num = IOVA_LAYOUT_MAX;
+	return __ioas_iova_ranges(fd, ioas_id, l->ranges, &l->num, &l->align);
+}
+
+bool iova_layout_equal(const struct iova_layout *a,
+		       const struct iova_layout *b)
+{
+	uint32_t i;
+
+	if (a->num != b->num || a->align != b->align)
+		return false;
+	for (i = 0; i != a->num && i != IOVA_LAYOUT_MAX; i++)
+		if (a->ranges[i].start != b->ranges[i].start ||
+		    a->ranges[i].last != b->ranges[i].last)
+			return false;
+	return true;
+}
+
+long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long val = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &val) != 1)
+			val = -1;
+		fclose(f);
+	}
+	return val;
+}
+
+void write_long(const char *path, long val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", val);
+		fclose(f);
+	}
+}
