@@ -18,8 +18,10 @@ case $a in
 x86_64)
 	timeout=${TIMEOUT:-1100}
 	qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G
-	      -device intel-iommu,intremap=on
+	      -device intel-iommu,intremap=on,snoop-control=on
 	      -device edu)
+	# snoop-control: VT-d then offers IOMMU_CAP_ENFORCE_CACHE_COHERENCY,
+	# so the page tables edu uses carry the snoop bit.
 	# no5lvl: -cpu max offers LA57, and the 6.12 debug kernel then has a
 	# window in early boot where identify_cpu() has cleared the boot
 	# CPU's feature bits: an interrupt taken there sees the 4-level

@@ -65,6 +65,9 @@ struct iommufd_hwdev {
  *                 the smallest one is the alignment of every mapping
  * @aperture_start: first IOVA the table can translate
  * @aperture_last: last IOVA the table can translate (inclusive)
+ * @enforce_cache_coherency: every DMA through the table snoops the CPU
+ *                           caches, even one the device marks no-snoop;
+ *                           set by the backend, never cleared
  * @iopt_link: entry in the domain list of the IOAS it is filled from;
  *             belongs to io_pagetable.c
  */
@@ -73,6 +76,7 @@ struct iommufd_domain {
 	unsigned long pgsize_bitmap;
 	unsigned long aperture_start;
 	unsigned long aperture_last;
+	bool enforce_cache_coherency;
 	struct list_head iopt_link;
 };
 

@@ -1271,6 +1271,25 @@ unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt)
 }
 
 /**
+ * iopt_cache_coherent() - whether every domain of the space snoops caches
+ * @iopt: the IOVA space
+ *
+ * Return: true if every domain translating the space enforces cache
+ * coherency (also when there is none), as VFIO's VFIO_DMA_CC_IOMMU asks.
+ */
+bool iopt_cache_coherent(struct iommufd_iopt *iopt)
+{
+	struct iommufd_domain *domain;
+	bool coherent = true;
+
+	down_read(&iopt->iova_rwsem);
+	list_for_each_entry(domain, &iopt->domains, iopt_link)
+		coherent &= domain->enforce_cache_coherency;
+	up_read(&iopt->iova_rwsem);
+	return coherent;
+}
+
+/**
  * iopt_tally_pins() - add the pinned pages of every area to a tally
  * @iopt: the IOVA space
  * @tally: the tally (pin.h)

@@ -234,6 +234,7 @@ void iopt_remove_domain(struct iommufd_iopt *iopt,
 			struct iommufd_domain *domain);
 int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable);
 unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt);
+bool iopt_cache_coherent(struct iommufd_iopt *iopt);
 int iopt_tally_pins(struct iommufd_iopt *iopt, struct iommufd_pin_tally *tally);
 
 struct page;

@@ -26,6 +26,13 @@
  * IOAS like every other reserved region (->for_each_resv), so the cookie's
  * mappings never collide with user mappings.
  *
+ * Cache coherency: every mapping is made with IOMMU_CACHE, the IOMMU core's
+ * way of saying that DMA is coherent with the CPU caches (without it, an
+ * SMMUv3 would map memory as non-cacheable). A device whose IOMMU can also
+ * block no-snoop DMA (IOMMU_CAP_ENFORCE_CACHE_COHERENCY) only ever uses
+ * domains that do: VFIO tells KVM that such a device's DMA is coherent, and
+ * KVM then skips emulating the guest's cache flushes.
+ *
  * Locking: iommu_api_lock protects the group list and each group's state.
  * It nests inside ictx->attach_lock and outside the IOMMU core's own group
  * mutex.
@@ -250,6 +257,26 @@ static int iommu_api_resv_walk(struct iommufd_hwdev *hwdev,
 	return rc;
 }
 
+/*
+ * Make @adom block no-snoop DMA if @dev's IOMMU can, as VFIO promises KVM;
+ * return false if it cannot be done (on VT-d, a domain that already has
+ * mappings made without snooping).
+ */
+static bool iommu_api_coherent_for(struct device *dev,
+				   struct iommu_api_domain *adom)
+{
+	struct iommu_domain *domain = adom->domain;
+
+	if (adom->base.enforce_cache_coherency ||
+	    !device_iommu_capable(dev, IOMMU_CAP_ENFORCE_CACHE_COHERENCY))
+		return true;
+	if (!domain->ops->enforce_cache_coherency ||
+	    !domain->ops->enforce_cache_coherency(domain))
+		return false;
+	adom->base.enforce_cache_coherency = true;
+	return true;
+}
+
 static struct iommufd_domain *
 iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 		       const struct iommu_user_data *user_data)
@@ -286,6 +313,11 @@ iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	}
 
 	adom->domain = domain;
+	if (!iommu_api_coherent_for(hwdev->dev, adom)) {
+		iommu_domain_free(domain);
+		kfree(adom);
+		return ERR_PTR(-EINVAL);
+	}
 	adom->base.ops = &iommufd_iommu_api_backend;
 	adom->base.pgsize_bitmap = domain->pgsize_bitmap;
 	if (domain->geometry.force_aperture) {
@@ -363,6 +395,11 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 	mutex_lock(&iommu_api_lock);
 	if (grp->domain == adom)
 		goto out_attached;
+	/* A device that needs coherent DMA looks for (or makes) a table. */
+	if (!iommu_api_coherent_for(hwdev->dev, adom)) {
+		rc = -EMEDIUMTYPE;
+		goto out_unlock;
+	}
 	/* The group moves only if no other device of it is attached. */
 	others = grp->nattached - adev->attached;
 	if (others) {
@@ -424,7 +461,7 @@ static int iommu_api_map(struct iommufd_domain *domain, unsigned long iova,
 
 	for (r = 0; r != nr; r++) {
 		rc = iommu_map(idom, iova + done, runs[r].paddr, runs[r].size,
-			       prot, GFP_KERNEL_ACCOUNT);
+			       prot | IOMMU_CACHE, GFP_KERNEL_ACCOUNT);
 		if (rc) {
 			if (done)
 				iommu_unmap(idom, iova, done);

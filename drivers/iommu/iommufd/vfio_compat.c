@@ -171,6 +171,23 @@ int iommufd_vfio_ioas_ioctl(struct iommufd_ucmd *ucmd)
 	}
 }
 
+/*
+ * VFIO_DMA_CC_IOMMU: 1 if every IOMMU translating the container makes DMA
+ * snoop the CPU caches (vacuously so while nothing is attached), as type1
+ * answers; -ENODEV without a container IOAS.
+ */
+static int vfio_cc_iommu(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas = vfio_get_ioas(ictx);
+	int rc;
+
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_cache_coherent(&ioas->iopt);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
 static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 {
 	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
@@ -182,11 +199,10 @@ static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 		return !no_iommu;
 	case VFIO_NOIOMMU_IOMMU:
 		return IS_ENABLED(CONFIG_VFIO_NOIOMMU);
+	case VFIO_DMA_CC_IOMMU:
+		return vfio_cc_iommu(ictx);
 	default:
-		/*
-		 * Not offered: VFIO_DMA_CC_IOMMU (no backend reports whether it
-		 * enforces cache coherency yet), VFIO_UPDATE_VADDR, nesting.
-		 */
+		/* Not offered: VFIO_UPDATE_VADDR, nesting. */
 		return 0;
 	}
 }

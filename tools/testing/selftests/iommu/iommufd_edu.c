@@ -1577,6 +1577,25 @@ FIXTURE_TEARDOWN(edu_group)
  * VFIO_IOMMU_UNMAP_DMA the device cannot read the page, and the IOMMU
  * reports the fault.
  */
+/*
+ * VFIO_DMA_CC_IOMMU asks whether the IOMMU makes all of the container's DMA
+ * snoop the CPU caches. The x86_64 machine's VT-d has snoop control
+ * (snoop-control=on), so edu's page table must enforce it: its entries
+ * carry the snoop bit, which every DMA test then goes through. SMMUv3
+ * cannot override a device's no-snoop attribute.
+ */
+TEST_F(edu_group, cache_coherency)
+{
+#if defined(__x86_64__)
+	const int want = 1;
+#else
+	const int want = 0;
+#endif
+
+	ASSERT_EQ(want, ioctl(self->iommufd, VFIO_CHECK_EXTENSION,
+			      VFIO_DMA_CC_IOMMU));
+}
+
 TEST_F_TIMEOUT(edu_group, dma_roundtrip_and_unmap, 60)
 {
 	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);

@@ -15,10 +15,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_util.h"
@@ -215,6 +218,26 @@ TEST_F(mock, two_devices_share_hwpt)
 	ASSERT_EQ(ENOENT, __iommufd_destroy(self->fd, hwpt1));
 	check_unconstrained(self->fd, self->ioas);
 	iommufd_destroy(self->fd, self->ioas);
+}
+
+/*
+ * VFIO_DMA_CC_IOMMU on /dev/iommu as a container: ENODEV without a
+ * container IOAS, 1 while no page table translates it, 0 once a mock table
+ * does (mock tables do not block no-snoop DMA), 1 again when it is gone.
+ */
+TEST_F(mock, vfio_cache_coherency)
+{
+	uint32_t stdev, hwpt, idev, ioas = self->ioas;
+	int fd = self->fd;
+
+	ASSERT_EQ(-1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
+	ASSERT_EQ(ENODEV, errno);
+	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas));
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
+	mock_domain(fd, self->ioas, &stdev, &hwpt, &idev);
+	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
+	iommufd_destroy(fd, stdev);
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
 }
 
 TEST_F(mock, mock_domain_bad_pt)
