@@ -63,8 +63,8 @@ struct mock_dev {
 /**
  * struct mock_domain - a mock translation table
  * @base: what the core sees
- * @ptes: IOVA / @page -> value entry, see mock_pte()
- * @page: the smallest IO page size of the table
+ * @ptes: IOVA >> @shift -> value entry, see mock_pte()
+ * @shift: log2 of the smallest IO page size of the table
  * @model: the MOCK_FLAGS_DEVICE_MODEL_* flag of the device it was made for
  * @nr_windows: entries of @windows in use (PowerPC model)
  * @windows: the windows the core prepared the table for (PowerPC model)
@@ -72,7 +72,7 @@ struct mock_dev {
 struct mock_domain {
 	struct iommufd_domain base;
 	struct xarray ptes;
-	unsigned long page;
+	unsigned int shift;
 	u32 model;
 	unsigned int nr_windows;
 	struct iommufd_window windows[MOCK_PPC_WINDOWS];
@@ -86,10 +86,10 @@ enum {
 	MOCK_PTE_SHIFT = 3,
 };
 
-static void *mock_pte(struct mock_domain *mock, phys_addr_t paddr, int prot,
-		      bool run_start)
+/* The entry for IO page number @pfn. */
+static void *mock_pte(unsigned long pfn, int prot, bool run_start)
 {
-	unsigned long v = (paddr / mock->page) << MOCK_PTE_SHIFT;
+	unsigned long v = pfn << MOCK_PTE_SHIFT;
 
 	if (prot & IOMMU_READ)
 		v |= MOCK_PTE_READ;
@@ -102,7 +102,7 @@ static void *mock_pte(struct mock_domain *mock, phys_addr_t paddr, int prot,
 
 static phys_addr_t mock_pte_paddr(struct mock_domain *mock, void *pte)
 {
-	return (phys_addr_t)(xa_to_value(pte) >> MOCK_PTE_SHIFT) * mock->page;
+	return (phys_addr_t)(xa_to_value(pte) >> MOCK_PTE_SHIFT) << mock->shift;
 }
 
 static bool mock_pte_run_start(void *pte)
@@ -209,10 +209,11 @@ int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
 	if (domain->ops != &iommufd_mock_backend)
 		return -EINVAL;
 	mock = to_mock_domain(domain);
-	pte = xa_load(&mock->ptes, iova / mock->page);
+	pte = xa_load(&mock->ptes, iova >> mock->shift);
 	if (!pte)
 		return -ENOENT;
-	*paddr = mock_pte_paddr(mock, pte) + iova % mock->page;
+	*paddr = mock_pte_paddr(mock, pte) +
+		 (iova & ((1UL << mock->shift) - 1));
 	return 0;
 }
 
@@ -332,7 +333,7 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	mock->base.pgsize_bitmap = caps.apertures[0].pgsizes;
 	mock->base.aperture_start = caps.apertures[0].start;
 	mock->base.aperture_last = caps.apertures[caps.nr_apertures - 1].last;
-	mock->page = 1UL << __ffs(mock->base.pgsize_bitmap);
+	mock->shift = __ffs(mock->base.pgsize_bitmap);
 	mock->model = mdev->flags & MOCK_MODELS;
 	INIT_LIST_HEAD(&mock->base.iopt_link);
 	xa_init(&mock->ptes);
@@ -426,15 +427,14 @@ static unsigned long mock_map_npages(struct mock_domain *mock,
 				     const struct iommufd_phys_run *runs,
 				     unsigned int nr)
 {
-	unsigned long size = 0;
+	unsigned long size = 0, mask = (1UL << mock->shift) - 1;
 	unsigned int r;
 
-	if (WARN_ON(!nr || iova & (mock->page - 1)))
+	if (WARN_ON(!nr || iova & mask))
 		return 0;
 	for (r = 0; r != nr; r++) {
 		if (WARN_ON(!runs[r].size ||
-			    ((runs[r].paddr | runs[r].size) &
-			     (mock->page - 1))))
+			    ((runs[r].paddr | runs[r].size) & mask)))
 			return 0;
 		size += runs[r].size;
 	}
@@ -444,7 +444,7 @@ static unsigned long mock_map_npages(struct mock_domain *mock,
 	if (mock->nr_windows &&
 	    WARN_ON(!mock_in_window(mock, iova, runs, nr, size)))
 		return 0;
-	return size / mock->page;
+	return size >> mock->shift;
 }
 
 /*
@@ -456,34 +456,41 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		    int prot)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long first = iova / mock->page;
+	unsigned long first = iova >> mock->shift;
 	unsigned long npages = mock_map_npages(mock, iova, runs, nr);
-	unsigned long i = 0, end, in_run = 0;
+	unsigned long i = 0, end, pfn, left;
 	XA_STATE(xas, &mock->ptes, first);
 	const struct iommufd_phys_run *run = runs;
+	void *old;
 	int rc = 0;
 
 	if (!npages)
 		return -EINVAL;
 
+	/* The next IO page to map, and how many of its run are left. */
+	pfn = run->paddr >> mock->shift;
+	left = run->size >> mock->shift;
 	while (i != npages) {
 		end = min(npages, i + MOCK_BATCH);
 		xas_set(&xas, first + i);
 		xas_lock(&xas);
 		for (; i != end; i++, xas_next(&xas)) {
+			old = xas_store(&xas, mock_pte(pfn, prot,
+						       pfn << mock->shift ==
+						       run->paddr));
+			if (xas_error(&xas))
+				break;
 			/* The core never maps over a mapping. */
-			if (WARN_ON(xas_load(&xas))) {
+			if (WARN_ON(old)) {
+				xas_store(&xas, old);
 				xas_set_err(&xas, -EBUSY);
 				break;
 			}
-			xas_store(&xas, mock_pte(mock, run->paddr +
-						 in_run * mock->page,
-						 prot, !in_run));
-			if (xas_error(&xas))
-				break;
-			if (++in_run == run->size / mock->page) {
+			pfn++;
+			if (!--left && i + 1 != npages) {
 				run++;
-				in_run = 0;
+				pfn = run->paddr >> mock->shift;
+				left = run->size >> mock->shift;
 			}
 		}
 		xas_unlock(&xas);
@@ -504,8 +511,8 @@ static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
 		       size_t size)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long first = iova / mock->page;
-	unsigned long npages = size / mock->page;
+	unsigned long first = iova >> mock->shift;
+	unsigned long npages = size >> mock->shift;
 	void *pte;
 
 	/*
@@ -542,7 +549,7 @@ static void mock_window_remove(struct iommufd_domain *domain,
 			       const struct iommufd_window *window)
 {
 	struct mock_domain *mock = to_mock_domain(domain);
-	unsigned long index = window->start / mock->page;
+	unsigned long index = window->start >> mock->shift;
 	unsigned int w;
 
 	if (mock->model != MOCK_FLAGS_DEVICE_MODEL_PPC)
@@ -551,8 +558,8 @@ static void mock_window_remove(struct iommufd_domain *domain,
 		if (mock->windows[w].start != window->start)
 			continue;
 		/* The core empties a window before removing it. */
-		WARN_ON(xa_find(&mock->ptes, &index, window->last / mock->page,
-				XA_PRESENT));
+		WARN_ON(xa_find(&mock->ptes, &index,
+				window->last >> mock->shift, XA_PRESENT));
 		mock->windows[w] = mock->windows[--mock->nr_windows];
 		return;
 	}
