@@ -27,28 +27,6 @@
 #define IOVA_BASE 0x40000000ULL
 #define APERTURE_START ((uint64_t)MOCK_APERTURE_START)
 
-/* A memfd of @size bytes, every byte written, so its pages exist. */
-static int new_memfd(size_t size, unsigned int flags)
-{
-	char *p;
-	int mfd;
-
-	mfd = memfd_create("iommufd_file", flags);
-	if (mfd < 0)
-		return -1;
-	if (ftruncate(mfd, size))
-		goto err;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	if (p == MAP_FAILED)
-		goto err;
-	memset(p, 0x5a, size);
-	munmap(p, size);
-	return mfd;
-err:
-	close(mfd);
-	return -1;
-}
-
 /* Another open file description on the same memfd. */
 static int reopen(int mfd, int flags)
 {
@@ -80,7 +58,7 @@ FIXTURE_SETUP(file)
 	self->fd = iommufd_open();
 	ASSERT_LE(0, self->fd);
 	self->ioas = ioas_alloc(self->fd);
-	self->mfd = new_memfd(FILE_SIZE, MFD_ALLOW_SEALING);
+	self->mfd = memfd_filled(FILE_SIZE, MFD_ALLOW_SEALING);
 	ASSERT_LE(0, self->mfd);
 	self->vmpin = proc_status_kb("VmPin");
 	ASSERT_LE(0, self->vmpin);

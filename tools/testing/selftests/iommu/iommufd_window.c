@@ -61,28 +61,6 @@ static void *alloc_buffer(size_t size)
 	return buf;
 }
 
-/* A memfd of @size bytes, its pages written. */
-static int new_memfd(size_t size)
-{
-	char *p;
-	int mfd;
-
-	mfd = memfd_create("iommufd_window", 0);
-	if (mfd < 0)
-		return -1;
-	if (ftruncate(mfd, size))
-		goto err;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	if (p == MAP_FAILED)
-		goto err;
-	memset(p, 0x3d, size);
-	munmap(p, size);
-	return mfd;
-err:
-	close(mfd);
-	return -1;
-}
-
 /* [start, start + len) as a range */
 static struct iommu_iova_range span(uint64_t start, uint64_t len)
 {
@@ -533,7 +511,7 @@ TEST_F(window, empty)
 	long pinned;
 
 	check_no_ranges(_metadata, fd, ioas);
-	mfd = new_memfd(16 * PSZ);
+	mfd = memfd_filled(16 * PSZ, 0);
 	ASSERT_LE(0, mfd);
 	/* The source of the copies, in the ordinary IOAS. */
 	ioas_map_fixed(fd, self->e.plain, self->e.buf, 16 * PSZ, src);
@@ -860,7 +838,7 @@ TEST_F(window, map_file)
 	uint32_t ioas = self->e.ioas;
 	uint64_t iova;
 
-	mfd = new_memfd(16 * PSZ);
+	mfd = memfd_filled(16 * PSZ, 0);
 	ASSERT_LE(0, mfd);
 	ASSERT_EQ(0, add_exact(fd, ioas, SZ_1G, SZ_16M));
 

@@ -72,6 +72,9 @@ bool iova_layout_equal(const struct iova_layout *a,
 	ASSERT_EQ(0, iova_layout_read(fd, ioas_id, l))
 #define check_same_layout(a, b) ASSERT_TRUE(iova_layout_equal(a, b))
 
+/* A memfd of @size bytes, every page written; -1 on failure. */
+int memfd_filled(size_t size, unsigned int flags);
+
 /* A number in a sysfs or procfs file; -1 if it cannot be read. */
 long read_long(const char *path);
 void write_long(const char *path, long val);

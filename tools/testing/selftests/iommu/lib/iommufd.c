@@ -3,6 +3,7 @@
 /* ioctl wrappers for the /dev/iommu selftests; see iommufd_util.h. */
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -580,4 +581,25 @@ void write_long(const char *path, long val)
 		fprintf(f, "%ld\n", val);
 		fclose(f);
 	}
+}
+
+int memfd_filled(size_t size, unsigned int flags)
+{
+	char *p;
+	int mfd;
+
+	mfd = memfd_create("iommufd_selftest", flags);
+	if (mfd < 0)
+		return -1;
+	if (ftruncate(mfd, size))
+		goto err;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (p == MAP_FAILED)
+		goto err;
+	memset(p, 0x5a, size);
+	munmap(p, size);
+	return mfd;
+err:
+	close(mfd);
+	return -1;
 }
