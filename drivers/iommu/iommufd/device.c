@@ -493,57 +493,9 @@ void iommufd_device_detach(struct iommufd_device *idev)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
 
-/* Ranges written to the user array of IOMMU_WINDOW_CAPS, merged. */
-struct iommufd_caps_ranges {
-	struct iommu_iova_range __user *uranges;
-	u32 capacity;
-	u32 count;
-	bool pending;
-	unsigned long start;
-	unsigned long last;
-};
-
-static int iommufd_caps_flush(struct iommufd_caps_ranges *out)
-{
-	struct iommu_iova_range range = {
-		.start = out->start,
-		.last = out->last,
-	};
-
-	if (!out->pending)
-		return 0;
-	out->pending = false;
-	if (out->count < out->capacity &&
-	    copy_to_user(&out->uranges[out->count], &range, sizeof(range)))
-		return -EFAULT;
-	out->count++;
-	return 0;
-}
-
-/* Ranges come in increasing order of start; overlapping ones are merged. */
-static int iommufd_caps_range(unsigned long start, unsigned long last,
-			      void *opaque)
-{
-	struct iommufd_caps_ranges *out = opaque;
-	int rc;
-
-	if (out->pending && start >= out->start &&
-	    (out->last == ULONG_MAX || start <= out->last + 1)) {
-		out->last = max(out->last, last);
-		return 0;
-	}
-	rc = iommufd_caps_flush(out);
-	if (rc)
-		return rc;
-	out->start = start;
-	out->last = last;
-	out->pending = true;
-	return 0;
-}
-
 static int iommufd_caps_of(struct iommufd_object *obj,
 			   struct iommufd_window_caps *caps,
-			   struct iommufd_caps_ranges *out)
+			   struct iommufd_uranges *out)
 {
 	struct iommufd_device *idev;
 	struct iommufd_ioas *ioas;
@@ -551,7 +503,7 @@ static int iommufd_caps_of(struct iommufd_object *obj,
 
 	if (obj->type == IOMMUFD_OBJ_IOAS) {
 		ioas = container_of(obj, struct iommufd_ioas, obj);
-		return iopt_limits_caps(&ioas->iopt, caps, iommufd_caps_range,
+		return iopt_limits_caps(&ioas->iopt, caps, iommufd_uranges_add,
 					out);
 	}
 
@@ -561,8 +513,8 @@ static int iommufd_caps_of(struct iommufd_object *obj,
 		return rc == -EOPNOTSUPP ? -ENODEV : rc;
 	if (!idev->hwdev->ops->for_each_resv)
 		return 0;
-	return idev->hwdev->ops->for_each_resv(idev->hwdev, iommufd_caps_range,
-					       out);
+	return idev->hwdev->ops->for_each_resv(idev->hwdev,
+					       iommufd_uranges_add, out);
 }
 
 int iommufd_window_caps_ioctl(struct iommufd_ucmd *ucmd)
@@ -570,7 +522,7 @@ int iommufd_window_caps_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommu_window_caps *cmd = ucmd->cmd;
 	struct iommu_window_aperture __user *uaps =
 		u64_to_user_ptr(cmd->apertures);
-	struct iommufd_caps_ranges out = {
+	struct iommufd_uranges out = {
 		.uranges = u64_to_user_ptr(cmd->reserved),
 		.capacity = cmd->num_reserved,
 	};
@@ -591,7 +543,7 @@ int iommufd_window_caps_ioctl(struct iommufd_ucmd *ucmd)
 	}
 	rc = iommufd_caps_of(obj, &caps, &out);
 	if (!rc)
-		rc = iommufd_caps_flush(&out);
+		rc = iommufd_uranges_flush(&out);
 	if (rc)
 		goto out_put;
 

@@ -305,29 +305,13 @@ out_put:
 	return rc;
 }
 
-struct iova_ranges_out {
-	struct iommu_iova_range __user *ranges;
-	u32 capacity;
-	u32 count;
-};
-
-static int ioas_report_range(unsigned long start, unsigned long last,
-			     void *opaque)
-{
-	struct iova_ranges_out *out = opaque;
-	struct iommu_iova_range range = { .start = start, .last = last };
-
-	if (out->count < out->capacity &&
-	    copy_to_user(&out->ranges[out->count], &range, sizeof(range)))
-		return -EFAULT;
-	out->count++;
-	return 0;
-}
-
 int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
-	struct iova_ranges_out out;
+	struct iommufd_uranges out = {
+		.uranges = u64_to_user_ptr(cmd->allowed_iovas),
+		.capacity = cmd->num_iovas,
+	};
 	struct iommufd_ioas *ioas;
 	int rc;
 
@@ -338,10 +322,9 @@ int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
-	out.ranges = u64_to_user_ptr(cmd->allowed_iovas);
-	out.capacity = cmd->num_iovas;
-	out.count = 0;
-	rc = iopt_walk_usable(&ioas->iopt, ioas_report_range, &out);
+	rc = iopt_walk_usable(&ioas->iopt, iommufd_uranges_add, &out);
+	if (!rc)
+		rc = iommufd_uranges_flush(&out);
 	if (rc)
 		goto out_put;
 

@@ -32,6 +32,30 @@ struct iommufd_ucmd {
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len);
 
+struct iommu_iova_range;
+
+/**
+ * struct iommufd_uranges - IOVA ranges being written to a user array
+ * @uranges: the array
+ * @capacity: its number of entries
+ * @count: ranges reported so far, written or not
+ * @pending: @start and @last hold a range not written yet
+ * @start: first IOVA of the pending range
+ * @last: last IOVA of the pending range
+ */
+struct iommufd_uranges {
+	struct iommu_iova_range __user *uranges;
+	u32 capacity;
+	u32 count;
+	bool pending;
+	unsigned long start;
+	unsigned long last;
+};
+
+int iommufd_uranges_add(unsigned long start, unsigned long last,
+			void *opaque);
+int iommufd_uranges_flush(struct iommufd_uranges *out);
+
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
 int iommufd_get_hw_info_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_not_supported(struct iommufd_ucmd *ucmd);

@@ -130,6 +130,56 @@ int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t cmd_len)
 	return 0;
 }
 
+/* Write the pending range, if any, to the user's array (if it has room). */
+int iommufd_uranges_flush(struct iommufd_uranges *out)
+{
+	struct iommu_iova_range range = {
+		.start = out->start,
+		.last = out->last,
+	};
+
+	if (!out->pending)
+		return 0;
+	out->pending = false;
+	if (out->count < out->capacity &&
+	    copy_to_user(&out->uranges[out->count], &range, sizeof(range)))
+		return -EFAULT;
+	out->count++;
+	return 0;
+}
+
+/**
+ * iommufd_uranges_add() - add a range to an IOVA range array of a reply
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @opaque: the struct iommufd_uranges
+ *
+ * Ranges must come in increasing order of start; one that overlaps or
+ * touches the previous one is merged into it. Ranges beyond the array's
+ * capacity are only counted. Call iommufd_uranges_flush() after the last.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int iommufd_uranges_add(unsigned long start, unsigned long last,
+			void *opaque)
+{
+	struct iommufd_uranges *out = opaque;
+	int rc;
+
+	if (out->pending && start >= out->start &&
+	    (out->last == ULONG_MAX || start <= out->last + 1)) {
+		out->last = max(out->last, last);
+		return 0;
+	}
+	rc = iommufd_uranges_flush(out);
+	if (rc)
+		return rc;
+	out->start = start;
+	out->last = last;
+	out->pending = true;
+	return 0;
+}
+
 /*
  * Commands whose layout this kernel knows, so that their size is checked
  * like any other, but whose feature it does not offer (yet).

@@ -666,7 +666,7 @@ static bool iopt_owner_is_limited(struct iommufd_iopt *iopt,
  * @caps: set to the intersection of the devices' capabilities, or to one
  *        aperture covering everything if no device is attached
  * @fn: called with iova_rwsem held for reading for each range the devices
- *      reserve, merged and in increasing order
+ *      reserve, in increasing order of start (ranges may overlap)
  * @opaque: passed to @fn
  *
  * Context: process context; takes iova_rwsem for reading.
@@ -678,8 +678,6 @@ int iopt_limits_caps(struct iommufd_iopt *iopt,
 {
 	struct interval_tree_node *node;
 	struct iopt_limits *limits;
-	unsigned long start = 0, last = 0;
-	bool pending = false;
 	int rc = 0;
 
 	down_read(&iopt->iova_rwsem);
@@ -695,23 +693,11 @@ int iopt_limits_caps(struct iommufd_iopt *iopt,
 	}
 
 	for (node = interval_tree_iter_first(&iopt->reserved, 0, ULONG_MAX);
-	     node && !rc; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		if (!iopt_owner_is_limited(iopt,
-					   container_of(node, struct iopt_span,
-							node)->owner))
-			continue;
-		if (pending && (last == ULONG_MAX || node->start <= last + 1)) {
-			last = max(last, node->last);
-			continue;
-		}
-		if (pending)
-			rc = fn(start, last, opaque);
-		start = node->start;
-		last = node->last;
-		pending = true;
-	}
-	if (!rc && pending)
-		rc = fn(start, last, opaque);
+	     node && !rc; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		if (iopt_owner_is_limited(iopt,
+					  container_of(node, struct iopt_span,
+						       node)->owner))
+			rc = fn(node->start, node->last, opaque);
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
