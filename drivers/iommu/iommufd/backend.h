@@ -33,7 +33,8 @@
  * unmapped range starting and ending at boundaries of runs it was given
  * (the core splits mappings only where it cut the runs).
  *
- * Locking: the core serializes ->attach() and ->detach() with
+ * Locking: the core serializes ->attach(), ->detach(), ->attach_extra(),
+ * ->detach_extra(), ->window_add() and ->window_remove() with
  * ictx->attach_lock, and calls ->map(), ->unmap(), ->window_add() and
  * ->window_remove() with the IOAS's iova_rwsem held for writing. A backend
  * may sleep and allocate in every operation.
@@ -188,7 +189,8 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *          DMA is blocked or goes through neither table. Return
  *          -EMEDIUMTYPE if @domain is of a kind @hwdev cannot use, so that
  *          the core may try another; on any error nothing changed.
- * @detach: block all DMA of @hwdev
+ * @detach: block all DMA of @hwdev; the core has detached its extra tables
+ *          first
  * @map: map the @nr runs of @runs, in order, to consecutive IOVAs from
  *       @iova on, with the IOMMU_READ and IOMMU_WRITE bits of @prot.
  *       @nr is at least one; @iova and each run's address and
@@ -203,6 +205,16 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *              mapped in it. Optional; the core has checked the window
  *              against the device's capabilities. On error nothing changed.
  * @window_remove: undo @window_add for a window with nothing mapped in it
+ * @attach_extra: make @hwdev also translate through @domain, for the IOVA
+ *                of @domain's windows, besides the table it is attached
+ *                to and its other extra tables; DMA goes to the table whose
+ *                window holds its address. Optional, for hardware that
+ *                routes DMA by address (PowerPC's TCE windows). The core
+ *                has checked that the windows of all the device's tables
+ *                are disjoint and within its number of windows, and keeps
+ *                them so while the windows change. Return -EMEDIUMTYPE as
+ *                for @attach; on any error nothing changed.
+ * @detach_extra: undo @attach_extra; DMA to @domain's windows is blocked
  */
 struct iommufd_backend_ops {
 	const char *name;
@@ -230,6 +242,10 @@ struct iommufd_backend_ops {
 			  const struct iommufd_window *window);
 	void (*window_remove)(struct iommufd_domain *domain,
 			      const struct iommufd_window *window);
+	int (*attach_extra)(struct iommufd_hwdev *hwdev,
+			    struct iommufd_domain *domain);
+	void (*detach_extra)(struct iommufd_hwdev *hwdev,
+			     struct iommufd_domain *domain);
 };
 
 extern const struct iommufd_backend_ops iommufd_iommu_api_backend;

@@ -12,6 +12,14 @@
  * While attached, the device's reserved IOVA ranges are reserved in the
  * IOAS, so that nothing is ever mapped where the device cannot reach it.
  *
+ * Hardware that routes DMA by address to one of several tables (PowerPC's
+ * TCE windows) can serve several windowed IOASes at once: besides the page
+ * table it is attached to, such a device may translate through extra page
+ * tables of other IOASes (IOMMU_DEVICE_ATTACH_EXTRA), one per IOAS, each
+ * for the IOVA of its IOAS's windows. All of a device's IOASes must then
+ * be windowed, and window.c keeps their windows disjoint and within the
+ * device's number of windows. Detaching the device detaches them all.
+ *
  * Attach, replace and detach run under ictx->attach_lock. An automatic page
  * table whose last device leaves is taken off its IOAS's list under the
  * lock and destroyed after the lock is dropped (iommufd_object_remove()
@@ -58,7 +66,7 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 	struct iommufd_device *idev =
 		container_of(obj, struct iommufd_device, obj);
 
-	WARN_ON(idev->hwpt);
+	WARN_ON(idev->hwpt || !list_empty(&idev->extras));
 	if (idev->hwdev)
 		idev->hwdev->ops->release(idev->hwdev);
 	if (idev->holds_ctx)
@@ -96,6 +104,8 @@ struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 	}
 	idev->ictx = ictx;
 	idev->hwdev = hwdev;
+	INIT_LIST_HEAD(&idev->extras);
+	INIT_LIST_HEAD(&idev->limits);
 	if (hold_ctx) {
 		iommufd_ctx_get(ictx);
 		idev->holds_ctx = true;
@@ -252,14 +262,15 @@ static int iommufd_device_resv_one(unsigned long start, unsigned long last,
 }
 
 /*
- * Make @idev translate through @hwpt, coming from @old (NULL if detached).
- * Entering a new IOAS, the device's window limits and reserved ranges are
- * added to it first, so that attaching fails, changing nothing, if a window
- * is beyond the hardware or something is mapped where the device reserves.
+ * Make @idev translate through @hwpt, coming from @old (NULL if detached),
+ * or with @extra through @hwpt as well (@old is NULL then). Entering a new
+ * IOAS, the device's window limits and reserved ranges are added to it
+ * first, so that attaching fails, changing nothing, if a window is beyond
+ * the hardware or something is mapped where the device reserves.
  */
 static int iommufd_device_enter(struct iommufd_device *idev,
 				struct iommufd_hwpt *hwpt,
-				struct iommufd_hwpt *old)
+				struct iommufd_hwpt *old, bool extra)
 {
 	struct iommufd_hwdev *hwdev = idev->hwdev;
 	struct iommufd_resv_walk walk = {
@@ -276,7 +287,8 @@ static int iommufd_device_enter(struct iommufd_device *idev,
 		rc = iommufd_hwdev_window_caps(hwdev, hwpt->domain, &caps);
 		if (rc)
 			return rc;
-		rc = iopt_limits_add(walk.iopt, idev, &caps);
+		rc = iopt_limits_add(walk.iopt, idev, &caps, &idev->limits,
+				     old ? &old->ioas->iopt : NULL);
 		if (rc)
 			return rc;
 	}
@@ -286,7 +298,10 @@ static int iommufd_device_enter(struct iommufd_device *idev,
 		if (rc)
 			goto err_unreserve;
 	}
-	rc = hwdev->ops->attach(hwdev, hwpt->domain);
+	if (extra)
+		rc = hwdev->ops->attach_extra(hwdev, hwpt->domain);
+	else
+		rc = hwdev->ops->attach(hwdev, hwpt->domain);
 	if (rc)
 		goto err_unreserve;
 	refcount_inc(&hwpt->obj.users);
@@ -330,7 +345,8 @@ static struct iommufd_hwpt *iommufd_device_leave(struct iommufd_device *idev,
  */
 static struct iommufd_hwpt *
 iommufd_device_enter_ioas(struct iommufd_device *idev,
-			  struct iommufd_ioas *ioas, struct iommufd_hwpt *old)
+			  struct iommufd_ioas *ioas, struct iommufd_hwpt *old,
+			  bool extra)
 {
 	struct iommufd_window_caps caps;
 	struct iommufd_hwpt *hwpt;
@@ -352,7 +368,7 @@ iommufd_device_enter_ioas(struct iommufd_device *idev,
 	list_for_each_entry(hwpt, &ioas->auto_hwpts, auto_link) {
 		if (hwpt == old)
 			return hwpt;
-		rc = iommufd_device_enter(idev, hwpt, old);
+		rc = iommufd_device_enter(idev, hwpt, old, extra);
 		if (!rc)
 			return hwpt;
 		if (rc != -EMEDIUMTYPE)
@@ -362,7 +378,7 @@ iommufd_device_enter_ioas(struct iommufd_device *idev,
 	hwpt = iommufd_hwpt_create(idev->ictx, ioas, idev->hwdev, 0, true);
 	if (IS_ERR(hwpt))
 		return hwpt;
-	rc = iommufd_device_enter(idev, hwpt, old);
+	rc = iommufd_device_enter(idev, hwpt, old, extra);
 	if (rc) {
 		iommufd_object_abort(idev->ictx, &hwpt->obj);
 		return ERR_PTR(rc);
@@ -372,13 +388,88 @@ iommufd_device_enter_ioas(struct iommufd_device *idev,
 	return hwpt;
 }
 
+/*
+ * May @idev translate @ioas through a table of it, as its main table or
+ * with @extra as an extra one? A device with extra tables may translate
+ * only windowed IOASes, each through one table.
+ */
+static int iommufd_device_may_enter(struct iommufd_device *idev,
+				    struct iommufd_ioas *ioas, bool extra)
+{
+	struct iommufd_device_extra *ex;
+
+	lockdep_assert_held(&idev->ictx->attach_lock);
+
+	if (!extra && list_empty(&idev->extras))
+		return 0;
+	if (!ioas->iopt.windowed ||
+	    (extra && !idev->hwpt->ioas->iopt.windowed))
+		return -EINVAL;
+	if (extra && idev->hwpt->ioas == ioas)
+		return -EEXIST;
+	list_for_each_entry(ex, &idev->extras, link)
+		if (ex->hwpt->ioas == ioas)
+			return -EEXIST;
+	return 0;
+}
+
+/*
+ * Make @idev translate through the page table @pt, or through one of the
+ * IOAS @pt, coming from @old; with @extra, through an extra table.
+ */
+static struct iommufd_hwpt *
+iommufd_device_enter_pt(struct iommufd_device *idev, struct iommufd_object *pt,
+			struct iommufd_hwpt *old, bool extra)
+{
+	struct iommufd_hwpt *hwpt;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	switch (pt->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		hwpt = container_of(pt, struct iommufd_hwpt, obj);
+		/*
+		 * An automatic table whose last device left is being removed
+		 * (the lookup raced with that): it is gone already.
+		 */
+		if (hwpt->auto_domain && !hwpt->ndevices)
+			return ERR_PTR(-ENOENT);
+		if (hwpt == old)
+			return hwpt;
+		rc = iommufd_device_may_enter(idev, hwpt->ioas, extra);
+		if (!rc)
+			rc = iommufd_device_enter(idev, hwpt, old, extra);
+		return rc ? ERR_PTR(rc) : hwpt;
+	case IOMMUFD_OBJ_IOAS:
+		ioas = container_of(pt, struct iommufd_ioas, obj);
+		rc = iommufd_device_may_enter(idev, ioas, extra);
+		if (rc)
+			return ERR_PTR(rc);
+		return iommufd_device_enter_ioas(idev, ioas, old, extra);
+	default:
+		return ERR_PTR(-EINVAL);
+	}
+}
+
+/* Destroy the automatic tables on @dead, which lost their last device. */
+static void iommufd_device_bury(struct iommufd_ctx *ictx,
+				struct list_head *dead)
+{
+	struct iommufd_hwpt *hwpt;
+
+	while (!list_empty(dead)) {
+		hwpt = list_first_entry(dead, struct iommufd_hwpt, auto_link);
+		list_del_init(&hwpt->auto_link);
+		iommufd_object_remove(ictx, &hwpt->obj);
+	}
+}
+
 static int iommufd_device_change(struct iommufd_device *idev, u32 *pt_id,
 				 bool replace)
 {
 	struct iommufd_ctx *ictx = idev->ictx;
 	struct iommufd_hwpt *hwpt, *old, *dead = NULL;
 	struct iommufd_object *pt;
-	struct iommufd_ioas *ioas;
 	int rc = 0;
 
 	pt = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
@@ -392,29 +483,11 @@ static int iommufd_device_change(struct iommufd_device *idev, u32 *pt_id,
 		goto out_unlock;
 	}
 
-	switch (pt->type) {
-	case IOMMUFD_OBJ_HWPT_PAGING:
-		hwpt = container_of(pt, struct iommufd_hwpt, obj);
-		/*
-		 * An automatic table whose last device left is being removed
-		 * (the lookup above raced with that): it is gone already.
-		 */
-		if (hwpt->auto_domain && !hwpt->ndevices)
-			rc = -ENOENT;
-		else if (hwpt != old)
-			rc = iommufd_device_enter(idev, hwpt, old);
-		break;
-	case IOMMUFD_OBJ_IOAS:
-		ioas = container_of(pt, struct iommufd_ioas, obj);
-		hwpt = iommufd_device_enter_ioas(idev, ioas, old);
-		if (IS_ERR(hwpt))
-			rc = PTR_ERR(hwpt);
-		break;
-	default:
-		rc = -EINVAL;
-	}
-	if (rc)
+	hwpt = iommufd_device_enter_pt(idev, pt, old, false);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
 		goto out_unlock;
+	}
 
 	if (old && hwpt != old)
 		dead = iommufd_device_leave(idev, old, hwpt);
@@ -440,8 +513,9 @@ out_unlock:
  * Context: process context.
  * Return: 0, or -ENOENT (no such object), -EINVAL (already attached, or
  * @pt_id names something else), -EADDRINUSE (something is mapped where the
- * device has reserved IOVA, or outside what its hardware translates), or
- * the backend's error. On failure nothing changed.
+ * device has reserved IOVA, or outside what its hardware translates), the
+ * errors of IOMMU_IOAS_WINDOW_ADD for a window the device's hardware
+ * cannot have, or the backend's error. On failure nothing changed.
  */
 int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
 {
@@ -458,7 +532,9 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
  * over, with no moment in between in which its DMA is blocked.
  *
  * Context: process context.
- * Return: as for iommufd_device_attach(); -EINVAL if not attached.
+ * Return: as for iommufd_device_attach(); -EINVAL if not attached, or if
+ * the device has extra tables (IOMMU_DEVICE_ATTACH_EXTRA) and @pt_id's
+ * IOAS is not windowed; -EEXIST if it is the IOAS of an extra table.
  */
 int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
 {
@@ -466,32 +542,182 @@ int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
 
+/*
+ * Stop translating through an extra table. Return its page table if it is
+ * an automatic one that has just lost its last device.
+ */
+static struct iommufd_hwpt *
+iommufd_device_drop_extra(struct iommufd_device *idev,
+			  struct iommufd_device_extra *ex)
+{
+	struct iommufd_hwpt *hwpt = ex->hwpt;
+
+	lockdep_assert_held(&idev->ictx->attach_lock);
+
+	idev->hwdev->ops->detach_extra(idev->hwdev, hwpt->domain);
+	list_del(&ex->link);
+	kfree(ex);
+	return iommufd_device_leave(idev, hwpt, NULL);
+}
+
 /**
  * iommufd_device_detach() - undo iommufd_device_attach()
  * @idev: a device binding, attached
  *
- * Blocks the device's DMA; an automatic page table it leaves empty is
- * destroyed.
+ * Blocks the device's DMA, through its extra tables too; an automatic page
+ * table it leaves empty is destroyed.
  *
  * Context: process context.
  */
 void iommufd_device_detach(struct iommufd_device *idev)
 {
 	struct iommufd_ctx *ictx = idev->ictx;
-	struct iommufd_hwpt *old, *dead = NULL;
+	struct iommufd_device_extra *ex, *next;
+	struct iommufd_hwpt *old, *hwpt;
+	LIST_HEAD(dead);
 
 	mutex_lock(&ictx->attach_lock);
 	old = idev->hwpt;
 	if (!WARN_ON(!old)) {
+		list_for_each_entry_safe(ex, next, &idev->extras, link) {
+			hwpt = iommufd_device_drop_extra(idev, ex);
+			if (hwpt)
+				list_add(&hwpt->auto_link, &dead);
+		}
 		idev->hwdev->ops->detach(idev->hwdev);
-		dead = iommufd_device_leave(idev, old, NULL);
+		hwpt = iommufd_device_leave(idev, old, NULL);
+		if (hwpt)
+			list_add(&hwpt->auto_link, &dead);
 		idev->hwpt = NULL;
 	}
 	mutex_unlock(&ictx->attach_lock);
-	if (dead)
-		iommufd_object_remove(ictx, &dead->obj);
+	iommufd_device_bury(ictx, &dead);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
+
+/*
+ * Make @idev, attached, translate through an extra table: the page table
+ * *@pt_id, or one of the IOAS *@pt_id; *@pt_id is set to the table's ID.
+ */
+static int iommufd_device_extra_add(struct iommufd_device *idev, u32 *pt_id)
+{
+	struct iommufd_ctx *ictx = idev->ictx;
+	struct iommufd_device_extra *ex;
+	struct iommufd_object *pt;
+	struct iommufd_hwpt *hwpt;
+	int rc;
+
+	pt = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt))
+		return PTR_ERR(pt);
+	ex = kzalloc(sizeof(*ex), GFP_KERNEL_ACCOUNT);
+	if (!ex) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+
+	mutex_lock(&ictx->attach_lock);
+	if (!idev->hwpt) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	hwpt = iommufd_device_enter_pt(idev, pt, NULL, true);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	ex->hwpt = hwpt;
+	list_add_tail(&ex->link, &idev->extras);
+	*pt_id = hwpt->obj.id;
+	ex = NULL;
+	rc = 0;
+out_unlock:
+	mutex_unlock(&ictx->attach_lock);
+	kfree(ex);
+out_put:
+	iommufd_put_object(ictx, pt);
+	return rc;
+}
+
+/* Undo iommufd_device_extra_add() for the table or IOAS @pt_id. */
+static int iommufd_device_extra_remove(struct iommufd_device *idev,
+				       u32 pt_id)
+{
+	struct iommufd_ctx *ictx = idev->ictx;
+	struct iommufd_device_extra *ex;
+	struct iommufd_hwpt *hwpt;
+	LIST_HEAD(dead);
+	int rc = -ENOENT;
+
+	mutex_lock(&ictx->attach_lock);
+	list_for_each_entry(ex, &idev->extras, link) {
+		if (ex->hwpt->obj.id != pt_id &&
+		    ex->hwpt->ioas->obj.id != pt_id)
+			continue;
+		hwpt = iommufd_device_drop_extra(idev, ex);
+		if (hwpt)
+			list_add(&hwpt->auto_link, &dead);
+		rc = 0;
+		break;
+	}
+	mutex_unlock(&ictx->attach_lock);
+	iommufd_device_bury(ictx, &dead);
+	return rc;
+}
+
+int iommufd_device_attach_extra_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_device_extra *cmd = ucmd->cmd;
+	struct iommufd_device *idev;
+	struct iommufd_object *obj;
+	u32 pt_id = cmd->pt_id;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	obj = iommufd_get_object(ucmd->ictx, cmd->dev_id, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct iommufd_device, obj);
+
+	if (!idev->hwdev->ops->attach_extra) {
+		rc = -EOPNOTSUPP;
+		goto out_put;
+	}
+	/* A reply that cannot be written fails the call before any change. */
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_put;
+	rc = iommufd_device_extra_add(idev, &pt_id);
+	if (rc)
+		goto out_put;
+	cmd->pt_id = pt_id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		iommufd_device_extra_remove(idev, pt_id);
+out_put:
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
+int iommufd_device_detach_extra_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_device_extra *cmd = ucmd->cmd;
+	struct iommufd_object *obj;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	obj = iommufd_get_object(ucmd->ictx, cmd->dev_id, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	rc = iommufd_device_extra_remove(container_of(obj,
+						      struct iommufd_device,
+						      obj),
+					 cmd->pt_id);
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
 
 static int iommufd_caps_of(struct iommufd_object *obj,
 			   struct iommufd_window_caps *caps,

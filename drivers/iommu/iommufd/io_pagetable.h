@@ -21,7 +21,9 @@
  * Every device attached to the IOAS leaves a struct iopt_limits on @limits:
  * the windows its hardware can have. A window is granted only if every
  * entry accepts it, and an entry is added only if it accepts every window,
- * so granted windows are never narrowed by an attach.
+ * so granted windows are never narrowed by an attach. A device attached to
+ * several windowed IOASes has an entry in each, and its entries are linked
+ * together, so that the windows of all its IOASes are checked as one set.
  *
  * Ranges are inclusive: [start, last]. "last + 1" may overflow at the top
  * of the address space, so code compares with last, never with an end.
@@ -56,6 +58,7 @@
 #include "pin.h"
 
 struct file;
+struct mutex;
 
 /**
  * struct iommufd_iopt - the IOVA space of an IOAS
@@ -73,9 +76,14 @@ struct file;
  * @unmapping: IOVA ranges of unmaps waiting for accesses to unpin, struct
  *             iopt_unmapping; no new access pin may start inside one
  * @windowed: only IOVA inside @windows may be mapped; set at creation
- * @windows: granted windows, struct iopt_window
- * @nr_windows: number of entries in @windows
- * @limits: what the attached devices accept, struct iopt_limits
+ * @windows: granted windows, struct iopt_window. They change only with both
+ *           @iova_rwsem and @windows_lock held, so either lock is enough to
+ *           read them.
+ * @nr_windows: number of entries in @windows; as @windows
+ * @limits: what the attached devices accept, struct iopt_limits; changes
+ *          only with both @iova_rwsem and @windows_lock held
+ * @windows_lock: the attach_lock of the context the IOAS belongs to, which
+ *                serializes the windows and attachments of all its IOASes
  */
 struct iommufd_iopt {
 	struct rw_semaphore iova_rwsem;
@@ -91,6 +99,7 @@ struct iommufd_iopt {
 	struct rb_root_cached windows;
 	unsigned int nr_windows;
 	struct list_head limits;
+	struct mutex *windows_lock; /* the context's attach_lock, see above */
 };
 
 /**
@@ -109,11 +118,18 @@ struct iopt_window {
 /**
  * struct iopt_limits - the windows one attached device accepts
  * @link: in the IOAS's @limits
+ * @dev_link: in @dev_limits
+ * @dev_limits: the device's list of its entries, one per IOAS it is
+ *              attached to; under the context's attach_lock
+ * @iopt: the IOAS whose @limits this entry is on
  * @owner: the device, which also owns its reserved ranges
  * @caps: its hardware's capabilities
  */
 struct iopt_limits {
 	struct list_head link;
+	struct list_head dev_link;
+	struct list_head *dev_limits;
+	struct iommufd_iopt *iopt;
 	const void *owner;
 	struct iommufd_window_caps caps;
 };
@@ -262,7 +278,9 @@ void iopt_windows_destroy(struct iommufd_iopt *iopt);
 int iopt_limits_check(struct iommufd_iopt *iopt,
 		      const struct iommufd_window_caps *caps);
 int iopt_limits_add(struct iommufd_iopt *iopt, const void *owner,
-		    const struct iommufd_window_caps *caps);
+		    const struct iommufd_window_caps *caps,
+		    struct list_head *dev_limits,
+		    const struct iommufd_iopt *leaving);
 void iopt_limits_remove(struct iommufd_iopt *iopt, const void *owner);
 int iopt_limits_caps(struct iommufd_iopt *iopt,
 		     struct iommufd_window_caps *caps, iopt_range_fn fn,

@@ -103,6 +103,7 @@ struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx)
 	if (IS_ERR(ioas))
 		return ioas;
 	iopt_init(&ioas->iopt);
+	ioas->iopt.windows_lock = &ictx->attach_lock;
 	INIT_LIST_HEAD(&ioas->auto_hwpts);
 	mutex_init(&ioas->access_lock);
 	INIT_LIST_HEAD(&ioas->accesses);
@@ -381,7 +382,10 @@ int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd)
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	/* Windows are checked against the devices' other IOASes too. */
+	mutex_lock(&ucmd->ictx->attach_lock);
 	rc = iopt_window_add(&ioas->iopt, &req, &start);
+	mutex_unlock(&ucmd->ictx->attach_lock);
 	if (rc)
 		goto out_put;
 	cmd->iova = start;
@@ -391,8 +395,11 @@ int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd)
 	 * if another thread already mapped into the window it was not told
 	 * about, and then the window stays.
 	 */
-	if (rc)
+	if (rc) {
+		mutex_lock(&ucmd->ictx->attach_lock);
 		iopt_window_remove(&ioas->iopt, start);
+		mutex_unlock(&ucmd->ictx->attach_lock);
+	}
 out_put:
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;
@@ -412,7 +419,9 @@ int iommufd_ioas_window_remove_ioctl(struct iommufd_ucmd *ucmd)
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
+	mutex_lock(&ucmd->ictx->attach_lock);
 	rc = iopt_window_remove(&ioas->iopt, cmd->iova);
+	mutex_unlock(&ucmd->ictx->attach_lock);
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;
 }

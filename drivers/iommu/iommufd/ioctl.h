@@ -58,6 +58,8 @@ int iommufd_uranges_flush(struct iommufd_uranges *out);
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
 int iommufd_get_hw_info_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_device_attach_extra_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_device_detach_extra_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_not_supported(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);

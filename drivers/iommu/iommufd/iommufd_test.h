@@ -32,7 +32,11 @@ enum {
 	IOMMU_TEST_OP_ADD_RESERVED = 1,
 	/* New mock device, bound and attached to page table @id */
 	IOMMU_TEST_OP_MOCK_DOMAIN = 2,
-	/* Compare the mock domain @id against a user buffer, see check_map */
+	/*
+	 * Compare the mock domain @id against a user buffer, see check_map;
+	 * (extension) @id may also be a mock device, whose DMA is followed
+	 * to whichever of its tables takes it
+	 */
 	IOMMU_TEST_OP_MD_CHECK_MAP = 3,
 	/* Compare pin counts of a user buffer, see check_refs */
 	IOMMU_TEST_OP_MD_CHECK_REFS = 4,

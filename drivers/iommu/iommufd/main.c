@@ -64,6 +64,10 @@ struct iommufd_ioctl_desc {
 
 static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(DESTROY, iommufd_destroy, iommu_destroy, id),
+	IOMMUFD_IOCTL(DEVICE_ATTACH_EXTRA, iommufd_device_attach_extra_ioctl,
+		      iommu_device_extra, pt_id),
+	IOMMUFD_IOCTL(DEVICE_DETACH_EXTRA, iommufd_device_detach_extra_ioctl,
+		      iommu_device_extra, pt_id),
 	IOMMUFD_IOCTL(FAULT_QUEUE_ALLOC, iommufd_not_supported,
 		      iommu_fault_alloc, out_fault_fd),
 	IOMMUFD_IOCTL(GET_HW_INFO, iommufd_get_hw_info_ioctl, iommu_hw_info,

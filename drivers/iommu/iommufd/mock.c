@@ -25,6 +25,9 @@
  * so that IOVA windows are tested against each kind before any hardware is
  * at hand. The PowerPC model keeps a record of the windows the core asks
  * for, as its TCE tables would, and checks that every mapping lies in one.
+ * Like that hardware, it routes DMA by address: a PowerPC model device may
+ * translate through extra tables (->attach_extra()), and its DMA goes to
+ * the table with a window holding the address (iommufd_mock_dev_translate()).
  */
 #include <linux/device.h>
 #include <linux/idr.h>
@@ -52,12 +55,28 @@
  * @hwdev: handed to the core while the device is bound
  * @flags: MOCK_FLAGS_DEVICE_*
  * @bound: a context has bound the device
+ * @domain: the table the device is attached to, or NULL
+ * @extras: further tables it translates through, struct mock_extra
+ *
+ * @domain and @extras change under the binding context's attach_lock.
  */
 struct mock_dev {
 	struct device dev;
 	struct iommufd_hwdev hwdev;
 	u32 flags;
 	bool bound;
+	struct mock_domain *domain;
+	struct list_head extras;
+};
+
+/**
+ * struct mock_extra - an extra table of a mock device
+ * @link: in the device's @extras
+ * @domain: the table
+ */
+struct mock_extra {
+	struct list_head link;
+	struct mock_domain *domain;
 };
 
 /**
@@ -162,6 +181,7 @@ struct device *iommufd_mock_dev_create(u32 dev_flags)
 		return ERR_PTR(id);
 	}
 	mdev->flags = dev_flags;
+	INIT_LIST_HEAD(&mdev->extras);
 	mdev->hwdev.ops = &iommufd_mock_backend;
 	mdev->hwdev.dev = &mdev->dev;
 
@@ -355,11 +375,102 @@ static int mock_attach(struct iommufd_hwdev *hwdev,
 {
 	if (domain->ops != &iommufd_mock_backend)
 		return -EMEDIUMTYPE;
+	to_mock_dev(hwdev->dev)->domain = to_mock_domain(domain);
 	return 0;
 }
 
 static void mock_detach(struct iommufd_hwdev *hwdev)
 {
+	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
+
+	/* The core detaches the extra tables first. */
+	WARN_ON(!list_empty(&mdev->extras));
+	mdev->domain = NULL;
+}
+
+/* Does DMA of a device to @iova go to @mock, if the device uses it? */
+static bool mock_routes_to(struct mock_domain *mock, unsigned long iova)
+{
+	unsigned int w;
+
+	if (mock->model != MOCK_FLAGS_DEVICE_MODEL_PPC)
+		return iova >= mock->base.aperture_start &&
+		       iova <= mock->base.aperture_last;
+	for (w = 0; w != mock->nr_windows; w++)
+		if (iova >= mock->windows[w].start &&
+		    iova <= mock->windows[w].last)
+			return true;
+	return false;
+}
+
+/* Only the PowerPC model routes DMA by address. */
+static int mock_attach_extra(struct iommufd_hwdev *hwdev,
+			     struct iommufd_domain *domain)
+{
+	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
+	struct mock_extra *extra;
+
+	if (!(mdev->flags & MOCK_FLAGS_DEVICE_MODEL_PPC))
+		return -EOPNOTSUPP;
+	if (domain->ops != &iommufd_mock_backend)
+		return -EMEDIUMTYPE;
+	extra = kzalloc(sizeof(*extra), GFP_KERNEL_ACCOUNT);
+	if (!extra)
+		return -ENOMEM;
+	extra->domain = to_mock_domain(domain);
+	list_add_tail(&extra->link, &mdev->extras);
+	return 0;
+}
+
+static void mock_detach_extra(struct iommufd_hwdev *hwdev,
+			      struct iommufd_domain *domain)
+{
+	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
+	struct mock_extra *extra;
+
+	list_for_each_entry(extra, &mdev->extras, link) {
+		if (&extra->domain->base != domain)
+			continue;
+		list_del(&extra->link);
+		kfree(extra);
+		return;
+	}
+	WARN_ON(1);
+}
+
+/**
+ * iommufd_mock_dev_translate() - where a mock device's DMA to an IOVA goes
+ * @dev: a mock device
+ * @iova: the IOVA
+ * @paddr: set to the physical address the DMA reaches
+ *
+ * The DMA goes through the table the device is attached to or one of its
+ * extra tables: the one whose window holds @iova.
+ *
+ * Context: the attach_lock of the context that bound @dev held.
+ * Return: 0, or -ENOENT if the DMA is blocked (no table of the device
+ * translates @iova, or nothing is mapped there), -EINVAL if two tables
+ * would take it, which the core must never allow (with a warning).
+ */
+int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
+			       phys_addr_t *paddr)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	struct mock_domain *to = NULL;
+	struct mock_extra *extra;
+
+	if (mdev->domain && mock_routes_to(mdev->domain, iova))
+		to = mdev->domain;
+	list_for_each_entry(extra, &mdev->extras, link) {
+		if (!mock_routes_to(extra->domain, iova))
+			continue;
+		if (WARN_ON(to))
+			return -EINVAL;
+		to = extra->domain;
+	}
+	if (!to)
+		return -ENOENT;
+	return iommufd_mock_translate(&to->base, iova, paddr);
 }
 
 /*
@@ -581,6 +692,8 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.window_caps = mock_window_caps,
 	.window_add = mock_window_add,
 	.window_remove = mock_window_remove,
+	.attach_extra = mock_attach_extra,
+	.detach_extra = mock_detach_extra,
 };
 
 int iommufd_mock_init(void)

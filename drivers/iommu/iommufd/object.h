@@ -53,7 +53,8 @@
  *                              taken by iommufd_access_pin_pages() and
  *                              friends under the driver's locks
  *   ioas->access_lock          ioas.h: the accesses attached to an IOAS
- *   ictx->attach_lock          device.c: attaching devices to page tables
+ *   ictx->attach_lock          device.c: attaching devices to page tables;
+ *                              window.c: the windows of every IOAS
  *   iommu_api_lock             iommu_api.c: which domain each IOMMU group
  *                              uses; the IOMMU core's group mutex nests
  *                              inside it
@@ -92,8 +93,9 @@ struct file;
  * @account_mode: how memory pinned through this context is charged, an
  *                enum iommufd_account_mode; changed only while @objects is
  *                empty, under its lock
- * @attach_lock: serializes attaching and detaching devices, and the
- *               creation and removal of automatic page tables (device.c)
+ * @attach_lock: serializes attaching and detaching devices, the creation
+ *               and removal of automatic page tables (device.c), and the
+ *               granting and removal of IOVA windows (window.c)
  * @lookups_done: woken when an object removed by the kernel loses its last
  *                short-term reference (iommufd_object_remove())
  * @vfio_ioas_id: the IOAS the VFIO container interface uses, or 0; under

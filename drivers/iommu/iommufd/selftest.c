@@ -165,9 +165,32 @@ static int test_user_paddr(unsigned long uptr, phys_addr_t *paddr)
 	return 0;
 }
 
+/* Where DMA to @iova through @obj, a mock table or device, goes. */
+static int test_translate(struct iommufd_ctx *ictx, struct iommufd_object *obj,
+			  unsigned long iova, phys_addr_t *paddr)
+{
+	struct iommufd_device *idev;
+	int rc;
+
+	if (obj->type == IOMMUFD_OBJ_HWPT_PAGING)
+		return iommufd_mock_translate(container_of(obj,
+							   struct iommufd_hwpt,
+							   obj)->domain,
+					      iova, paddr);
+	idev = container_of(obj, struct iommufd_device, obj);
+	if (idev->hwdev->ops != &iommufd_mock_backend)
+		return -EINVAL;
+	/* Its tables and their windows change under the lock. */
+	mutex_lock(&ictx->attach_lock);
+	rc = iommufd_mock_dev_translate(idev->hwdev->dev, iova, paddr);
+	mutex_unlock(&ictx->attach_lock);
+	return rc;
+}
+
 /*
- * Check that every IO page of [iova, iova + length) in mock table @id maps
- * the memory at the same offset of the user buffer.
+ * Check that every IO page of [iova, iova + length) maps the memory at the
+ * same offset of the user buffer, in mock table @id, or (an extension) for
+ * DMA of mock device @id, through whichever of its tables takes it.
  */
 static int test_md_check_map(struct iommufd_ucmd *ucmd,
 			     struct iommu_test_cmd *cmd)
@@ -176,7 +199,6 @@ static int test_md_check_map(struct iommufd_ucmd *ucmd,
 	unsigned long uptr = cmd->check_map.uptr;
 	unsigned long left = cmd->check_map.length;
 	struct iommufd_object *obj;
-	struct iommufd_hwpt *hwpt;
 	phys_addr_t want, got;
 	unsigned long end;
 	int rc = 0;
@@ -185,21 +207,25 @@ static int test_md_check_map(struct iommufd_ucmd *ucmd,
 	    check_add_overflow(uptr, left, &end))
 		return -EINVAL;
 
-	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_ANY);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	hwpt = container_of(obj, struct iommufd_hwpt, obj);
+	if (obj->type != IOMMUFD_OBJ_HWPT_PAGING &&
+	    obj->type != IOMMUFD_OBJ_DEVICE) {
+		rc = -ENOENT;
+		goto out_put;
+	}
 
 	for (; left && !rc; left -= MOCK_IO_PAGE_SIZE) {
 		rc = test_user_paddr(uptr, &want);
 		if (rc)
 			break;
-		if (iommufd_mock_translate(hwpt->domain, iova, &got) ||
-		    got != want)
+		if (test_translate(ucmd->ictx, obj, iova, &got) || got != want)
 			rc = -EINVAL;
 		iova += MOCK_IO_PAGE_SIZE;
 		uptr += MOCK_IO_PAGE_SIZE;
 	}
+out_put:
 	iommufd_put_object(ucmd->ictx, obj);
 	return rc;
 }

@@ -10,7 +10,9 @@
  * grants a window only if it
  *
  *   - overlaps no other window                                  (EEXIST)
- *   - leaves every attached device within its number of windows (ENOSPC)
+ *   - overlaps no window an attached device has in another IOAS (EEXIST)
+ *   - leaves every attached device within its number of windows,
+ *     counting those it has in other IOASes                     (ENOSPC)
  *   - fits in an aperture of every attached device, at the
  *     aperture's start if the aperture fixes it                 (ERANGE)
  *   - has a page size and a level count every device supports   (EOPNOTSUPP)
@@ -28,11 +30,23 @@
  * one table for its whole aperture and needs no callback: there, windows
  * only restrict what the core maps.
  *
- * All of it runs under the IOAS's iova_rwsem.
+ * Hardware that routes DMA by address to one of several tables can serve
+ * several IOASes at once (IOMMU_DEVICE_ATTACH_EXTRA): the windows of all
+ * the IOASes of such a device are one set to its hardware. They must not
+ * overlap, and they count together against its number of windows. The
+ * device's struct iopt_limits, one per IOAS, are linked on a list of the
+ * device's, through which a change in one IOAS sees the windows of the
+ * others.
+ *
+ * Locking: windows and limits change with both the IOAS's iova_rwsem and
+ * the context's attach_lock (iopt->windows_lock) held. The checks above
+ * hold both, so they may read the windows of the device's other IOASes
+ * under the attach_lock alone, and no two iova_rwsems are ever nested.
  */
 #include <linux/interval_tree.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <uapi/linux/iommufd.h>
 
@@ -73,6 +87,52 @@ struct iopt_window *iopt_window_find(struct iommufd_iopt *iopt,
 	if (!node || node->start > start || node->last < last)
 		return NULL;
 	return to_iopt_window(node);
+}
+
+/*
+ * Count the windows a device has in the IOASes it is attached to other than
+ * @self and @skip (NULL for none); @dev_limits is its list of limits. If
+ * @clash is not NULL, also set it if one of them overlaps [@start, @last].
+ */
+static unsigned int iopt_sibling_windows(struct list_head *dev_limits,
+					 const struct iommufd_iopt *self,
+					 const struct iommufd_iopt *skip,
+					 unsigned long start, unsigned long last,
+					 bool *clash)
+{
+	struct iopt_limits *sib;
+	unsigned int n = 0;
+
+	list_for_each_entry(sib, dev_limits, dev_link) {
+		if (sib->iopt == self || sib->iopt == skip)
+			continue;
+		lockdep_assert_held(sib->iopt->windows_lock);
+		n += sib->iopt->nr_windows;
+		if (clash && interval_tree_iter_first(&sib->iopt->windows,
+						      start, last))
+			*clash = true;
+	}
+	return n;
+}
+
+/*
+ * Is [@start, @last] free of the windows of @iopt and of those its devices
+ * have in other IOASes?
+ */
+static bool iopt_window_free(struct iommufd_iopt *iopt, unsigned long start,
+			     unsigned long last)
+{
+	struct iopt_limits *limits;
+	bool clash = false;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	if (interval_tree_iter_first(&iopt->windows, start, last))
+		return false;
+	list_for_each_entry(limits, &iopt->limits, link)
+		iopt_sibling_windows(limits->dev_limits, iopt, NULL, start,
+				     last, &clash);
+	return !clash;
 }
 
 static unsigned long iopt_lowest_pgsize(unsigned long pgsizes)
@@ -159,13 +219,19 @@ static int iopt_window_accept(struct iommufd_iopt *iopt,
 static int iopt_window_count_ok(struct iommufd_iopt *iopt)
 {
 	struct iopt_limits *limits;
+	unsigned int n;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
-	list_for_each_entry(limits, &iopt->limits, link)
-		if (limits->caps.max_windows &&
-		    iopt->nr_windows >= limits->caps.max_windows)
+	list_for_each_entry(limits, &iopt->limits, link) {
+		if (!limits->caps.max_windows)
+			continue;
+		n = iopt->nr_windows +
+		    iopt_sibling_windows(limits->dev_limits, iopt, NULL, 0, 0,
+					 NULL);
+		if (n >= limits->caps.max_windows)
 			return -ENOSPC;
+	}
 	return 0;
 }
 
@@ -200,31 +266,43 @@ static void iopt_consider(unsigned long x, unsigned long align,
 		*best = cand;
 }
 
+/* Consider the IOVA just past each range of @tree. */
+static void iopt_consider_ends(struct rb_root_cached *tree,
+			       unsigned long align, unsigned long cur,
+			       unsigned long *best)
+{
+	struct interval_tree_node *node;
+
+	for (node = interval_tree_iter_first(tree, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		if (node->last != ULONG_MAX)
+			iopt_consider(node->last + 1, align, cur, best);
+}
+
 /*
  * The next start worth trying after @cur: a placement that fails at @cur
- * can only succeed past the end of a window or reserved range, or at the
- * start of an aperture. Return 0 if there is none.
+ * can only succeed past the end of a window (of this IOAS, or of another
+ * IOAS of a device) or of a reserved range, or at the start of an
+ * aperture. Return 0 if there is none.
  */
 static unsigned long iopt_next_start(struct iommufd_iopt *iopt,
 				     unsigned long cur, unsigned long align)
 {
-	struct interval_tree_node *node;
-	struct iopt_limits *limits;
+	struct iopt_limits *limits, *sib;
 	unsigned long best = ULONG_MAX;
 	unsigned int i;
 
-	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
-	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		if (node->last != ULONG_MAX)
-			iopt_consider(node->last + 1, align, cur, &best);
-	for (node = interval_tree_iter_first(&iopt->reserved, 0, ULONG_MAX);
-	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		if (node->last != ULONG_MAX)
-			iopt_consider(node->last + 1, align, cur, &best);
-	list_for_each_entry(limits, &iopt->limits, link)
+	iopt_consider_ends(&iopt->windows, align, cur, &best);
+	iopt_consider_ends(&iopt->reserved, align, cur, &best);
+	list_for_each_entry(limits, &iopt->limits, link) {
 		for (i = 0; i != limits->caps.nr_apertures; i++)
 			iopt_consider(limits->caps.apertures[i].start, align,
 				      cur, &best);
+		list_for_each_entry(sib, limits->dev_limits, dev_link)
+			if (sib->iopt != iopt)
+				iopt_consider_ends(&sib->iopt->windows, align,
+						   cur, &best);
+	}
 	return best == ULONG_MAX ? 0 : best;
 }
 
@@ -251,8 +329,7 @@ static int iopt_window_place(struct iommufd_iopt *iopt,
 		if (check_add_overflow(cur, req->length - 1, &window->last) ||
 		    window->last > req->highest)
 			break;
-		if (!interval_tree_iter_first(&iopt->windows, window->start,
-					      window->last) &&
+		if (iopt_window_free(iopt, window->start, window->last) &&
 		    !iopt_window_accept(iopt, window))
 			return 0;
 		cur = iopt_next_start(iopt, cur, align);
@@ -290,7 +367,7 @@ err_remove:
  *       (lengths not 0, powers of two, no wrap of an exact range)
  * @start: set to the first IOVA of the window granted
  *
- * Context: process context; takes iova_rwsem.
+ * Context: process context; iopt->windows_lock held; takes iova_rwsem.
  * Return: 0, or -EINVAL (not a windowed space), -EEXIST, -ENOSPC, -ERANGE,
  * -EOPNOTSUPP, -EADDRINUSE as described at the top of this file, -ENOMEM,
  * or a backend's error. On failure nothing changed.
@@ -305,6 +382,8 @@ int iopt_window_add(struct iommufd_iopt *iopt,
 	struct iopt_window *window;
 	int rc;
 
+	lockdep_assert_held(iopt->windows_lock);
+
 	window = kzalloc(sizeof(*window), GFP_KERNEL_ACCOUNT);
 	if (!window)
 		return -ENOMEM;
@@ -318,8 +397,7 @@ int iopt_window_add(struct iommufd_iopt *iopt,
 		desc.start = req->start;
 		desc.last = req->start + req->length - 1;
 		rc = -EEXIST;
-		if (interval_tree_iter_first(&iopt->windows, desc.start,
-					     desc.last))
+		if (!iopt_window_free(iopt, desc.start, desc.last))
 			goto out_unlock;
 	}
 	rc = iopt_window_count_ok(iopt);
@@ -354,7 +432,7 @@ out_unlock:
  * @iopt: the IOVA space
  * @start: first IOVA of the window
  *
- * Context: process context; takes iova_rwsem.
+ * Context: process context; iopt->windows_lock held; takes iova_rwsem.
  * Return: 0, or -EINVAL (not a windowed space), -ENOENT (no window starts
  * at @start), -EBUSY (something is mapped in it).
  */
@@ -364,6 +442,8 @@ int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start)
 	struct interval_tree_node *node;
 	struct iommufd_window desc;
 	int rc = 0;
+
+	lockdep_assert_held(iopt->windows_lock);
 
 	down_write(&iopt->iova_rwsem);
 	if (!iopt->windowed) {
@@ -479,16 +559,28 @@ void iopt_windows_destroy(struct iommufd_iopt *iopt)
 	iopt->nr_windows = 0;
 }
 
+/*
+ * Would a device with @caps accept every window of @iopt? With
+ * @dev_limits, the device's list of limits, also check the windows against
+ * those it has in its other IOASes, except @leaving.
+ */
 static int iopt_limits_check_locked(struct iommufd_iopt *iopt,
-				    const struct iommufd_window_caps *caps)
+				    const struct iommufd_window_caps *caps,
+				    struct list_head *dev_limits,
+				    const struct iommufd_iopt *leaving)
 {
 	struct interval_tree_node *node;
 	struct iommufd_window desc;
+	unsigned int n = iopt->nr_windows;
+	bool clash = false;
 	int rc;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
-	if (caps->max_windows && iopt->nr_windows > caps->max_windows)
+	if (dev_limits)
+		n += iopt_sibling_windows(dev_limits, iopt, leaving, 0, 0,
+					  NULL);
+	if (caps->max_windows && n > caps->max_windows)
 		return -ENOSPC;
 	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
 	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
@@ -496,6 +588,11 @@ static int iopt_limits_check_locked(struct iommufd_iopt *iopt,
 		rc = iopt_caps_accept(caps, &desc);
 		if (rc)
 			return rc;
+		if (dev_limits)
+			iopt_sibling_windows(dev_limits, iopt, leaving,
+					     desc.start, desc.last, &clash);
+		if (clash)
+			return -EEXIST;
 	}
 	return 0;
 }
@@ -504,6 +601,8 @@ static int iopt_limits_check_locked(struct iommufd_iopt *iopt,
  * iopt_limits_check() - would a device accept every window of the space?
  * @iopt: the IOVA space
  * @caps: the device's capabilities
+ *
+ * Only the device's hardware is looked at, not its other IOASes.
  *
  * Context: process context; takes iova_rwsem.
  * Return: 0, or -ENOSPC, -ERANGE, -EOPNOTSUPP as for iopt_window_add().
@@ -514,7 +613,7 @@ int iopt_limits_check(struct iommufd_iopt *iopt,
 	int rc;
 
 	down_read(&iopt->iova_rwsem);
-	rc = iopt_limits_check_locked(iopt, caps);
+	rc = iopt_limits_check_locked(iopt, caps, NULL, NULL);
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
@@ -524,16 +623,24 @@ int iopt_limits_check(struct iommufd_iopt *iopt,
  * @iopt: the IOVA space
  * @owner: the device; the same cookie it reserves its ranges with
  * @caps: its capabilities, copied
+ * @dev_limits: the device's list of its limits in every space it is in
+ * @leaving: a space the device is about to leave, whose windows are not
+ *           held against this one's; NULL for none
  *
- * Context: process context; takes iova_rwsem.
- * Return: 0, or the errors of iopt_limits_check(), or -ENOMEM; on failure
- * nothing changed.
+ * Context: process context; iopt->windows_lock held; takes iova_rwsem.
+ * Return: 0, or the errors of iopt_limits_check(), -EEXIST if a window
+ * overlaps one of the device's other spaces, -ENOSPC if they have too
+ * many windows together, or -ENOMEM; on failure nothing changed.
  */
 int iopt_limits_add(struct iommufd_iopt *iopt, const void *owner,
-		    const struct iommufd_window_caps *caps)
+		    const struct iommufd_window_caps *caps,
+		    struct list_head *dev_limits,
+		    const struct iommufd_iopt *leaving)
 {
 	struct iopt_limits *limits;
 	int rc;
+
+	lockdep_assert_held(iopt->windows_lock);
 
 	if (WARN_ON(!caps->nr_apertures ||
 		    caps->nr_apertures > IOMMUFD_MAX_APERTURES))
@@ -543,11 +650,15 @@ int iopt_limits_add(struct iommufd_iopt *iopt, const void *owner,
 		return -ENOMEM;
 	limits->owner = owner;
 	limits->caps = *caps;
+	limits->iopt = iopt;
+	limits->dev_limits = dev_limits;
 
 	down_write(&iopt->iova_rwsem);
-	rc = iopt_limits_check_locked(iopt, caps);
-	if (!rc)
+	rc = iopt_limits_check_locked(iopt, caps, dev_limits, leaving);
+	if (!rc) {
 		list_add_tail(&limits->link, &iopt->limits);
+		list_add_tail(&limits->dev_link, dev_limits);
+	}
 	up_write(&iopt->iova_rwsem);
 	if (rc)
 		kfree(limits);
@@ -559,17 +670,20 @@ int iopt_limits_add(struct iommufd_iopt *iopt, const void *owner,
  * @iopt: the IOVA space
  * @owner: as given to iopt_limits_add()
  *
- * Context: process context; takes iova_rwsem.
+ * Context: process context; iopt->windows_lock held; takes iova_rwsem.
  */
 void iopt_limits_remove(struct iommufd_iopt *iopt, const void *owner)
 {
 	struct iopt_limits *limits, *next;
+
+	lockdep_assert_held(iopt->windows_lock);
 
 	down_write(&iopt->iova_rwsem);
 	list_for_each_entry_safe(limits, next, &iopt->limits, link) {
 		if (limits->owner != owner)
 			continue;
 		list_del(&limits->link);
+		list_del(&limits->dev_link);
 		kfree(limits);
 	}
 	up_write(&iopt->iova_rwsem);

@@ -108,6 +108,8 @@ enum {
 	IOMMUFD_CMD_IOAS_WINDOW_ADD = 0xb1,
 	IOMMUFD_CMD_IOAS_WINDOW_REMOVE = 0xb2,
 	IOMMUFD_CMD_WINDOW_CAPS = 0xb3,
+	IOMMUFD_CMD_DEVICE_ATTACH_EXTRA = 0xb4,
+	IOMMUFD_CMD_DEVICE_DETACH_EXTRA = 0xb5,
 };
 
 /*
@@ -138,6 +140,10 @@ enum {
 #define IOMMU_IOAS_WINDOW_REMOVE \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_WINDOW_REMOVE)
 #define IOMMU_WINDOW_CAPS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_WINDOW_CAPS)
+#define IOMMU_DEVICE_ATTACH_EXTRA \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_DEVICE_ATTACH_EXTRA)
+#define IOMMU_DEVICE_DETACH_EXTRA \
+	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_DEVICE_DETACH_EXTRA)
 
 /* ---- Objects ----------------------------------------------------------- */
 
@@ -592,6 +598,50 @@ struct iommu_window_caps {
 	__u32 num_reserved;
 	__aligned_u64 apertures;
 	__aligned_u64 reserved;
+};
+
+/**
+ * struct iommu_device_extra - argument of IOMMU_DEVICE_ATTACH_EXTRA and
+ *                             IOMMU_DEVICE_DETACH_EXTRA
+ * @size: sizeof(struct iommu_device_extra)
+ * @flags: must be 0
+ * @dev_id: a bound device, attached (through VFIO's
+ *          VFIO_DEVICE_ATTACH_IOMMUFD_PT, for instance) to a page table of
+ *          a windowed IOAS
+ * @pt_id: for ATTACH_EXTRA, on input a windowed IOAS or a page table of
+ *         one, on output the page table the device now also translates
+ *         through; for DETACH_EXTRA, that page table or its IOAS
+ *
+ * Hardware that routes DMA by address to one of several translation tables
+ * (PowerPC's two TCE windows) can serve several IOASes at once, each
+ * through its own windows: a 32-bit window in one IOAS and a 64-bit window
+ * in another, say. IOMMU_DEVICE_ATTACH_EXTRA makes a device translate the
+ * windows of one more IOAS; DMA goes to the IOAS whose window holds its
+ * address. Every IOAS of such a device must be windowed, and their windows
+ * are one set to its hardware: they may not overlap, they count together
+ * against the number of windows IOMMU_WINDOW_CAPS reports, and
+ * IOMMU_IOAS_WINDOW_ADD in any of them refuses a window that would break
+ * either rule (EEXIST, ENOSPC). Detaching the device (VFIO's
+ * VFIO_DEVICE_DETACH_IOMMUFD_PT, or closing it) detaches every IOAS;
+ * replacing its page table keeps the extra ones.
+ *
+ * Errors of ATTACH_EXTRA, besides the common ones: EOPNOTSUPP if the
+ * device's hardware cannot route by address; ENOENT if @dev_id is not a
+ * device or there is no object @pt_id; EINVAL if @pt_id is neither an IOAS
+ * nor a page table, if the device is not attached, or if the IOAS it is
+ * attached to or that of @pt_id is not windowed; EEXIST if the device
+ * already translates that IOAS, or a window of it overlaps a window of
+ * another IOAS of the device; ENOSPC if the IOASes have more windows
+ * together than the hardware; and the errors of attaching the device to
+ * @pt_id (ERANGE, EOPNOTSUPP, EADDRINUSE for a window the hardware cannot
+ * have). DETACH_EXTRA fails with ENOENT if the device does not translate
+ * @pt_id as an extra table. A failed call changes nothing.
+ */
+struct iommu_device_extra {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
 };
 
 /* ---- Options and VFIO compatibility ------------------------------------ */

@@ -22,7 +22,8 @@
  *
  * The IOVA window paths run on a windowed IOAS (IOMMU_IOAS_ALLOC_WINDOWED)
  * with mock devices of the VT-d and SMMUv3 models; their window holds the
- * whole of the IOVA the other paths use.
+ * whole of the IOVA the other paths use. Extra IOASes of a device run with
+ * a PowerPC model device.
  *
  * Closing a file is swept in a child process per N (see the close_sweep
  * fixture): close() cannot report an error, so the checks are that the
@@ -1639,6 +1640,99 @@ static const struct path path_window_map = {
 	.expect = expect_map_large,
 };
 
+/*
+ * IOMMU_DEVICE_ATTACH_EXTRA and IOMMU_DEVICE_DETACH_EXTRA: a PowerPC model
+ * device on a windowed IOAS with its high window, and a second windowed
+ * IOAS whose low window holds the mapped pages. The device's own ID is
+ * probed like a page table: MD_CHECK_MAP follows its DMA.
+ */
+
+static void add_exact_window(struct __test_metadata *_metadata,
+			     struct state *st, uint32_t ioas, uint64_t iova,
+			     uint64_t length)
+{
+	struct iommu_ioas_window_add cmd = {
+		.flags = IOMMU_IOAS_WINDOW_EXACT,
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = length,
+	};
+
+	ASSERT_EQ(0, __ioas_window_add(st->fd, &cmd));
+}
+
+static void setup_two_ioas(struct __test_metadata *_metadata,
+			   struct state *st)
+{
+	uint32_t main_ioas, extra_ioas;
+
+	base_setup(_metadata, st);
+	main_ioas = add_windowed_ioas(_metadata, st);
+	add_model_device(_metadata, st, 0, main_ioas,
+			 MOCK_FLAGS_DEVICE_MODEL_PPC);
+	add_exact_window(_metadata, st, main_ioas, MOCK_PPC_HIGH_START,
+			 WINDOW_LEN);
+	extra_ioas = add_windowed_ioas(_metadata, st);
+	/* The low window must start at 0; it holds IOVA(0) on. */
+	add_exact_window(_metadata, st, extra_ioas, 0,
+			 IOVA(WIN_PAGES) + WINDOW_LEN);
+	map_pages(_metadata, st, extra_ioas, LARGE_FIRST, LARGE_PAGES);
+	st->hwpt[st->nhwpt++] = st->idev[0];
+}
+
+static int run_attach_extra(struct state *st)
+{
+	uint32_t pt = st->ioas[1];
+	int rc;
+
+	rc = __device_attach_extra(st->fd, st->idev[0], &pt);
+	st->out_id[0] = pt;
+	return rc;
+}
+
+static void expect_attach_extra(struct __test_metadata *_metadata,
+				struct state *st, struct snap *want,
+				const struct snap *got)
+{
+	ASSERT_NE(st->ioas[1], st->out_id[0]);
+	want->translated[1] |= PAGES(LARGE_FIRST, LARGE_PAGES);
+	want->next_id = got->next_id;
+	want->layout[1].align = got->layout[1].align;
+}
+
+static const struct path path_attach_extra = {
+	.setup = setup_two_ioas,
+	.run = run_attach_extra,
+	.expect = expect_attach_extra,
+};
+
+static void setup_extra(struct __test_metadata *_metadata, struct state *st)
+{
+	setup_two_ioas(_metadata, st);
+	ASSERT_EQ(0, run_attach_extra(st));
+}
+
+static int run_detach_extra(struct state *st)
+{
+	return __device_detach_extra(st->fd, st->idev[0], st->ioas[1]);
+}
+
+static void expect_detach_extra(struct __test_metadata *_metadata,
+				struct state *st, struct snap *want,
+				const struct snap *got)
+{
+	want->translated[1] = 0;
+	want->next_id = got->next_id;
+	want->layout[1].align = got->layout[1].align;
+}
+
+static const struct path path_detach_extra = {
+	.setup = setup_extra,
+	.run = run_detach_extra,
+	.expect = expect_detach_extra,
+	.no_alloc = true,
+};
+
 FIXTURE(faults) {
 	struct inject_cfg cfg;
 	bool ready;
@@ -1809,6 +1903,14 @@ FIXTURE_VARIANT_ADD(faults, window_attach) {
 
 FIXTURE_VARIANT_ADD(faults, window_map) {
 	.path = &path_window_map,
+};
+
+FIXTURE_VARIANT_ADD(faults, attach_extra) {
+	.path = &path_attach_extra,
+};
+
+FIXTURE_VARIANT_ADD(faults, detach_extra) {
+	.path = &path_detach_extra,
 };
 
 /*

@@ -413,14 +413,16 @@ TEST_F(mock_dev, check_map_refuses)
 					 PSZ - 1));
 	ASSERT_EQ(EINVAL, __md_check_map(self->fd, self->hwpt, IOVA(0),
 					 buf + MOCK_PSZ / 2, MOCK_PSZ));
-	/* IDs of no page table. */
+	/* IDs of neither a page table nor a device. */
 	ASSERT_EQ(ENOENT, __md_check_map(self->fd, 0, IOVA(0), buf, PSZ));
 	ASSERT_EQ(ENOENT, __md_check_map(self->fd, self->ioas, IOVA(0), buf,
 					 PSZ));
-	ASSERT_EQ(ENOENT, __md_check_map(self->fd, self->idev, IOVA(0), buf,
-					 PSZ));
 	ASSERT_EQ(ENOENT, __md_check_map(self->fd, self->stdev, IOVA(0), buf,
 					 PSZ));
+	/* The device's DMA goes through its page table; not to the hole. */
+	md_check_map(self->fd, self->idev, IOVA(0), buf, 4 * PSZ);
+	ASSERT_EQ(EINVAL, __md_check_map(self->fd, self->idev, IOVA(4),
+					 buf + 4 * PSZ, PSZ));
 	/* The right ones still pass. */
 	md_check_map(self->fd, self->hwpt, IOVA(0), buf, 4 * PSZ);
 	md_check_map(self->fd, self->hwpt, IOVA(8), buf + 8 * PSZ, 4 * PSZ);

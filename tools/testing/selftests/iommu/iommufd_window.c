@@ -8,9 +8,10 @@
  * device is checked against the windows already granted.
  *
  * The devices are the mock models of VT-d, SMMUv3 and PowerPC TCE hardware
- * (MOCK_FLAGS_DEVICE_MODEL_*) and the plain mock device. Every refused
- * request is checked to leave the IOAS as it was: its IOVA ranges, its
- * mappings, the pinned pages and the objects of the file.
+ * (MOCK_FLAGS_DEVICE_MODEL_*) and the plain mock device; a PowerPC model
+ * device also translates several IOASes at once (IOMMU_DEVICE_ATTACH_EXTRA).
+ * Every refused request is checked to leave the IOAS as it was: its IOVA
+ * ranges, its mappings, the pinned pages and the objects of the file.
  *
  * IOVAs are multiples of 1 MiB and lengths multiples of the CPU page, so
  * that they suit 4 KiB and 64 KiB CPU pages alike; no window is given IO
@@ -1772,6 +1773,240 @@ TEST_F(ppc, attach)
 	md_check_map(fd, hwpt, MOCK_PPC_HIGH_START, self->e.buf, 16 * PSZ);
 	check_ranges(fd, other, span(0, SZ_1G),
 		     span(MOCK_PPC_HIGH_START, SZ_1G));
+}
+
+/*
+ * Several IOASes per device (IOMMU_DEVICE_ATTACH_EXTRA). The PowerPC model
+ * routes DMA by address, as its hardware does with its two TCE windows, so
+ * each window may belong to another IOAS. MD_CHECK_MAP with the device's
+ * ID follows its DMA to whichever table takes it.
+ */
+
+/*
+ * Assert that attaching device @idev to @pt as an extra table fails with
+ * @err, leaves no object, and changes neither the ranges nor the caps of
+ * @ioas.
+ */
+static void __extra_refused(struct __test_metadata *_metadata, int fd,
+			    uint32_t idev, uint32_t ioas, uint32_t pt, int err,
+			    int line)
+{
+	struct iova_layout before, after;
+	struct caps cb, ca;
+	uint32_t next, id = pt;
+
+	get_layout(fd, ioas, &before);
+	get_caps(_metadata, fd, ioas, &cb);
+	next = next_id(_metadata, fd);
+	ASSERT_EQ(err, __device_attach_extra(fd, idev, &id)) {
+		TH_LOG("attach of line %d", line);
+	}
+	ASSERT_EQ(pt, id);
+	ASSERT_EQ(next, next_id(_metadata, fd));
+	get_layout(fd, ioas, &after);
+	check_same_layout(&before, &after);
+	get_caps(_metadata, fd, ioas, &ca);
+	check_caps(_metadata, &ca, &cb);
+}
+
+#define extra_refused(fd, idev, ioas, pt, err)                            \
+	__extra_refused(_metadata, fd, idev, ioas, pt, err, __LINE__)
+
+/* Each window's DMA goes to its own IOAS, and only there. */
+TEST_F(ppc, extra_ioas)
+{
+	const uint64_t high = MOCK_PPC_HIGH_START;
+	const uint64_t len = 16 * PSZ;
+	int fd = self->e.fd;
+	uint32_t ioas = self->e.ioas, idev = self->e.idev;
+	uint32_t other = ioas_alloc_windowed(fd);
+	char *buf = self->e.buf, *buf2 = self->e.buf + len;
+	uint32_t pt = other, hwpt;
+
+	ASSERT_EQ(0, add_exact(fd, ioas, 0, SZ_1G));
+	ASSERT_EQ(0, __device_attach_extra(fd, idev, &pt));
+	ASSERT_NE(other, pt);
+	ASSERT_EQ(0, add_exact(fd, other, high, SZ_1G));
+	check_ranges(fd, other, span(high, SZ_1G));
+	check_ranges(fd, ioas, span(0, SZ_1G));
+
+	ioas_map_fixed(fd, ioas, buf, len, SZ_1M);
+	ioas_map_fixed(fd, other, buf2, len, high + SZ_1M);
+	md_check_map(fd, idev, SZ_1M, buf, len);
+	md_check_map(fd, idev, high + SZ_1M, buf2, len);
+	md_check_map(fd, pt, high + SZ_1M, buf2, len);
+	md_check_map(fd, self->e.hwpt, SZ_1M, buf, len);
+	ASSERT_EQ(EINVAL, __md_check_map(fd, idev, high + SZ_1M, buf, len));
+	ASSERT_EQ(EINVAL, __md_check_map(fd, self->e.hwpt, high + SZ_1M, buf2,
+					 len));
+	ASSERT_EQ(EINVAL, __md_check_map(fd, idev, SZ_4G, buf, PSZ));
+
+	/* The device holds the IOAS; unmapped, its IOVA is blocked. */
+	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, other));
+	ASSERT_EQ(len, ioas_unmap_all(fd, other));
+	ASSERT_EQ(EINVAL, __md_check_map(fd, idev, high + SZ_1M, buf2, len));
+
+	/* Detached, by IOAS ID, its automatic table goes with it. */
+	ioas_map_fixed(fd, other, buf2, len, high + SZ_1M);
+	ASSERT_EQ(0, __device_detach_extra(fd, idev, other));
+	ASSERT_EQ(ENOENT, __device_detach_extra(fd, idev, other));
+	ASSERT_EQ(ENOENT, __device_detach_extra(fd, idev, pt));
+	ASSERT_EQ(EINVAL, __md_check_map(fd, idev, high + SZ_1M, buf2, len));
+	md_check_map(fd, idev, SZ_1M, buf, len);
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, pt));
+
+	/* A page table made for the device, detached by its own ID. */
+	ASSERT_EQ(0, __hwpt_alloc(fd, idev, other, 0, &hwpt));
+	pt = hwpt;
+	ASSERT_EQ(0, __device_attach_extra(fd, idev, &pt));
+	ASSERT_EQ(hwpt, pt);
+	md_check_map(fd, idev, high + SZ_1M, buf2, len);
+	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, hwpt));
+	ASSERT_EQ(0, __device_detach_extra(fd, idev, hwpt));
+	ASSERT_EQ(EINVAL, __md_check_map(fd, idev, high + SZ_1M, buf2, len));
+
+	/* Destroying the device detaches every IOAS. */
+	ASSERT_EQ(0, __device_attach_extra(fd, idev, &pt));
+	iommufd_destroy(fd, self->e.stdev);
+	iommufd_destroy(fd, hwpt);
+	iommufd_destroy(fd, other);
+}
+
+TEST_F(ppc, extra_refused)
+{
+	const uint64_t high = MOCK_PPC_HIGH_START;
+	int fd = self->e.fd;
+	uint32_t ioas = self->e.ioas, idev = self->e.idev;
+	uint32_t other = ioas_alloc_windowed(fd);
+	uint32_t vtd_ioas = ioas_alloc_windowed(fd);
+	struct iommu_device_extra cmd = {
+		.size = sizeof(cmd),
+		.flags = 1,
+		.dev_id = idev,
+		.pt_id = other,
+	};
+	uint32_t pt = other, vtd_idev;
+
+	ASSERT_EQ(0, add_exact(fd, ioas, 0, SZ_1G));
+
+	/* Not a device, nothing or nothing to attach to, unknown flags. */
+	ASSERT_EQ(ENOENT, __device_attach_extra(fd, other, &pt));
+	ASSERT_EQ(other, pt);
+	extra_refused(fd, idev, other, 0, ENOENT);
+	extra_refused(fd, idev, other, self->e.stdev, EINVAL);
+	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_DEVICE_ATTACH_EXTRA,
+					    &cmd));
+
+	/* Only windowed IOASes, each once. */
+	extra_refused(fd, idev, self->e.plain, self->e.plain, EINVAL);
+	extra_refused(fd, idev, ioas, ioas, EEXIST);
+	extra_refused(fd, idev, ioas, self->e.hwpt, EEXIST);
+
+	/* Windows that overlap, or are too many for the device together. */
+	ASSERT_EQ(0, add_exact(fd, other, 0, SZ_16M));
+	extra_refused(fd, idev, other, other, EEXIST);
+	remove_window(fd, other, 0);
+	ASSERT_EQ(0, add_exact(fd, other, high, SZ_1G));
+	ASSERT_EQ(0, add_exact(fd, ioas, high, SZ_16M));
+	extra_refused(fd, idev, other, other, ENOSPC);
+	remove_window(fd, ioas, high);
+
+	/* A window the hardware cannot have at all. */
+	remove_window(fd, other, high);
+	ASSERT_EQ(0, add_exact(fd, other, high + SZ_1G, SZ_1G));
+	extra_refused(fd, idev, other, other, ERANGE);
+	remove_window(fd, other, high + SZ_1G);
+
+	/* Hardware with one table for everything has no extra ones. */
+	attach_model(_metadata, fd, vtd_ioas, MODEL_VTD, NULL, NULL, &vtd_idev);
+	extra_refused(fd, vtd_idev, other, other, EOPNOTSUPP);
+
+	/* What was refused left no trace: the device can still join. */
+	ASSERT_EQ(0, add_exact(fd, other, high, SZ_1G));
+	ASSERT_EQ(0, __device_attach_extra(fd, idev, &pt));
+	check_ranges(fd, other, span(high, SZ_1G));
+}
+
+/* Windows of each IOAS are checked against the other's. */
+TEST_F(ppc, extra_windows)
+{
+	const uint64_t high = MOCK_PPC_HIGH_START;
+	int fd = self->e.fd;
+	uint32_t ioas = self->e.ioas, idev = self->e.idev;
+	uint32_t other = ioas_alloc_windowed(fd);
+	uint32_t pt = other;
+	uint64_t iova;
+
+	ASSERT_EQ(0, add_exact(fd, ioas, 0, SZ_1G));
+	ASSERT_EQ(0, __device_attach_extra(fd, idev, &pt));
+
+	/* The low window is the other IOAS's: placement skips it. */
+	add_refused(fd, other, EEXIST, .flags = EXACT, .iova = 0,
+		    .length = SZ_16M);
+	ASSERT_EQ(0, win_add(fd, other, WIN(.length = SZ_1G), &iova));
+	ASSERT_EQ(high, iova);
+
+	/*
+	 * The device has both its windows: there is none left in either.
+	 * An exact window on top of the other IOAS's is reported as such.
+	 */
+	add_refused(fd, ioas, ENOSPC, .length = SZ_1M);
+	add_refused(fd, other, ENOSPC, .length = SZ_1M);
+	add_refused(fd, ioas, EEXIST, .flags = EXACT, .iova = high,
+		    .length = SZ_1M);
+
+	/* A window given back in one IOAS can be taken in the other. */
+	remove_window(fd, other, high);
+	ASSERT_EQ(0, add_exact(fd, ioas, high, SZ_16M));
+	add_refused(fd, other, ENOSPC, .length = SZ_1M);
+	check_no_ranges(_metadata, fd, other);
+	check_ranges(fd, ioas, span(0, SZ_1G), span(high, SZ_16M));
+
+	/* Detached, the other IOAS is on its own again. */
+	ASSERT_EQ(0, __device_detach_extra(fd, idev, other));
+	ASSERT_EQ(0, add_exact(fd, other, 0, SZ_16M));
+	extra_refused(fd, idev, other, other, ENOSPC);
+}
+
+/* Replacing the device's main table keeps the extra one. */
+TEST_F(ppc, extra_replace)
+{
+	const uint64_t high = MOCK_PPC_HIGH_START;
+	const uint64_t len = 16 * PSZ;
+	int fd = self->e.fd;
+	uint32_t ioas = self->e.ioas, idev = self->e.idev;
+	uint32_t stdev = self->e.stdev;
+	uint32_t other = ioas_alloc_windowed(fd);
+	uint32_t clash = ioas_alloc_windowed(fd);
+	uint32_t fits = ioas_alloc_windowed(fd);
+	char *buf = self->e.buf, *buf2 = self->e.buf + len;
+	uint32_t pt = other;
+
+	ASSERT_EQ(0, add_exact(fd, ioas, 0, SZ_1G));
+	ASSERT_EQ(0, add_exact(fd, other, high, SZ_1G));
+	ASSERT_EQ(0, __device_attach_extra(fd, idev, &pt));
+	ioas_map_fixed(fd, ioas, buf, len, SZ_1M);
+	ioas_map_fixed(fd, other, buf2, len, high);
+
+	/* Not windowed, the extra IOAS itself, a window in the way. */
+	pt = self->e.plain;
+	ASSERT_EQ(EINVAL, __mock_domain_replace(fd, stdev, &pt));
+	pt = other;
+	ASSERT_EQ(EEXIST, __mock_domain_replace(fd, stdev, &pt));
+	ASSERT_EQ(0, add_exact(fd, clash, high, SZ_16M));
+	pt = clash;
+	ASSERT_EQ(EEXIST, __mock_domain_replace(fd, stdev, &pt));
+	md_check_map(fd, idev, SZ_1M, buf, len);
+	md_check_map(fd, idev, high, buf2, len);
+
+	/* The window of the IOAS being left is not held against the new. */
+	ASSERT_EQ(0, add_exact(fd, fits, 0, SZ_16M));
+	ioas_map_fixed(fd, fits, buf2, len, SZ_1M);
+	pt = fits;
+	ASSERT_EQ(0, __mock_domain_replace(fd, stdev, &pt));
+	md_check_map(fd, idev, SZ_1M, buf2, len);
+	md_check_map(fd, idev, high, buf2, len);
+	iommufd_destroy(fd, ioas);
 }
 
 TEST_HARNESS_MAIN

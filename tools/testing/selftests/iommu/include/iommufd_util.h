@@ -95,6 +95,14 @@ int __ioas_window_add(int fd, struct iommu_ioas_window_add *cmd);
 int __ioas_window_remove(int fd, uint32_t ioas_id, uint64_t iova);
 int __window_caps(int fd, uint32_t object_id, struct iommu_window_caps *cmd);
 
+/*
+ * IOMMU_DEVICE_ATTACH_EXTRA of device @dev_id to IOAS or page table
+ * *@pt_id, which is set to the page table's ID; IOMMU_DEVICE_DETACH_EXTRA
+ * of that table, named by its ID or its IOAS's.
+ */
+int __device_attach_extra(int fd, uint32_t dev_id, uint32_t *pt_id);
+int __device_detach_extra(int fd, uint32_t dev_id, uint32_t pt_id);
+
 /* IOMMU_PIN_STATS of IOAS @object_id, or of the whole file if 0; bytes. */
 int __pin_stats(int fd, uint32_t object_id, uint64_t *pinned,
 		uint64_t *charged);

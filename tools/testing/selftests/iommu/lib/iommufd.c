@@ -198,6 +198,32 @@ int __window_caps(int fd, uint32_t object_id, struct iommu_window_caps *cmd)
 	return iommufd_ioctl(fd, IOMMU_WINDOW_CAPS, cmd);
 }
 
+int __device_attach_extra(int fd, uint32_t dev_id, uint32_t *pt_id)
+{
+	struct iommu_device_extra cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = *pt_id,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_DEVICE_ATTACH_EXTRA, &cmd);
+	if (!rc)
+		*pt_id = cmd.pt_id;
+	return rc;
+}
+
+int __device_detach_extra(int fd, uint32_t dev_id, uint32_t pt_id)
+{
+	struct iommu_device_extra cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_DEVICE_DETACH_EXTRA, &cmd);
+}
+
 int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		 uint32_t *hwpt_id)
 {
