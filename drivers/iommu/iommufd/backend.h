@@ -47,6 +47,7 @@
 
 struct device;
 struct iommu_user_data;
+struct iova_bitmap;
 struct iommufd_backend_ops;
 
 /**
@@ -69,6 +70,9 @@ struct iommufd_hwdev {
  * @enforce_cache_coherency: every DMA through the table snoops the CPU
  *                           caches, even one the device marks no-snoop;
  *                           set by the backend, never cleared
+ * @dirty_tracking: the table was made with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ *                  and can record which IOVA devices write to;
+ *                  ->set_dirty_tracking() and ->read_dirty() work on it
  * @iopt_link: entry in the domain list of the IOAS it is filled from;
  *             belongs to io_pagetable.c
  */
@@ -78,6 +82,7 @@ struct iommufd_domain {
 	unsigned long aperture_start;
 	unsigned long aperture_last;
 	bool enforce_cache_coherency;
+	bool dirty_tracking;
 	struct list_head iopt_link;
 };
 
@@ -215,6 +220,16 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *                them so while the windows change. Return -EMEDIUMTYPE as
  *                for @attach; on any error nothing changed.
  * @detach_extra: undo @attach_extra; DMA to @domain's windows is blocked
+ * @set_dirty_tracking: start (@enable) or stop recording, in the entries of
+ *                      @domain, which IOVA devices write to. Only called
+ *                      for a domain with @dirty_tracking set.
+ * @read_dirty: report, with iova_bitmap_set() on @bitmap (if not NULL),
+ *              the IO pages of [@iova, @iova + @size) written to since
+ *              their record was last cleared, and with @clear, clear the
+ *              record of what is reported. The range is all mapped. A
+ *              dirty IO page is reported whole, even where it extends
+ *              beyond the range. Only called for a domain with
+ *              @dirty_tracking set, under the IOAS's iova_rwsem.
  */
 struct iommufd_backend_ops {
 	const char *name;
@@ -246,6 +261,9 @@ struct iommufd_backend_ops {
 			    struct iommufd_domain *domain);
 	void (*detach_extra)(struct iommufd_hwdev *hwdev,
 			     struct iommufd_domain *domain);
+	int (*set_dirty_tracking)(struct iommufd_domain *domain, bool enable);
+	int (*read_dirty)(struct iommufd_domain *domain, unsigned long iova,
+			  size_t size, bool clear, struct iova_bitmap *bitmap);
 };
 
 extern const struct iommufd_backend_ops iommufd_iommu_api_backend;

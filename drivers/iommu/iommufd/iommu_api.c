@@ -320,6 +320,9 @@ iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	}
 	adom->base.ops = &iommufd_iommu_api_backend;
 	adom->base.pgsize_bitmap = domain->pgsize_bitmap;
+	/* Drivers give dirty_ops to the tables asked for with the flag. */
+	adom->base.dirty_tracking = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+				    domain->dirty_ops;
 	if (domain->geometry.force_aperture) {
 		adom->base.aperture_start = domain->geometry.aperture_start;
 		adom->base.aperture_last = domain->geometry.aperture_end;
@@ -480,6 +483,35 @@ static void iommu_api_unmap(struct iommufd_domain *domain, unsigned long iova,
 	WARN_ON(iommu_unmap(idom, iova, size) != size);
 }
 
+static int iommu_api_set_dirty_tracking(struct iommufd_domain *domain,
+					bool enable)
+{
+	struct iommu_domain *idom = to_api_domain(domain)->domain;
+
+	return idom->dirty_ops->set_dirty_tracking(idom, enable);
+}
+
+static int iommu_api_read_dirty(struct iommufd_domain *domain,
+				unsigned long iova, size_t size, bool clear,
+				struct iova_bitmap *bitmap)
+{
+	struct iommu_domain *idom = to_api_domain(domain)->domain;
+	struct iommu_iotlb_gather gather;
+	struct iommu_dirty_bitmap dirty;
+	int rc;
+
+	iommu_iotlb_gather_init(&gather);
+	iommu_dirty_bitmap_init(&dirty, bitmap, &gather);
+	rc = idom->dirty_ops->read_and_clear_dirty(idom, iova, size,
+						   clear ? 0 :
+						   IOMMU_DIRTY_NO_CLEAR,
+						   &dirty);
+	/* Cleared bits count only once the IOTLB forgets the old entries. */
+	if (clear)
+		iommu_iotlb_sync(idom, &gather);
+	return rc;
+}
+
 const struct iommufd_backend_ops iommufd_iommu_api_backend = {
 	.name = "iommu",
 	.probe = iommu_api_probe,
@@ -492,6 +524,8 @@ const struct iommufd_backend_ops iommufd_iommu_api_backend = {
 	.detach = iommu_api_detach,
 	.map = iommu_api_map,
 	.unmap = iommu_api_unmap,
+	.set_dirty_tracking = iommu_api_set_dirty_tracking,
+	.read_dirty = iommu_api_read_dirty,
 };
 
 MODULE_IMPORT_NS(IOMMUFD_INTERNAL);

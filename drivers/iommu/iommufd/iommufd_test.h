@@ -117,14 +117,17 @@ enum {
  *                      leave room for at least one batch element
  * @access_replace_ioas: arguments of IOMMU_TEST_OP_ACCESS_REPLACE_IOAS
  * @access_replace_ioas.ioas_id: IOAS the access object moves to
- * @dirty: arguments of IOMMU_TEST_OP_DIRTY
+ * @dirty: arguments of IOMMU_TEST_OP_DIRTY, on a mock page table made with
+ *         IOMMU_HWPT_ALLOC_DIRTY_TRACKING (EINVAL for another)
  * @dirty.flags: reserved, zero
  * @dirty.iova: first IOVA described by the bitmap
  * @dirty.length: bytes described by the bitmap
- * @dirty.page_size: bytes covered by one bit
- * @dirty.uptr: user bitmap; set bits name the pages to mark dirty
- * @dirty.out_nr_dirty: how many of the selected pages were mapped, and so
- *                     were marked
+ * @dirty.page_size: bytes covered by one bit, a power of two
+ * @dirty.uptr: user bitmap, an array of u64; set bits name the IOVA the
+ *              mock device writes to
+ * @dirty.out_nr_dirty: how many bits named mapped IOVA and so had their
+ *                      entry (or huge entry) marked dirty; 0 while
+ *                      tracking is off, as hardware records nothing then
  * @check_iotlb: arguments of IOMMU_TEST_OP_MD_CHECK_IOTLB
  * @check_iotlb.id: IOTLB slot, at most MOCK_NESTED_DOMAIN_IOTLB_ID_MAX
  * @check_iotlb.iotlb: value the slot is expected to hold

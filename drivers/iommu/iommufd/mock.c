@@ -11,9 +11,11 @@
  * IOMMU in the same boot.
  *
  * A mock translation table is an xarray with one value entry per IO page:
- * the physical IO page number, the protection, and whether the page starts
- * one of the physical runs a ->map() call was given. Removing entries never
- * allocates, so ->unmap() cannot fail, even under fault injection. The
+ * the physical IO page number, the protection, whether the page starts
+ * one of the physical runs a ->map() call was given, and for dirty
+ * tracking whether it belongs to a huge IO page and was written to.
+ * Removing or rewriting entries never allocates, so ->unmap() and
+ * ->read_dirty() cannot fail, even under fault injection. The
  * table checks the core's promises instead of trusting them: a map over a
  * mapped IOVA, an unmap that does not cover whole runs, or freeing a table
  * that is not empty triggers a warning, which panics the test kernel.
@@ -23,7 +25,15 @@
  * MOCK_FLAGS_DEVICE_MODEL_* flags instead imitate the apertures, page sizes,
  * reserved ranges and windows of a kind of real hardware (iommufd_test.h),
  * so that IOVA windows are tested against each kind before any hardware is
- * at hand. The PowerPC model keeps a record of the windows the core asks
+ * at hand.
+ *
+ * Tables made with IOMMU_HWPT_ALLOC_DIRTY_TRACKING record writes as an
+ * IOMMU with dirty bits in its entries would: the test command plays the
+ * device, marking the entries of IOVAs it names dirty while tracking is on
+ * (iommufd_mock_mark_dirty()). Where a table with huge IO pages could map
+ * a whole aligned huge page (MOCK_FLAGS_DEVICE_HUGE_IOVA devices), its
+ * entries are flagged as one huge entry, which is marked, reported and
+ * cleared as a whole. The PowerPC model keeps a record of the windows the core asks
  * for, as its TCE tables would, and checks that every mapping lies in one.
  * Like that hardware, it routes DMA by address: a PowerPC model device may
  * translate through extra tables (->attach_extra()), and its DMA goes to
@@ -32,6 +42,7 @@
 #include <linux/device.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
+#include <linux/iova_bitmap.h>
 #include <linux/slab.h>
 #include <uapi/linux/iommufd.h>
 
@@ -84,6 +95,8 @@ struct mock_extra {
  * @base: what the core sees
  * @ptes: IOVA >> @shift -> value entry, see mock_pte()
  * @shift: log2 of the smallest IO page size of the table
+ * @huge_shift: log2 of its huge IO page size, or 0 if it has none
+ * @tracking: dirty tracking is on
  * @model: the MOCK_FLAGS_DEVICE_MODEL_* flag of the device it was made for
  * @nr_windows: entries of @windows in use (PowerPC model)
  * @windows: the windows the core prepared the table for (PowerPC model)
@@ -92,6 +105,8 @@ struct mock_domain {
 	struct iommufd_domain base;
 	struct xarray ptes;
 	unsigned int shift;
+	unsigned int huge_shift;
+	bool tracking;
 	u32 model;
 	unsigned int nr_windows;
 	struct iommufd_window windows[MOCK_PPC_WINDOWS];
@@ -102,11 +117,13 @@ enum {
 	MOCK_PTE_READ = 1 << 0,
 	MOCK_PTE_WRITE = 1 << 1,
 	MOCK_PTE_RUN_START = 1 << 2,
-	MOCK_PTE_SHIFT = 3,
+	MOCK_PTE_HUGE = 1 << 3,
+	MOCK_PTE_DIRTY = 1 << 4,
+	MOCK_PTE_SHIFT = 5,
 };
 
 /* The entry for IO page number @pfn. */
-static void *mock_pte(unsigned long pfn, int prot, bool run_start)
+static void *mock_pte(unsigned long pfn, int prot, bool run_start, bool huge)
 {
 	unsigned long v = pfn << MOCK_PTE_SHIFT;
 
@@ -116,7 +133,22 @@ static void *mock_pte(unsigned long pfn, int prot, bool run_start)
 		v |= MOCK_PTE_WRITE;
 	if (run_start)
 		v |= MOCK_PTE_RUN_START;
+	if (huge)
+		v |= MOCK_PTE_HUGE;
 	return xa_mk_value(v);
+}
+
+static bool mock_pte_has(void *pte, unsigned long flag)
+{
+	return xa_to_value(pte) & flag;
+}
+
+/* @pte with its dirty bit set or cleared. */
+static void *mock_pte_dirty(void *pte, bool dirty)
+{
+	unsigned long v = xa_to_value(pte) & ~MOCK_PTE_DIRTY;
+
+	return xa_mk_value(dirty ? v | MOCK_PTE_DIRTY : v);
 }
 
 static phys_addr_t mock_pte_paddr(struct mock_domain *mock, void *pte)
@@ -126,7 +158,7 @@ static phys_addr_t mock_pte_paddr(struct mock_domain *mock, void *pte)
 
 static bool mock_pte_run_start(void *pte)
 {
-	return xa_to_value(pte) & MOCK_PTE_RUN_START;
+	return mock_pte_has(pte, MOCK_PTE_RUN_START);
 }
 
 static const struct bus_type mock_bus = {
@@ -269,6 +301,8 @@ static int mock_hw_info(struct iommufd_hwdev *hwdev,
 	desc->type = IOMMU_HW_INFO_TYPE_SELFTEST;
 	if (to_mock_dev(hwdev->dev)->flags & MOCK_FLAGS_DEVICE_PASID)
 		desc->max_pasid_log2 = MOCK_PASID_WIDTH;
+	if (!(to_mock_dev(hwdev->dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		desc->capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
 	memcpy(data, &info, min(len, sizeof(info)));
 	return sizeof(info);
 }
@@ -340,8 +374,12 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
 	struct iommufd_window_caps caps = {};
 	struct mock_domain *mock;
+	unsigned long larger;
 
-	if (flags || user_data)
+	if ((flags & ~IOMMU_HWPT_ALLOC_DIRTY_TRACKING) || user_data)
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return ERR_PTR(-EOPNOTSUPP);
 
 	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
@@ -354,6 +392,11 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	mock->base.aperture_start = caps.apertures[0].start;
 	mock->base.aperture_last = caps.apertures[caps.nr_apertures - 1].last;
 	mock->shift = __ffs(mock->base.pgsize_bitmap);
+	/* The next size up makes the huge entries. */
+	larger = mock->base.pgsize_bitmap & ~(1UL << mock->shift);
+	if (larger)
+		mock->huge_shift = __ffs(larger);
+	mock->base.dirty_tracking = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	mock->model = mdev->flags & MOCK_MODELS;
 	INIT_LIST_HEAD(&mock->base.iopt_link);
 	xa_init(&mock->ptes);
@@ -370,11 +413,25 @@ static void mock_domain_free(struct iommufd_domain *domain)
 	kfree(mock);
 }
 
-static int mock_attach(struct iommufd_hwdev *hwdev,
-		       struct iommufd_domain *domain)
+/* Can the device use @domain? Not one tracking writes it cannot track. */
+static int mock_can_use(struct iommufd_hwdev *hwdev,
+			struct iommufd_domain *domain)
 {
 	if (domain->ops != &iommufd_mock_backend)
 		return -EMEDIUMTYPE;
+	if (domain->dirty_tracking &&
+	    (to_mock_dev(hwdev->dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+static int mock_attach(struct iommufd_hwdev *hwdev,
+		       struct iommufd_domain *domain)
+{
+	int rc = mock_can_use(hwdev, domain);
+
+	if (rc)
+		return rc;
 	to_mock_dev(hwdev->dev)->domain = to_mock_domain(domain);
 	return 0;
 }
@@ -409,11 +466,13 @@ static int mock_attach_extra(struct iommufd_hwdev *hwdev,
 {
 	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
 	struct mock_extra *extra;
+	int rc;
 
 	if (!(mdev->flags & MOCK_FLAGS_DEVICE_MODEL_PPC))
 		return -EOPNOTSUPP;
-	if (domain->ops != &iommufd_mock_backend)
-		return -EMEDIUMTYPE;
+	rc = mock_can_use(hwdev, domain);
+	if (rc)
+		return rc;
 	extra = kzalloc(sizeof(*extra), GFP_KERNEL_ACCOUNT);
 	if (!extra)
 		return -ENOMEM;
@@ -558,9 +617,28 @@ static unsigned long mock_map_npages(struct mock_domain *mock,
 	return size >> mock->shift;
 }
 
+/* Entries in a huge IO page of @mock; 1 if it has none. */
+static unsigned long mock_huge_entries(struct mock_domain *mock)
+{
+	return mock->huge_shift ? 1UL << (mock->huge_shift - mock->shift) : 1;
+}
+
+/*
+ * Would the entry at @index start a huge entry, mapping IO page @pfn with
+ * @left IO pages of its run left?
+ */
+static bool mock_huge_starts(struct mock_domain *mock, unsigned long index,
+			     unsigned long pfn, unsigned long left)
+{
+	unsigned long n = mock_huge_entries(mock);
+
+	return n > 1 && !(index & (n - 1)) && !(pfn & (n - 1)) && left >= n;
+}
+
 /*
  * The first entry of every run is marked, so that mock_unmap() can check
- * that unmaps cover whole runs.
+ * that unmaps cover whole runs; so are the entries of each aligned huge IO
+ * page a run covers, which form one huge entry.
  */
 static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		    const struct iommufd_phys_run *runs, unsigned int nr,
@@ -569,7 +647,7 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova >> mock->shift;
 	unsigned long npages = mock_map_npages(mock, iova, runs, nr);
-	unsigned long i = 0, end, pfn, left;
+	unsigned long i = 0, end, pfn, left, huge_left = 0;
 	XA_STATE(xas, &mock->ptes, first);
 	const struct iommufd_phys_run *run = runs;
 	void *old;
@@ -586,9 +664,12 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		xas_set(&xas, first + i);
 		xas_lock(&xas);
 		for (; i != end; i++, xas_next(&xas)) {
+			if (!huge_left &&
+			    mock_huge_starts(mock, first + i, pfn, left))
+				huge_left = mock_huge_entries(mock);
 			old = xas_store(&xas, mock_pte(pfn, prot,
 						       pfn << mock->shift ==
-						       run->paddr));
+						       run->paddr, huge_left));
 			if (xas_error(&xas))
 				break;
 			/* The core never maps over a mapping. */
@@ -597,6 +678,8 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 				xas_set_err(&xas, -EBUSY);
 				break;
 			}
+			if (huge_left)
+				huge_left--;
 			pfn++;
 			if (!--left && i + 1 != npages) {
 				run++;
@@ -633,6 +716,114 @@ static void mock_unmap(struct iommufd_domain *domain, unsigned long iova,
 	mock_erase(mock, first, npages, true);
 	pte = xa_load(&mock->ptes, first + npages);
 	WARN_ON(pte && !mock_pte_run_start(pte));
+}
+
+/*
+ * Is the group of @n entries from @index dirty? With @clear, clean it in
+ * the same step, as hardware tests and clears its dirty bits atomically.
+ */
+static bool mock_test_dirty(struct mock_domain *mock, unsigned long index,
+			    unsigned long n, bool clear)
+{
+	XA_STATE(xas, &mock->ptes, index);
+	bool dirty = false;
+	void *pte;
+
+	xas_lock(&xas);
+	for (; n; n--, xas_next(&xas)) {
+		pte = xas_load(&xas);
+		if (!pte || !mock_pte_has(pte, MOCK_PTE_DIRTY))
+			continue;
+		dirty = true;
+		/* Rewriting an entry never allocates. */
+		if (clear)
+			xas_store(&xas, mock_pte_dirty(pte, false));
+	}
+	xas_unlock(&xas);
+	return dirty;
+}
+
+/* Set the dirty bit of the group of @n entries from @index. */
+static void mock_mark_dirty(struct mock_domain *mock, unsigned long index,
+			    unsigned long n)
+{
+	XA_STATE(xas, &mock->ptes, index);
+	void *pte;
+
+	xas_lock(&xas);
+	for (; n; n--, xas_next(&xas)) {
+		pte = xas_load(&xas);
+		if (pte)
+			xas_store(&xas, mock_pte_dirty(pte, true));
+	}
+	xas_unlock(&xas);
+}
+
+static int mock_set_dirty_tracking(struct iommufd_domain *domain,
+				   bool enable)
+{
+	WRITE_ONCE(to_mock_domain(domain)->tracking, enable);
+	return 0;
+}
+
+static int mock_read_dirty(struct iommufd_domain *domain, unsigned long iova,
+			   size_t size, bool clear, struct iova_bitmap *bitmap)
+{
+	struct mock_domain *mock = to_mock_domain(domain);
+	unsigned long index = iova >> mock->shift;
+	unsigned long last = (iova + size - 1) >> mock->shift;
+	unsigned long start, n;
+	void *pte;
+
+	while (index <= last) {
+		start = index;
+		n = 1;
+		pte = xa_load(&mock->ptes, index);
+		if (pte && mock_pte_has(pte, MOCK_PTE_HUGE)) {
+			n = mock_huge_entries(mock);
+			start = index & ~(n - 1);
+		}
+		if (mock_test_dirty(mock, start, n, clear) && bitmap)
+			iova_bitmap_set(bitmap, start << mock->shift,
+					n << mock->shift);
+		index = start + n;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * iommufd_mock_mark_dirty() - play a device that writes to an IOVA
+ * @domain: a table of any backend
+ * @iova: the IOVA written to
+ *
+ * While tracking is on, the entry mapping @iova gets its dirty bit set, or
+ * all the entries of the huge entry it belongs to.
+ *
+ * Return: 1 if an entry was marked, 0 if @iova is not mapped or tracking
+ * is off, -EINVAL if @domain is not a mock table made for dirty tracking.
+ */
+int iommufd_mock_mark_dirty(struct iommufd_domain *domain, unsigned long iova)
+{
+	struct mock_domain *mock;
+	unsigned long index, n = 1;
+	void *pte;
+
+	if (domain->ops != &iommufd_mock_backend || !domain->dirty_tracking)
+		return -EINVAL;
+	mock = to_mock_domain(domain);
+	if (!READ_ONCE(mock->tracking))
+		return 0;
+	index = iova >> mock->shift;
+	pte = xa_load(&mock->ptes, index);
+	if (!pte)
+		return 0;
+	if (mock_pte_has(pte, MOCK_PTE_HUGE)) {
+		n = mock_huge_entries(mock);
+		index &= ~(n - 1);
+	}
+	mock_mark_dirty(mock, index, n);
+	return 1;
 }
 
 /*
@@ -694,6 +885,8 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.window_remove = mock_window_remove,
 	.attach_extra = mock_attach_extra,
 	.detach_extra = mock_detach_extra,
+	.set_dirty_tracking = mock_set_dirty_tracking,
+	.read_dirty = mock_read_dirty,
 };
 
 int iommufd_mock_init(void)

@@ -24,6 +24,7 @@ void iommufd_mock_dev_destroy(struct device *dev);
 
 int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
 			   phys_addr_t *paddr);
+int iommufd_mock_mark_dirty(struct iommufd_domain *domain, unsigned long iova);
 int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
 			       phys_addr_t *paddr);
 

@@ -59,6 +59,9 @@
  *                              uses; the IOMMU core's group mutex nests
  *                              inside it
  *   iopt->iova_rwsem           io_pagetable.h; never held while pinning
+ *                              memory to map (dirty.c pins pages of a
+ *                              user bitmap under it, as copy_to_user()
+ *                              would fault them in)
  *   iopin_spaces_lock          pin.c: the table of pinning owners
  *   space->mutex               pin.c: one owner's pinned extents
  *   mmap_lock                  taken by GUP and by MM-mode charging

@@ -11,7 +11,9 @@
  * VFIO would own them for a real device. Destroying the object detaches,
  * unbinds and removes the device.
  */
+#include <linux/bitmap.h>
 #include <linux/io.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -230,6 +232,62 @@ out_put:
 	return rc;
 }
 
+/* Bits of the user's bitmap read at a time by test_dirty(). */
+#define TEST_DIRTY_CHUNK 512
+
+/*
+ * Play a device writing through mock table @id: mark dirty the IOVA of
+ * each set bit of the user's bitmap, bit N standing for the page_size
+ * block N blocks after iova. Report how many were mapped and marked.
+ */
+static int test_dirty(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	unsigned long page_size = cmd->dirty.page_size;
+	unsigned long iova = cmd->dirty.iova, last, nbits, i, bit;
+	u64 __user *uptr = u64_to_user_ptr(cmd->dirty.uptr);
+	DECLARE_BITMAP(chunk, TEST_DIRTY_CHUNK);
+	struct iommufd_object *obj;
+	struct iommufd_hwpt *hwpt;
+	u64 marked = 0;
+	int rc = 0;
+
+	if (cmd->dirty.flags || !is_power_of_2(page_size) ||
+	    !cmd->dirty.length || (cmd->dirty.length & (page_size - 1)) ||
+	    (iova & (page_size - 1)) ||
+	    check_add_overflow(iova, cmd->dirty.length - 1, &last))
+		return -EINVAL;
+	nbits = cmd->dirty.length / page_size;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iommufd_hwpt, obj);
+
+	for (i = 0; i < nbits && rc >= 0; i += TEST_DIRTY_CHUNK) {
+		unsigned long n = min(nbits - i, TEST_DIRTY_CHUNK);
+
+		bitmap_zero(chunk, TEST_DIRTY_CHUNK);
+		if (copy_from_user(chunk, uptr + i / 64,
+				   DIV_ROUND_UP(n, 64) * sizeof(u64))) {
+			rc = -EFAULT;
+			break;
+		}
+		for_each_set_bit(bit, chunk, n) {
+			rc = iommufd_mock_mark_dirty(hwpt->domain,
+						     iova + (i + bit) * page_size);
+			if (rc < 0)
+				break;
+			marked += rc;
+		}
+	}
+	if (rc >= 0) {
+		cmd->dirty.out_nr_dirty = marked;
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
 /*
  * Check that every page of a user buffer is pinned exactly @refs times,
  * as the pin counter of struct page sees it. Pages of a compound page are
@@ -301,6 +359,8 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 		return iommufd_test_destroy_access_pages(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_RW:
 		return iommufd_test_access_rw(ucmd, cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* No path of ours depends on a temporary buffer's size. */
 		return 0;

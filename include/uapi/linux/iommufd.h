@@ -979,6 +979,13 @@ enum iommufd_hwpt_set_dirty_tracking_flags {
  *
  * Starts or stops the recording of DMA writes in the page table. The page
  * table must have been created with IOMMU_HWPT_ALLOC_DIRTY_TRACKING.
+ * Starting clears what was recorded before, so that the first
+ * IOMMU_HWPT_GET_DIRTY_BITMAP reports only writes made after it; stopping
+ * keeps the record for a last read.
+ *
+ * Errors: EOPNOTSUPP for unknown @flags, non-zero @__reserved, or a page
+ * table made without IOMMU_HWPT_ALLOC_DIRTY_TRACKING; ENOENT if @hwpt_id is
+ * not a kernel-managed page table.
  */
 struct iommu_hwpt_set_dirty_tracking {
 	__u32 size;
@@ -1016,7 +1023,17 @@ enum iommufd_hwpt_get_dirty_bitmap_flags {
  * an address addr is number (addr - @iova) / @page_size, counted from the
  * least significant bit of data[0]. Unless
  * IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR is given, the dirty state reported
- * is cleared in the page table.
+ * is cleared in the page table. An IO page larger than @page_size that was
+ * written to is reported whole.
+ *
+ * Errors: EOPNOTSUPP for unknown @flags, non-zero @__reserved, or a page
+ * table made without IOMMU_HWPT_ALLOC_DIRTY_TRACKING; ENOENT if @hwpt_id is
+ * not a kernel-managed page table; EINVAL if @length is 0, @page_size is
+ * not a power of two, @iova or @length is not a multiple of @page_size and
+ * of the IOAS's IOVA alignment (IOMMU_IOAS_IOVA_RANGES), or some of the
+ * range is not mapped; EOVERFLOW if the range wraps; EFAULT if the bitmap
+ * cannot be written. All but EFAULT are found before anything is read;
+ * EFAULT may come after part of the range was reported and cleared.
  */
 struct iommu_hwpt_get_dirty_bitmap {
 	__u32 size;

@@ -982,6 +982,7 @@ TEST_F_TIMEOUT(edu_cdev, hwpt_alloc, 60)
 	struct iommu_iova_range r[MAX_RANGES];
 	uint32_t ioas, hwpt = 0, next, pt, n;
 	int fd = self->iommufd;
+	uint64_t dirty_bits = 0;
 
 	fill_pattern(src, PSZ);
 	ioas = ioas_alloc(fd);
@@ -1020,6 +1021,10 @@ TEST_F_TIMEOUT(edu_cdev, hwpt_alloc, 60)
 
 	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, hwpt));
 	ASSERT_EQ(EBUSY, __iommufd_destroy(fd, ioas));
+	/* A table not made for dirty tracking has none to turn on or read. */
+	ASSERT_EQ(EOPNOTSUPP, __set_dirty_tracking(fd, hwpt, true));
+	ASSERT_EQ(EOPNOTSUPP, __get_dirty_bitmap(fd, hwpt, IOVA(0), PSZ, PSZ,
+						 &dirty_bits, 0));
 	/* The refusals left the translation as it was. */
 	edu_to_ram(&self->edu, DEV_LO, IOVA(1) + XFER_LEN, XFER_LEN);
 	ASSERT_EQ(0, memcmp(out + XFER_LEN, src, XFER_LEN));

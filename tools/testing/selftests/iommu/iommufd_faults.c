@@ -23,7 +23,8 @@
  * The IOVA window paths run on a windowed IOAS (IOMMU_IOAS_ALLOC_WINDOWED)
  * with mock devices of the VT-d and SMMUv3 models; their window holds the
  * whole of the IOVA the other paths use. Extra IOASes of a device run with
- * a PowerPC model device.
+ * a PowerPC model device. Dirty tracking runs on a page table made for it
+ * from a plain mock device.
  *
  * Closing a file is swept in a child process per N (see the close_sweep
  * fixture): close() cannot report an error, so the checks are that the
@@ -1733,6 +1734,62 @@ static const struct path path_detach_extra = {
 	.no_alloc = true,
 };
 
+/*
+ * Dirty tracking: the device's IOAS with the large piece mapped, a page
+ * table made for dirty tracking with tracking on, and a few pages marked
+ * written. Reading the record clears it, which nothing else shows.
+ */
+
+/* Written to in the setup, so that no page faults in under injection */
+static uint64_t dirty_bits[1];
+
+static void setup_dirty(struct __test_metadata *_metadata, struct state *st)
+{
+	uint32_t hwpt;
+
+	setup_mapped1(_metadata, st);
+	ASSERT_EQ(0, __hwpt_alloc(st->fd, st->idev[0], st->ioas[0],
+				  IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &hwpt));
+	st->hwpt[st->nhwpt++] = hwpt;
+	track(st, hwpt, ID_HWPT);
+	ASSERT_EQ(0, __set_dirty_tracking(st->fd, hwpt, true));
+	dirty_bits[0] = 0x5;
+	ASSERT_EQ(0, __mock_dirty(st->fd, hwpt, IOVA(LARGE_FIRST), 4 * PSZ,
+				  PSZ, dirty_bits, NULL));
+	dirty_bits[0] = 0;
+}
+
+static int run_get_dirty_bitmap(struct state *st)
+{
+	return __get_dirty_bitmap(st->fd, st->hwpt[1], IOVA(LARGE_FIRST),
+				  LARGE_PAGES * PSZ, PSZ, dirty_bits, 0);
+}
+
+static void expect_dirty_bitmap(struct __test_metadata *_metadata,
+				struct state *st, struct snap *want,
+				const struct snap *got)
+{
+	ASSERT_EQ(0x5, dirty_bits[0]);
+}
+
+static const struct path path_get_dirty_bitmap = {
+	.setup = setup_dirty,
+	.run = run_get_dirty_bitmap,
+	.expect = expect_dirty_bitmap,
+};
+
+static int run_set_dirty_tracking(struct state *st)
+{
+	return __set_dirty_tracking(st->fd, st->hwpt[1], true);
+}
+
+static const struct path path_set_dirty_tracking = {
+	.setup = setup_dirty,
+	.run = run_set_dirty_tracking,
+	.expect = expect_nothing,
+	.no_alloc = true,
+};
+
 FIXTURE(faults) {
 	struct inject_cfg cfg;
 	bool ready;
@@ -1903,6 +1960,14 @@ FIXTURE_VARIANT_ADD(faults, window_attach) {
 
 FIXTURE_VARIANT_ADD(faults, window_map) {
 	.path = &path_window_map,
+};
+
+FIXTURE_VARIANT_ADD(faults, get_dirty_bitmap) {
+	.path = &path_get_dirty_bitmap,
+};
+
+FIXTURE_VARIANT_ADD(faults, set_dirty_tracking) {
+	.path = &path_set_dirty_tracking,
 };
 
 FIXTURE_VARIANT_ADD(faults, attach_extra) {

@@ -112,6 +112,17 @@ int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 /* IOMMU_GET_HW_INFO into @data (*len bytes); *len becomes what was filled. */
 int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
 		  uint32_t *type);
+/* IOMMU_GET_HW_INFO's out_capabilities for device @dev_id. */
+int __get_hw_caps(int fd, uint32_t dev_id, uint64_t *caps);
+/*
+ * Dirty tracking: IOMMU_HWPT_SET_DIRTY_TRACKING, and
+ * IOMMU_HWPT_GET_DIRTY_BITMAP of [iova, iova + length) into @bitmap, an
+ * array of u64 with a bit per @page_size bytes.
+ */
+int __set_dirty_tracking(int fd, uint32_t hwpt_id, bool enable);
+int __get_dirty_bitmap(int fd, uint32_t hwpt_id, uint64_t iova,
+		       uint64_t length, uint64_t page_size, uint64_t *bitmap,
+		       uint32_t flags);
 /* IOMMU_VFIO_IOAS @op; *ioas_id is the input of SET, the output of GET. */
 int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id);
 
@@ -131,6 +142,13 @@ int __mock_domain_replace(int fd, uint32_t stdev_id, uint32_t *pt_id);
 /* Does [iova, iova + length) of mock HWPT @hwpt_id translate to @buf? */
 int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
 		   uint64_t length);
+/*
+ * IOMMU_TEST_OP_DIRTY: in mock HWPT @hwpt_id, mark written the IOVA of
+ * each set bit of @bitmap (laid out as for __get_dirty_bitmap()); *@nr,
+ * if not NULL, becomes the number of entries marked.
+ */
+int __mock_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t length,
+		 uint64_t page_size, const uint64_t *bitmap, uint64_t *nr);
 /* Is every page of [buf, buf + length) pinned exactly @refs times? */
 int __md_check_refs(int fd, const void *buf, uint64_t length,
 		    unsigned int refs);

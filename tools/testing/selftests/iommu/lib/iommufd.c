@@ -262,6 +262,49 @@ int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
 	return 0;
 }
 
+int __get_hw_caps(int fd, uint32_t dev_id, uint64_t *caps)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+	if (!rc)
+		*caps = cmd.out_capabilities;
+	return rc;
+}
+
+int __set_dirty_tracking(int fd, uint32_t hwpt_id, bool enable)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt_id,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+}
+
+int __get_dirty_bitmap(int fd, uint32_t hwpt_id, uint64_t iova,
+		       uint64_t length, uint64_t page_size, uint64_t *bitmap,
+		       uint32_t flags)
+{
+	/* Which table and how; into what, how fine; over which range. */
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.flags = flags,
+		.data = (uintptr_t)bitmap,
+		.page_size = page_size,
+		.iova = iova,
+		.length = length,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+}
+
 int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id)
 {
 	struct iommu_vfio_ioas cmd = {
@@ -354,6 +397,27 @@ int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
 	};
 
 	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __mock_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t length,
+		 uint64_t page_size, const uint64_t *bitmap, uint64_t *nr)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DIRTY,
+		.id = hwpt_id,
+	};
+	int rc;
+
+	/* The bitmap, laid out as for __get_dirty_bitmap(), and its range. */
+	cmd.dirty.uptr = (uintptr_t)bitmap;
+	cmd.dirty.page_size = page_size;
+	cmd.dirty.iova = iova;
+	cmd.dirty.length = length;
+	rc = iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!rc && nr)
+		*nr = cmd.dirty.out_nr_dirty;
+	return rc;
 }
 
 int __md_check_refs(int fd, const void *buf, uint64_t length,
