@@ -376,7 +376,12 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	struct mock_domain *mock;
 	unsigned long larger;
 
-	if ((flags & ~IOMMU_HWPT_ALLOC_DIRTY_TRACKING) || user_data)
+	/*
+	 * Any mock table could parent nested ones, as on hardware with two
+	 * stages; nested tables themselves are not offered yet.
+	 */
+	if ((flags & ~(IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+		       IOMMU_HWPT_ALLOC_NEST_PARENT)) || user_data)
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))

@@ -1221,6 +1221,37 @@ TEST_F(mock_dev, hwpt_alloc_with_devices)
 	md_check_map(self->fd, self->hwpt, IOVA(0), self->buf, 2 * PSZ);
 }
 
+/*
+ * A table made to parent nested ones translates like any other; nested
+ * tables on it are not offered yet.
+ */
+TEST_F(mock_dev, hwpt_alloc_nest_parent)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.dev_id = self->idev,
+		.data_type = IOMMU_HWPT_DATA_SELFTEST,
+		.data_len = sizeof(uint32_t),
+		.data_uptr = (uintptr_t)self->buf,
+	};
+	uint32_t parent, pt;
+
+	ASSERT_EQ(0, __hwpt_alloc(self->fd, self->idev, self->ioas,
+				  IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	pt = parent;
+	ASSERT_EQ(0, __mock_domain_replace(self->fd, self->stdev, &pt));
+	ASSERT_EQ(parent, pt);
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 2 * PSZ, IOVA(0));
+	md_check_map(self->fd, parent, IOVA(0), self->buf, 2 * PSZ);
+
+	cmd.pt_id = parent;
+	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
+	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, parent));
+	pt = self->ioas;
+	ASSERT_EQ(0, __mock_domain_replace(self->fd, self->stdev, &pt));
+	iommufd_destroy(self->fd, parent);
+}
+
 TEST_F(mock_dev, hwpt_alloc_refused)
 {
 	struct iommu_hwpt_alloc cmd;
