@@ -19,9 +19,15 @@ x86_64)
 	timeout=${TIMEOUT:-1100}
 	qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G
 	      -device intel-iommu,intremap=on,snoop-control=on
-	      -device edu)
+	      -device edu
+	      -device pci-bridge,id=br0,chassis_nr=1
+	      -device edu,bus=br0,addr=1 -device edu,bus=br0,addr=2)
 	# snoop-control: VT-d then offers IOMMU_CAP_ENFORCE_CACHE_COHERENCY,
 	# so the page tables edu uses carry the snoop bit.
+	# The two edu behind the conventional PCI bridge share its requester
+	# ID, so they form one IOMMU group (iommufd_edu's edu_pair tests).
+	# Not on arm64: 6.12's SMMUv3 driver refuses a second device with the
+	# same stream ID ("stream N already in tree").
 	# no5lvl: -cpu max offers LA57, and the 6.12 debug kernel then has a
 	# window in early boot where identify_cpu() has cleared the boot
 	# CPU's feature bits: an interrupt taken there sees the 4-level

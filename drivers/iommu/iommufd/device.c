@@ -129,7 +129,7 @@ struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
  * Context: process context.
  * Return: the binding, or an ERR_PTR: -ENODEV if no backend drives @dev,
  * the backend's refusal (for instance -EPERM for a device whose interrupts
- * are not isolated), -ENOMEM.
+ * are not isolated, or whose IOMMU group another context owns), -ENOMEM.
  */
 struct iommufd_device *iommufd_device_bind(struct iommufd_ctx *ictx,
 					   struct device *dev, u32 *id)

@@ -29,7 +29,9 @@
  *   - in a windowed IOAS (IOMMU_IOAS_ALLOC_WINDOWED) the device reaches
  *     only its windows; IOMMU_WINDOW_CAPS describes the IOMMU's aperture,
  *     page sizes and reserved ranges; a window beyond the aperture keeps
- *     the device out, and a window in use cannot be removed.
+ *     the device out, and a window in use cannot be removed;
+ *   - two devices of one IOMMU group (two edu behind a PCI bridge, on
+ *     x86_64) belong to one context and share one table.
  *
  * How: edu has a 4 KiB buffer at device address 0x40000 and a DMA engine
  * that copies between that buffer and a bus address, which is our IOVA.
@@ -1637,6 +1639,181 @@ TEST_F_TIMEOUT(edu_group, dma_roundtrip_and_unmap, 60)
 			DEV_LO, BLOCKED_LEN, 0, true);
 	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
 	check_refused_read(_metadata, out, src, gone, BLOCKED_LEN);
+}
+
+/* ---- two edu in one IOMMU group ---- */
+
+/*
+ * Devices behind a conventional PCI bridge reach the IOMMU with the
+ * bridge's requester ID, so the IOMMU cannot tell them apart: they form
+ * one IOMMU group, which one owner at a time may use for DMA, and which
+ * translates through one table at a time. The x86_64 machine has two edu
+ * behind a pci-bridge for this (boot.sh); elsewhere the tests skip (6.12's
+ * SMMUv3 driver refuses two devices with one stream ID).
+ *
+ * Faults of these devices are logged under the bridge's requester ID, so
+ * a refused transfer is shown by the data alone.
+ */
+FIXTURE(edu_pair) {
+	struct edu_sys sys[2];
+	struct edu_dev edu[2];
+	int iommufd;
+	uint32_t dev_id[2];
+	uint8_t *mem;		/* MEM_SLOTS pages */
+};
+
+static bool edu_pair_skip(struct __test_metadata *_metadata, const char *why)
+{
+	if (!why)
+		return false;
+#if defined(__x86_64__)
+	ASSERT_FALSE(edu_expected())
+		TH_LOG("%s, with IOMMUFD_EXPECT_EDU=1", why);
+#endif
+	return true;
+}
+
+FIXTURE_SETUP(edu_pair)
+{
+	const char *why;
+	int i;
+
+	self->iommufd = -1;
+	self->mem = MAP_FAILED;
+	for (i = 0; i != 2; i++) {
+		self->edu[i].fd = -1;
+		self->edu[i].bar = MAP_FAILED;
+	}
+	srand(time(NULL) ^ getpid());
+
+	why = edu_locate_pair(self->sys);
+	if (edu_pair_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	why = self->sys[0].cdev[0] && self->sys[1].cdev[0] ? NULL :
+								EDU_NO_CDEV_MSG;
+	if (edu_pair_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	self->iommufd = iommufd_open();
+	ASSERT_LE(0, self->iommufd);
+	for (i = 0; i != 2; i++) {
+		self->edu[i].fd = edu_cdev_open(&self->sys[i]);
+		ASSERT_LE(0, self->edu[i].fd)
+			TH_LOG("open %s: %s", self->sys[i].cdev,
+			       strerror(errno));
+	}
+	self->mem = alloc_slots();
+	ASSERT_NE(MAP_FAILED, self->mem);
+	ksft_print_msg("edu %s and %s share %s\n", self->sys[0].bdf,
+		       self->sys[1].bdf, self->sys[0].group);
+}
+
+FIXTURE_TEARDOWN(edu_pair)
+{
+	edu_close(&self->edu[0]);
+	edu_close(&self->edu[1]);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->mem != MAP_FAILED)
+		munmap(self->mem, MEM_SLOTS * PSZ);
+}
+
+/* Bind @edu to @iommufd, *@dev_id its ID, and make it ready. */
+static void pair_bind(struct __test_metadata *_metadata, struct edu_dev *edu,
+		      int iommufd, uint32_t *dev_id)
+{
+	ASSERT_EQ(0, edu_vfio_bind(edu->fd, iommufd, dev_id));
+	edu_ready(_metadata, edu);
+}
+
+/* Copy a page's start through @edu: IOVA(@from) -> device -> IOVA(@to). */
+static void pair_copy(struct __test_metadata *_metadata, struct edu_dev *edu,
+		      unsigned int from, unsigned int to)
+{
+	edu_to_dev(edu, IOVA(from), DEV_LO, XFER_LEN);
+	edu_to_ram(edu, DEV_LO, IOVA(to), XFER_LEN);
+}
+
+/*
+ * The group's DMA belongs to one context: the other is refused, with the
+ * IOMMU core's EPERM for a group another owner holds.
+ */
+TEST_F(edu_pair, one_owner)
+{
+	int other = iommufd_open();
+	uint32_t id = 0;
+
+	ASSERT_LE(0, other);
+	pair_bind(_metadata, &self->edu[0], self->iommufd,
+		  &self->dev_id[0]);
+	ASSERT_EQ(EPERM, edu_vfio_bind(self->edu[1].fd, other, &id));
+	ASSERT_EQ(0, id);
+	pair_bind(_metadata, &self->edu[1], self->iommufd,
+		  &self->dev_id[1]);
+	ASSERT_NE(self->dev_id[0], self->dev_id[1]);
+	close(other);
+}
+
+/*
+ * One table for the group: the second device joins the first one's and
+ * cannot take another, nor can either move the group away from the other;
+ * once alone, a device takes the group where it goes, and its partner,
+ * which the IOMMU cannot tell apart, goes along.
+ */
+TEST_F_TIMEOUT(edu_pair, one_table, 60)
+{
+	uint32_t x, y, hwpt, pt, next;
+	int fd = self->iommufd;
+
+	pair_bind(_metadata, &self->edu[0], self->iommufd,
+		  &self->dev_id[0]);
+	pair_bind(_metadata, &self->edu[1], self->iommufd,
+		  &self->dev_id[1]);
+	/* Slots 0-3 at IOVA 0-3 of X; slots 4-7 at the same IOVAs of Y. */
+	x = ioas_alloc(fd);
+	y = ioas_alloc(fd);
+	ioas_map_fixed(fd, x, SLOT(self, 0), 4 * PSZ, IOVA(0));
+	ioas_map_fixed(fd, y, SLOT(self, 4), 4 * PSZ, IOVA(0));
+	fill_pattern(SLOT(self, 0), PSZ);
+	fill_pattern(SLOT(self, 4), PSZ);
+
+	hwpt = vfio_attach(self->edu[0].fd, x);
+	next = ioas_alloc(fd);
+	iommufd_destroy(fd, next);
+	pt = y;
+	ASSERT_EQ(EINVAL, edu_vfio_attach(self->edu[1].fd, &pt));
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, next));
+	ASSERT_EQ(hwpt, vfio_attach(self->edu[1].fd, x));
+
+	pair_copy(_metadata, &self->edu[0], 0, 1);
+	ASSERT_EQ(0, memcmp(SLOT(self, 1), SLOT(self, 0), XFER_LEN));
+	pair_copy(_metadata, &self->edu[1], 0, 2);
+	ASSERT_EQ(0, memcmp(SLOT(self, 2), SLOT(self, 0), XFER_LEN));
+
+	pt = y;
+	ASSERT_EQ(EINVAL, edu_vfio_attach(self->edu[0].fd, &pt));
+	pair_copy(_metadata, &self->edu[0], 0, 3);
+	ASSERT_EQ(0, memcmp(SLOT(self, 3), SLOT(self, 0), XFER_LEN));
+
+	/* One leaves; the other keeps the table, then moves the group. */
+	ASSERT_EQ(0, edu_vfio_detach(self->edu[0].fd));
+	memset(SLOT(self, 1), 0, PSZ);
+	pair_copy(_metadata, &self->edu[1], 0, 1);
+	ASSERT_EQ(0, memcmp(SLOT(self, 1), SLOT(self, 0), XFER_LEN));
+	ASSERT_NE(hwpt, vfio_attach(self->edu[1].fd, y));
+	pair_copy(_metadata, &self->edu[1], 0, 1);
+	ASSERT_EQ(0, memcmp(SLOT(self, 5), SLOT(self, 4), XFER_LEN));
+	/* That is why the group has one owner. */
+	memset(SLOT(self, 6), 0, PSZ);
+	pair_copy(_metadata, &self->edu[0], 0, 2);
+	ASSERT_EQ(0, memcmp(SLOT(self, 6), SLOT(self, 4), XFER_LEN));
+
+	/* The last one out blocks the group: nothing is written. */
+	ASSERT_EQ(0, edu_vfio_detach(self->edu[1].fd));
+	fill_unlike(SLOT(self, 7), SLOT(self, 4), PSZ);
+	memcpy(SLOT(self, 1), SLOT(self, 7), PSZ);
+	edu_dma_refused(_metadata, &self->edu[1], self->sys[1].bdf, DEV_LO,
+			IOVA(3), BLOCKED_LEN, EDU_DMA_TO_RAM, false);
+	ASSERT_EQ(0, memcmp(SLOT(self, 7), SLOT(self, 1), PSZ));
 }
 
 TEST_HARNESS_MAIN

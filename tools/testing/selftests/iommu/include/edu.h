@@ -87,8 +87,10 @@
 #define EDU_NO_ISOLATION_MSG "the platform does not isolate edu's MSIs (EPERM)"
 
 /* Where edu is. */
+#define EDU_BDF_LEN 32
+
 struct edu_sys {
-	char bdf[32];		/* e.g. 0000:00:03.0 */
+	char bdf[EDU_BDF_LEN];	/* e.g. 0000:00:03.0 */
 	char cdev[PATH_MAX];	/* /dev/vfio/devices/vfioN, "" without one */
 	char group[PATH_MAX];	/* /dev/vfio/N */
 };
@@ -123,11 +125,17 @@ const char *edu_bind_skip_reason(int err);
 int edu_sysfs_read_hex(const char *path, unsigned long *val);
 
 /*
- * Find edu, bind it to vfio-pci if it is not yet, and fill in @sys;
- * returns NULL, or a sentence telling why edu cannot be used. @sys->cdev
- * stays "" if the device has no VFIO cdev.
+ * Find an edu alone in its IOMMU group, bind it to vfio-pci if it is not
+ * yet, and fill in @sys; returns NULL, or a sentence telling why edu
+ * cannot be used. @sys->cdev stays "" if the device has no VFIO cdev.
  */
 const char *edu_locate(struct edu_sys *sys);
+/*
+ * The same for the first two edu devices that share an IOMMU group (QEMU
+ * puts devices behind a conventional PCI bridge in one group), into
+ * @pair[0] and @pair[1].
+ */
+const char *edu_locate_pair(struct edu_sys *pair);
 
 /* open() edu's VFIO cdev; -1 with errno ENOENT if it has none. */
 int edu_cdev_open(const struct edu_sys *sys);

@@ -142,31 +142,6 @@ static bool pci_attr(const char *name, const char *attr, unsigned long *val)
 	return !edu_sysfs_read_hex(path, val);
 }
 
-static bool find_edu(char *bdf, size_t size)
-{
-	unsigned long vendor, device;
-	struct dirent *de;
-	bool found = false;
-	DIR *dir;
-
-	dir = opendir(EDU_PCI_DEVICES);
-	if (!dir)
-		return false;
-	while (!found && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (!pci_attr(de->d_name, "vendor", &vendor) ||
-		    vendor != EDU_VENDOR)
-			continue;
-		if (!pci_attr(de->d_name, "device", &device) ||
-		    device != EDU_DEVICE)
-			continue;
-		found = copy_str(bdf, size, de->d_name);
-	}
-	closedir(dir);
-	return found;
-}
-
 /* Bind @bdf to vfio-pci if it is not yet; NULL, or why it could not. */
 static const char *bind_vfio_pci(const char *bdf)
 {
@@ -194,18 +169,90 @@ static const char *bind_vfio_pci(const char *bdf)
 	return "vfio-pci does not bind edu (no IOMMU group?)";
 }
 
-const char *edu_locate(struct edu_sys *sys)
+/* The name of @bdf's IOMMU group into @name; false if it has none. */
+static bool group_name(const char *bdf, char *name, size_t size)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), EDU_PCI_DEVICES "/%s/iommu_group", bdf);
+	return link_name(path, name, size);
+}
+
+/* How many devices IOMMU group @group has. */
+static unsigned int group_size(const char *group)
+{
+	char path[PATH_MAX];
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices",
+		 group);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Find edu devices: with @shared false, the first one alone in its IOMMU
+ * group, into @bdf[0]; with @shared, the first two that share one, into
+ * @bdf[0] and @bdf[1]. Each is EDU_BDF_LEN bytes. Every edu met is bound
+ * to vfio-pci first: with an IOMMU described by the firmware's tables
+ * (SMMUv3 on arm64), a device joins its IOMMU group only when a driver
+ * binds it.
+ */
+static bool find_edu(char (*bdf)[EDU_BDF_LEN], bool shared)
+{
+	char group[NAME_MAX + 1], first[NAME_MAX + 1] = "";
+	unsigned long vendor, device;
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	dir = opendir(EDU_PCI_DEVICES);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!pci_attr(de->d_name, "vendor", &vendor) ||
+		    vendor != EDU_VENDOR)
+			continue;
+		if (!pci_attr(de->d_name, "device", &device) ||
+		    device != EDU_DEVICE)
+			continue;
+		if (bind_vfio_pci(de->d_name) ||
+		    !group_name(de->d_name, group, sizeof(group)))
+			continue;
+		if (!shared) {
+			if (group_size(group) == 1)
+				found = copy_str(bdf[0], EDU_BDF_LEN,
+						 de->d_name);
+		} else if (!first[0]) {
+			if (group_size(group) > 1 &&
+			    copy_str(bdf[0], EDU_BDF_LEN, de->d_name))
+				copy_str(first, sizeof(first), group);
+		} else if (!strcmp(group, first)) {
+			found = copy_str(bdf[1], EDU_BDF_LEN, de->d_name);
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Bind the edu at sys->bdf to vfio-pci and fill in the rest of @sys. */
+static const char *edu_prepare(struct edu_sys *sys)
 {
 	char path[PATH_MAX], name[NAME_MAX + 1];
 	const char *why;
 	struct dirent *de;
 	DIR *dir;
 
-	memset(sys, 0, sizeof(*sys));
-	if (!find_edu(sys->bdf, sizeof(sys->bdf)))
-		return "no edu device (QEMU -device edu)";
-	if (access(EDU_VFIO_PCI_DRIVER, F_OK))
-		return "no vfio-pci driver";
 	why = bind_vfio_pci(sys->bdf);
 	if (why)
 		return why;
@@ -225,11 +272,39 @@ const char *edu_locate(struct edu_sys *sys)
 		closedir(dir);
 	}
 
-	snprintf(path, sizeof(path), EDU_PCI_DEVICES "/%s/iommu_group",
-		 sys->bdf);
-	if (!link_name(path, name, sizeof(name)))
+	if (!group_name(sys->bdf, name, sizeof(name)))
 		return "edu has no IOMMU group";
 	snprintf(sys->group, sizeof(sys->group), "/dev/vfio/%s", name);
+	return NULL;
+}
+
+const char *edu_locate(struct edu_sys *sys)
+{
+	memset(sys, 0, sizeof(*sys));
+	if (access(EDU_VFIO_PCI_DRIVER, F_OK))
+		return "no vfio-pci driver";
+	if (!find_edu(&sys->bdf, false))
+		return "no edu device alone in its IOMMU group (QEMU -device edu)";
+	return edu_prepare(sys);
+}
+
+const char *edu_locate_pair(struct edu_sys *pair)
+{
+	char bdf[2][EDU_BDF_LEN];
+	const char *why;
+	int i;
+
+	memset(pair, 0, 2 * sizeof(*pair));
+	if (access(EDU_VFIO_PCI_DRIVER, F_OK))
+		return "no vfio-pci driver";
+	if (!find_edu(bdf, true))
+		return "no two edu devices in one IOMMU group (QEMU: behind a pci-bridge)";
+	for (i = 0; i != 2; i++) {
+		memcpy(pair[i].bdf, bdf[i], EDU_BDF_LEN);
+		why = edu_prepare(&pair[i]);
+		if (why)
+			return why;
+	}
 	return NULL;
 }
 
