@@ -1462,6 +1462,40 @@ TEST_F_TIMEOUT(edu_cdev, window_refuses_attach, 60)
 }
 
 /*
+ * VT-d and SMMUv3 translate a device through one table: a second windowed
+ * IOAS (IOMMU_DEVICE_ATTACH_EXTRA) is refused with EOPNOTSUPP, leaving no
+ * object and the device translating through its own IOAS.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_no_extra, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	int fd = self->iommufd;
+	uint32_t ioas, other, pt, next;
+
+	ioas = ioas_alloc_windowed(fd);
+	other = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	grant_exact_window(_metadata, fd, other, FAR_WIN_START, WIN_LEN);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, WIN_START);
+	vfio_attach(self->edu.fd, ioas);
+
+	next = ioas_alloc(fd);
+	iommufd_destroy(fd, next);
+	pt = other;
+	ASSERT_EQ(EOPNOTSUPP, __device_attach_extra(fd, self->dev_id, &pt));
+	ASSERT_EQ(other, pt);
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, next));
+	ASSERT_EQ(ENOENT, __device_detach_extra(fd, self->dev_id, other));
+
+	fill_pattern(src, PSZ);
+	memset(out, 0, PSZ);
+	edu_to_dev(&self->edu, WIN_START, DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, WIN_START + PSZ, XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+	iommufd_destroy(fd, other);
+}
+
+/*
  * A window with something mapped in it cannot be removed (EBUSY), and the
  * refusal changes nothing: the device goes on translating through it.
  * Once empty the window goes (then ENOENT), and with it every valid IOVA
