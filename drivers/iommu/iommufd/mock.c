@@ -629,15 +629,13 @@ static unsigned long mock_huge_entries(struct mock_domain *mock)
 }
 
 /*
- * Would the entry at @index start a huge entry, mapping IO page @pfn with
- * @left IO pages of its run left?
+ * Would the entry at @index start a huge entry of @n entries, mapping IO
+ * page @pfn with @left IO pages of its run left?
  */
-static bool mock_huge_starts(struct mock_domain *mock, unsigned long index,
+static bool mock_huge_starts(unsigned long n, unsigned long index,
 			     unsigned long pfn, unsigned long left)
 {
-	unsigned long n = mock_huge_entries(mock);
-
-	return n > 1 && !(index & (n - 1)) && !(pfn & (n - 1)) && left >= n;
+	return !(index & (n - 1)) && !(pfn & (n - 1)) && left >= n;
 }
 
 /*
@@ -652,6 +650,7 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 	struct mock_domain *mock = to_mock_domain(domain);
 	unsigned long first = iova >> mock->shift;
 	unsigned long npages = mock_map_npages(mock, iova, runs, nr);
+	unsigned long huge = mock_huge_entries(mock);
 	unsigned long i = 0, end, pfn, left, huge_left = 0;
 	XA_STATE(xas, &mock->ptes, first);
 	const struct iommufd_phys_run *run = runs;
@@ -669,9 +668,9 @@ static int mock_map(struct iommufd_domain *domain, unsigned long iova,
 		xas_set(&xas, first + i);
 		xas_lock(&xas);
 		for (; i != end; i++, xas_next(&xas)) {
-			if (!huge_left &&
-			    mock_huge_starts(mock, first + i, pfn, left))
-				huge_left = mock_huge_entries(mock);
+			if (huge > 1 && !huge_left &&
+			    mock_huge_starts(huge, first + i, pfn, left))
+				huge_left = huge;
 			old = xas_store(&xas, mock_pte(pfn, prot,
 						       pfn << mock->shift ==
 						       run->paddr, huge_left));
