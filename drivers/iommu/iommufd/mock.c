@@ -451,18 +451,26 @@ static void mock_detach(struct iommufd_hwdev *hwdev)
 }
 
 /* Does DMA of a device to @iova go to @mock, if the device uses it? */
-static bool mock_routes_to(struct mock_domain *mock, unsigned long iova)
+/* The window of @mock holding all of [@iova, @last], or NULL. */
+static const struct iommufd_window *mock_window_of(struct mock_domain *mock,
+						   unsigned long iova,
+						   unsigned long last)
 {
 	unsigned int w;
 
+	for (w = 0; w != mock->nr_windows; w++)
+		if (iova >= mock->windows[w].start &&
+		    last <= mock->windows[w].last)
+			return &mock->windows[w];
+	return NULL;
+}
+
+static bool mock_routes_to(struct mock_domain *mock, unsigned long iova)
+{
 	if (mock->model != MOCK_FLAGS_DEVICE_MODEL_PPC)
 		return iova >= mock->base.aperture_start &&
 		       iova <= mock->base.aperture_last;
-	for (w = 0; w != mock->nr_windows; w++)
-		if (iova >= mock->windows[w].start &&
-		    iova <= mock->windows[w].last)
-			return true;
-	return false;
+	return mock_window_of(mock, iova, iova);
 }
 
 /* Only the PowerPC model routes DMA by address. */
@@ -579,21 +587,15 @@ static bool mock_in_window(struct mock_domain *mock, unsigned long iova,
 			   unsigned int nr, unsigned long size)
 {
 	const struct iommufd_window *window;
-	unsigned int w, r;
+	unsigned int r;
 
-	for (w = 0; w != mock->nr_windows; w++) {
-		window = &mock->windows[w];
-		if (iova < window->start || iova + size - 1 > window->last)
-			continue;
-		if (iova & (window->page_size - 1))
+	window = mock_window_of(mock, iova, iova + size - 1);
+	if (!window || iova & (window->page_size - 1))
+		return false;
+	for (r = 0; r != nr; r++)
+		if ((runs[r].paddr | runs[r].size) & (window->page_size - 1))
 			return false;
-		for (r = 0; r != nr; r++)
-			if ((runs[r].paddr | runs[r].size) &
-			    (window->page_size - 1))
-				return false;
-		return true;
-	}
-	return false;
+	return true;
 }
 
 /* Check a ->map() request; return its number of IO pages, or 0 if bad. */
