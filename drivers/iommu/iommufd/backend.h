@@ -11,8 +11,13 @@
  *
  *   the IOMMU core API   VT-d, SMMUv3, AMD-Vi: any driver of the IOMMU core
  *                        (iommu_api.c)
+ *   PowerPC TCE tables   CONFIG_IOMMUFD_SPAPR_TCE: pSeries partitionable
+ *                        endpoints and their DMA windows, driven through
+ *                        the platform's table group operations (tce.c)
  *   the mock             CONFIG_IOMMUFD_TEST: software devices and page
  *                        tables, driven by the test command (mock.c)
+ *
+ * Each registers itself with the core when iommufd starts (backend.c).
  *
  * Two kinds of things cross the boundary:
  *
@@ -187,7 +192,10 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *                 DMA (MSI windows, firmware-owned ranges)
  * @domain_alloc: a new, empty table for @hwdev. @flags are
  *                IOMMU_HWPT_ALLOC_* flags; @user_data is NULL or the
- *                driver-specific data of IOMMU_HWPT_ALLOC.
+ *                driver-specific data of IOMMU_HWPT_ALLOC. With @windowed
+ *                the table serves a windowed IOAS and translates only the
+ *                windows given to ->window_add(); without, it serves a
+ *                plain IOAS and translates its whole aperture.
  * @domain_free: free an empty table that no device is attached to
  * @attach: make @hwdev translate through @domain. If the device is
  *          attached elsewhere, switch it over without a moment in which its
@@ -240,7 +248,7 @@ struct iommufd_backend_ops {
 	int (*for_each_resv)(struct iommufd_hwdev *hwdev, iommufd_resv_fn fn,
 			     void *opaque);
 	struct iommufd_domain *(*domain_alloc)(struct iommufd_hwdev *hwdev,
-					       u32 flags,
+					       u32 flags, bool windowed,
 					       const struct iommu_user_data *user_data);
 	void (*domain_free)(struct iommufd_domain *domain);
 	int (*attach)(struct iommufd_hwdev *hwdev,
@@ -266,9 +274,53 @@ struct iommufd_backend_ops {
 			  size_t size, bool clear, struct iova_bitmap *bitmap);
 };
 
-extern const struct iommufd_backend_ops iommufd_iommu_api_backend;
-#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
-extern const struct iommufd_backend_ops iommufd_mock_backend;
+/**
+ * enum iommufd_backend_rank - when a backend is asked to drive a device
+ * @IOMMUFD_BACKEND_SPECIFIC: drives devices of one kind of hardware (the
+ *                            mock's, PowerPC's TCE table groups); asked
+ *                            first
+ * @IOMMUFD_BACKEND_GENERIC: drives whatever the IOMMU core drives; asked
+ *                           after every specific backend
+ */
+enum iommufd_backend_rank {
+	IOMMUFD_BACKEND_SPECIFIC,
+	IOMMUFD_BACKEND_GENERIC,
+};
+
+/**
+ * struct iommufd_backend - a backend as registered with the core
+ * @ops: its operations
+ * @rank: when it is asked to drive a device
+ * @link: in the core's list of backends; belongs to backend.c
+ */
+struct iommufd_backend {
+	const struct iommufd_backend_ops *ops;
+	enum iommufd_backend_rank rank;
+	struct list_head link;
+};
+
+void iommufd_backend_register(struct iommufd_backend *backend);
+void iommufd_backend_unregister(struct iommufd_backend *backend);
+struct iommufd_hwdev *iommufd_backend_probe(struct device *dev, void *owner);
+int iommufd_backends_init(void);
+void iommufd_backends_exit(void);
+
+/* The backends built into iommufd register themselves through these. */
+void iommufd_iommu_api_init(void);
+void iommufd_iommu_api_exit(void);
+
+#if IS_ENABLED(CONFIG_IOMMUFD_SPAPR_TCE)
+int iommufd_tce_init(void);
+void iommufd_tce_exit(void);
+#else
+static inline int iommufd_tce_init(void)
+{
+	return 0;
+}
+
+static inline void iommufd_tce_exit(void)
+{
+}
 #endif
 
 #endif

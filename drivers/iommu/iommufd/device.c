@@ -38,29 +38,6 @@
 #include "ioas.h"
 #include "ioctl.h"
 
-/* Every backend the core knows, tried in order; NULL ends the list. */
-static const struct iommufd_backend_ops *const iommufd_backends[] = {
-#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
-	&iommufd_mock_backend,
-#endif
-	&iommufd_iommu_api_backend,
-	NULL
-};
-
-static struct iommufd_hwdev *iommufd_hwdev_probe(struct device *dev,
-						 struct iommufd_ctx *ictx)
-{
-	const struct iommufd_backend_ops *const *ops;
-	struct iommufd_hwdev *hwdev;
-
-	for (ops = iommufd_backends; *ops; ops++) {
-		hwdev = (*ops)->probe(dev, ictx);
-		if (!IS_ERR(hwdev) || PTR_ERR(hwdev) != -ENODEV)
-			return hwdev;
-	}
-	return ERR_PTR(-ENODEV);
-}
-
 void iommufd_device_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_device *idev =
@@ -92,7 +69,7 @@ struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 	struct iommufd_device *idev;
 	struct iommufd_hwdev *hwdev;
 
-	hwdev = iommufd_hwdev_probe(dev, ictx);
+	hwdev = iommufd_backend_probe(dev, ictx);
 	if (IS_ERR(hwdev))
 		return ERR_CAST(hwdev);
 
@@ -234,7 +211,7 @@ static int iommufd_hwdev_window_caps(struct iommufd_hwdev *hwdev,
 		return hwdev->ops->window_caps(hwdev, caps);
 
 	if (!domain) {
-		tmp = hwdev->ops->domain_alloc(hwdev, 0, NULL);
+		tmp = hwdev->ops->domain_alloc(hwdev, 0, false, NULL);
 		if (IS_ERR(tmp))
 			return PTR_ERR(tmp);
 		domain = tmp;

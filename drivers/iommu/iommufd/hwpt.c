@@ -59,7 +59,8 @@ struct iommufd_hwpt *iommufd_hwpt_create(struct iommufd_ctx *ictx,
 	INIT_LIST_HEAD(&hwpt->auto_link);
 	hwpt->auto_domain = auto_domain;
 
-	domain = hwdev->ops->domain_alloc(hwdev, flags, NULL);
+	domain = hwdev->ops->domain_alloc(hwdev, flags,
+					  ioas->iopt.windowed, NULL);
 	if (IS_ERR(domain)) {
 		rc = PTR_ERR(domain);
 		goto err_abort;

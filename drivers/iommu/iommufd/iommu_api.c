@@ -94,6 +94,8 @@ struct iommu_api_domain {
 	phys_addr_t msi_start;
 };
 
+static const struct iommufd_backend_ops iommu_api_ops;
+
 static DEFINE_MUTEX(iommu_api_lock);
 static LIST_HEAD(iommu_api_groups);
 
@@ -182,7 +184,7 @@ static struct iommufd_hwdev *iommu_api_probe(struct device *dev, void *owner)
 		rc = -ENOMEM;
 		goto err_release_owner;
 	}
-	adev->base.ops = &iommufd_iommu_api_backend;
+	adev->base.ops = &iommu_api_ops;
 	adev->base.dev = dev;
 	return &adev->base;
 
@@ -279,7 +281,7 @@ static bool iommu_api_coherent_for(struct device *dev,
 
 static struct iommufd_domain *
 iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
-		       const struct iommu_user_data *user_data)
+		       bool windowed, const struct iommu_user_data *user_data)
 {
 	const struct iommu_ops *ops = dev_iommu_ops(hwdev->dev);
 	struct iommu_api_domain *adom;
@@ -318,7 +320,7 @@ iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 		kfree(adom);
 		return ERR_PTR(-EINVAL);
 	}
-	adom->base.ops = &iommufd_iommu_api_backend;
+	adom->base.ops = &iommu_api_ops;
 	adom->base.pgsize_bitmap = domain->pgsize_bitmap;
 	/* Drivers give dirty_ops to the tables asked for with the flag. */
 	adom->base.dirty_tracking = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
@@ -391,7 +393,7 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 	unsigned int others;
 	int rc;
 
-	if (domain->ops != &iommufd_iommu_api_backend)
+	if (domain->ops != &iommu_api_ops)
 		return -EMEDIUMTYPE;
 	adom = to_api_domain(domain);
 
@@ -512,7 +514,7 @@ static int iommu_api_read_dirty(struct iommufd_domain *domain,
 	return rc;
 }
 
-const struct iommufd_backend_ops iommufd_iommu_api_backend = {
+static const struct iommufd_backend_ops iommu_api_ops = {
 	.name = "iommu",
 	.probe = iommu_api_probe,
 	.release = iommu_api_release,
@@ -527,5 +529,21 @@ const struct iommufd_backend_ops iommufd_iommu_api_backend = {
 	.set_dirty_tracking = iommu_api_set_dirty_tracking,
 	.read_dirty = iommu_api_read_dirty,
 };
+
+static struct iommufd_backend iommu_api_backend = {
+	.ops = &iommu_api_ops,
+	.rank = IOMMUFD_BACKEND_GENERIC,
+};
+
+/* Register the backend; see backend.c. */
+void iommufd_iommu_api_init(void)
+{
+	iommufd_backend_register(&iommu_api_backend);
+}
+
+void iommufd_iommu_api_exit(void)
+{
+	iommufd_backend_unregister(&iommu_api_backend);
+}
 
 MODULE_IMPORT_NS(IOMMUFD_INTERNAL);

@@ -22,6 +22,7 @@
 #include <linux/iommufd.h>
 #include <uapi/linux/iommufd.h>
 
+#include "backend.h"
 #include "ioctl.h"
 #include "object.h"
 #include "pin.h"
@@ -373,9 +374,12 @@ static int __init iommufd_init(void)
 {
 	int rc;
 
-	rc = iommufd_test_init();
+	rc = iommufd_backends_init();
 	if (rc)
 		return rc;
+	rc = iommufd_test_init();
+	if (rc)
+		goto err_backends;
 #if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
 	rc = misc_register(&vfio_misc_dev);
 	if (rc)
@@ -393,6 +397,8 @@ err_vfio:
 err_test:
 #endif
 	iommufd_test_exit();
+err_backends:
+	iommufd_backends_exit();
 	return rc;
 }
 
@@ -403,6 +409,7 @@ static void __exit iommufd_exit(void)
 	misc_deregister(&vfio_misc_dev);
 #endif
 	iommufd_test_exit();
+	iommufd_backends_exit();
 }
 
 module_init(iommufd_init);

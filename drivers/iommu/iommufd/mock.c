@@ -368,7 +368,7 @@ static int mock_resv_ranges(struct iommufd_hwdev *hwdev, iommufd_resv_fn fn,
 }
 
 static struct iommufd_domain *
-mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
+mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags, bool windowed,
 		  const struct iommu_user_data *user_data)
 {
 	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
@@ -895,6 +895,12 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.read_dirty = mock_read_dirty,
 };
 
+/* Mock devices are only ever the mock's: it is asked before the others. */
+static struct iommufd_backend mock_backend = {
+	.ops = &iommufd_mock_backend,
+	.rank = IOMMUFD_BACKEND_SPECIFIC,
+};
+
 int iommufd_mock_init(void)
 {
 	int rc;
@@ -903,13 +909,17 @@ int iommufd_mock_init(void)
 	if (IS_ERR(mock_root))
 		return PTR_ERR(mock_root);
 	rc = bus_register(&mock_bus);
-	if (rc)
+	if (rc) {
 		root_device_unregister(mock_root);
-	return rc;
+		return rc;
+	}
+	iommufd_backend_register(&mock_backend);
+	return 0;
 }
 
 void iommufd_mock_exit(void)
 {
+	iommufd_backend_unregister(&mock_backend);
 	bus_unregister(&mock_bus);
 	root_device_unregister(mock_root);
 }

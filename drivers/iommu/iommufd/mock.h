@@ -9,7 +9,10 @@
 #include <linux/types.h>
 
 struct device;
+struct iommufd_backend_ops;
 struct iommufd_domain;
+
+extern const struct iommufd_backend_ops iommufd_mock_backend;
 
 /*
  * The smallest IO page of a mock table is half a CPU page, so that the

@@ -45,6 +45,9 @@
  * Locking: the one lock order of the whole driver. A lock may be taken
  * while holding only locks listed above it.
  *
+ *   iommufd_backends_rwsem     backend.c: the registered backends; held
+ *                              for reading while they probe a device, and
+ *                              so outside every lock a probe takes
  *   access->change_lock        access.c: attach, replace and detach of an
  *                              access; the driver's unmap callback runs
  *                              under it (and so may take the driver's

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * The registry of backends (backend.h): each kind of translation hardware
+ * registers its operations here when iommufd starts, and binding a device
+ * asks the registered backends in turn whether they drive it.
+ *
+ * The order matters where two backends could drive one device. PowerPC's
+ * TCE table groups, for instance, also register with the IOMMU core (for
+ * DMA ownership only), so the IOMMU core backend would claim their devices
+ * and then fail to allocate a single table for them. Backends for a
+ * particular kind of hardware therefore rank before the generic one, which
+ * takes whatever the IOMMU core drives and nobody else claimed.
+ *
+ * Registration happens at module init and exit, and probing at bind; the
+ * registry's rwsem is the outermost lock of the driver (object.h).
+ */
+#include <linux/list.h>
+#include <linux/rwsem.h>
+
+#include "backend.h"
+
+static DECLARE_RWSEM(iommufd_backends_rwsem);
+static LIST_HEAD(iommufd_backends);
+
+/**
+ * iommufd_backend_register() - offer a backend to bind devices with
+ * @backend: its operations and rank; must stay in place until
+ *           iommufd_backend_unregister()
+ *
+ * Backends of one rank are asked in the order they registered.
+ *
+ * Context: process context.
+ */
+void iommufd_backend_register(struct iommufd_backend *backend)
+{
+	struct iommufd_backend *cur;
+
+	down_write(&iommufd_backends_rwsem);
+	list_for_each_entry(cur, &iommufd_backends, link)
+		if (cur->rank > backend->rank)
+			break;
+	/* Before the first of a later rank, or at the end. */
+	list_add_tail(&backend->link, &cur->link);
+	up_write(&iommufd_backends_rwsem);
+}
+
+/**
+ * iommufd_backend_unregister() - withdraw a backend
+ * @backend: as registered; no device may be bound through it any more
+ *
+ * Context: process context.
+ */
+void iommufd_backend_unregister(struct iommufd_backend *backend)
+{
+	down_write(&iommufd_backends_rwsem);
+	list_del(&backend->link);
+	up_write(&iommufd_backends_rwsem);
+}
+
+/**
+ * iommufd_backend_probe() - find the backend that drives a device
+ * @dev: the device
+ * @owner: the binding context, as ->probe() takes it
+ *
+ * Context: process context.
+ * Return: the first handle a backend made for @dev, the first error other
+ * than -ENODEV a backend gave, or ERR_PTR(-ENODEV) if none drives it.
+ */
+struct iommufd_hwdev *iommufd_backend_probe(struct device *dev, void *owner)
+{
+	struct iommufd_hwdev *hwdev = ERR_PTR(-ENODEV);
+	struct iommufd_backend *backend;
+
+	down_read(&iommufd_backends_rwsem);
+	list_for_each_entry(backend, &iommufd_backends, link) {
+		hwdev = backend->ops->probe(dev, owner);
+		if (!IS_ERR(hwdev) || PTR_ERR(hwdev) != -ENODEV)
+			break;
+	}
+	up_read(&iommufd_backends_rwsem);
+	return hwdev;
+}
+
+/**
+ * iommufd_backends_init() - register the backends built into iommufd
+ *
+ * The test command registers the mock itself (selftest.c).
+ *
+ * Context: module init.
+ * Return: 0 or an errno; on failure nothing is registered.
+ */
+int iommufd_backends_init(void)
+{
+	int rc;
+
+	rc = iommufd_tce_init();
+	if (rc)
+		return rc;
+	iommufd_iommu_api_init();
+	return 0;
+}
+
+/**
+ * iommufd_backends_exit() - undo iommufd_backends_init()
+ *
+ * Context: module exit.
+ */
+void iommufd_backends_exit(void)
+{
+	iommufd_iommu_api_exit();
+	iommufd_tce_exit();
+}
