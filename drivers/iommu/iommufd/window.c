@@ -15,7 +15,8 @@
  *     counting those it has in other IOASes                     (ENOSPC)
  *   - fits in an aperture of every attached device, at the
  *     aperture's start if the aperture fixes it                 (ERANGE)
- *   - has a page size and a level count every device supports   (EOPNOTSUPP)
+ *   - has a page size, a level count and a length every device
+ *     supports                                                  (EOPNOTSUPP)
  *   - covers no reserved IOVA                                   (EADDRINUSE)
  *
  * Each attached device is represented by a struct iopt_limits holding its
@@ -154,7 +155,7 @@ static bool iopt_aperture_supports(const struct iommufd_aperture *ap,
 /*
  * Can hardware described by @caps translate @window? Return 0, -ERANGE
  * (no aperture holds it, or it does not start where the aperture fixes),
- * or -EOPNOTSUPP (page size or levels).
+ * or -EOPNOTSUPP (page size, levels or length).
  */
 static int iopt_caps_accept(const struct iommufd_window_caps *caps,
 			    const struct iommufd_window *window)
@@ -171,6 +172,9 @@ static int iopt_caps_accept(const struct iommufd_window_caps *caps,
 			return -ERANGE;
 		if (!iopt_aperture_supports(ap, window->page_size,
 					    window->levels))
+			return -EOPNOTSUPP;
+		if ((ap->flags & IOMMU_APERTURE_POW2_LENGTH) &&
+		    !is_power_of_2(window->last - window->start + 1))
 			return -EOPNOTSUPP;
 		return 0;
 	}

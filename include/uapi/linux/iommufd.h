@@ -491,7 +491,9 @@ enum iommufd_window_flags {
  *  - EADDRINUSE: an exact window covers IOVA an attached device reserves.
  *  - ERANGE: an exact window lies outside every aperture of a device, or
  *    does not start where a fixed-start aperture requires.
- *  - EOPNOTSUPP: a device does not support @page_size or @levels.
+ *  - EOPNOTSUPP: a device does not support @page_size or @levels, or a
+ *    length that is not a power of two where it needs one
+ *    (IOMMU_APERTURE_POW2_LENGTH).
  *  - ENOSPC: a device has no window left, or no placement satisfies the
  *    constraints.
  *
@@ -537,10 +539,14 @@ struct iommu_ioas_window_remove {
  *     of the page sizes, chosen when the window is made. Without the flag,
  *     any power of two from the smallest page size on may be a window's page
  *     size, and the hardware uses the larger sizes where it can.
+ * @IOMMU_APERTURE_POW2_LENGTH: the length of a window here is a power of two
+ *     (PowerPC's TCE tables); IOMMU_IOAS_WINDOW_ADD refuses another length
+ *     with EOPNOTSUPP
  */
 enum iommufd_aperture_flags {
 	IOMMU_APERTURE_FIXED_START = 1 << 0,
 	IOMMU_APERTURE_ONE_PAGE_SIZE = 1 << 1,
+	IOMMU_APERTURE_POW2_LENGTH = 1 << 2,
 };
 
 /**
@@ -743,12 +749,42 @@ struct iommu_vfio_ioas {
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: &struct iommu_hw_info_vtd
  * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: ARM SMMUv3 ID registers; the payload
  *                                 structure is not part of this header yet
+ * @IOMMU_HW_INFO_TYPE_SPAPR_TCE: &struct iommu_hw_info_spapr_tce; ours, in
+ *                                a range of values upstream does not use
  */
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE = 0,
 	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
 	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
 	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+	IOMMU_HW_INFO_TYPE_SPAPR_TCE = 0x100,
+};
+
+/**
+ * struct iommu_hw_info_spapr_tce - a PowerPC partitionable endpoint's DMA
+ *                                  windows (IOMMU_HW_INFO_TYPE_SPAPR_TCE)
+ * @max_windows: how many windows the endpoint can have at once: 1 (the
+ *               default window) or 2 (also a dynamic DMA window)
+ * @max_levels: most levels of a TCE table the platform builds
+ * @dma32_start: first IOVA of the default 32-bit window
+ * @dma32_size: its largest size in bytes; its IO page size is 4 KiB
+ * @ddw_start: first IOVA of a dynamic DMA window, which the platform places
+ *             there; 0 when the endpoint has none
+ * @ddw_size: largest size in bytes a dynamic DMA window is offered with
+ * @ddw_page_sizes: bitmap of the IO page sizes a dynamic DMA window may
+ *                  have (one per window)
+ *
+ * The same windows, as IOMMU_WINDOW_CAPS apertures, are what a windowed
+ * IOAS can be given; a plain IOAS translates through the default window.
+ */
+struct iommu_hw_info_spapr_tce {
+	__u32 max_windows;
+	__u32 max_levels;
+	__aligned_u64 dma32_start;
+	__aligned_u64 dma32_size;
+	__aligned_u64 ddw_start;
+	__aligned_u64 ddw_size;
+	__aligned_u64 ddw_page_sizes;
 };
 
 /**
