@@ -65,6 +65,9 @@
  *                              memory to map (dirty.c pins pages of a
  *                              user bitmap under it, as copy_to_user()
  *                              would fault them in)
+ *   tce_lock                   tce.c: the windows of each TCE table group
+ *                              and which of them the hardware holds; the
+ *                              platform's DMA window mutex nests inside
  *   iopin_spaces_lock          pin.c: the table of pinning owners
  *   space->mutex               pin.c: one owner's pinned extents
  *   mmap_lock                  taken by GUP and by MM-mode charging
