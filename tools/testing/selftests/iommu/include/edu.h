@@ -58,8 +58,16 @@
 /* The device's buffer, in its own address space. */
 #define EDU_BUF_ADDR		0x40000ULL
 #define EDU_BUF_SIZE		4096ULL
-/* edu keeps only these bits of a bus address (its default dma_mask). */
+/*
+ * edu keeps only these bits of a bus address: its default dma_mask, or on
+ * the pSeries machine all 64, which boot.sh asks for (dma_mask=) so that
+ * edu reaches the dynamic DMA window at 1 << 59.
+ */
+#if defined(__PPC64__)
+#define EDU_DMA_MASK		(~0ULL)
+#else
 #define EDU_DMA_MASK		((1ULL << 28) - 1)
+#endif
 
 /* QEMU runs a transfer 100 ms (virtual clock) after it was started. */
 #define EDU_DMA_TIMEOUT_MS	2000
