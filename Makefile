@@ -4,7 +4,7 @@
 #
 #   make check              everything: all machines and the static checks
 #   make check ARCH=arm64   one machine (x86_64, arm64 or ppc64le)
-#   make run                the guided demo on x86_64 (VT-d)
+#   make run                the guided demo on x86_64 (VT-d); ARCH= as for check
 #   make shell ARCH=...     an interactive shell in a machine
 #   make static             checkpatch, kernel-doc, sparse and W=1 only
 #   make bench              performance against the base tree's iommufd (not a test)
@@ -25,8 +25,8 @@ check:
 	@$(SCRIPTS)/check.sh $(MACHINES)
 
 run:
-	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/kernel.sh x86_64 && \
-	 $(SCRIPTS)/guest.sh x86_64 && $(SCRIPTS)/boot.sh x86_64 run
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/kernel.sh $(ONE) && \
+	 $(SCRIPTS)/guest.sh $(ONE) && $(SCRIPTS)/boot.sh $(ONE) run
 
 shell:
 	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/kernel.sh $(ONE) && \

@@ -87,4 +87,9 @@ echo "$(( $(date +%s) - start ))" >"$LOGS/$a-$mode.seconds"
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "@@@ HOST: machine killed after ${timeout}s time limit" >>"$log"
 fi
+# check's verdict is verdict.sh's; the demo's is its own exit status.
+if [ "$mode" = run ] && ! grep -q '^@@@ DEMO rc=0' "$log"; then
+	echo "$a: the demo did not complete every step (log: $log)" >&2
+	exit 1
+fi
 exit 0
