@@ -11,8 +11,16 @@
  * through mappings that exist, then at an IOVA that no longer does, which
  * the IOMMU blocks and reports.
  *
- * Without edu or its VFIO cdev (as on pseries) only the /dev/iommu part
- * runs. The exit status is 0 only if every step behaved as expected.
+ * On pSeries (ppc64le) the IOMMU is the PHB's TCE tables, which the
+ * hypervisor owns: a windowed IOAS's windows exist there only while a
+ * device is attached. So the tour attaches edu to the empty IOAS first,
+ * then asks for a window by constraints that only the dynamic DMA window
+ * (DDW) meets, which firmware creates at 1 << 59 on the spot; edu, with a
+ * 64-bit DMA mask, copies through its 64 KiB TCEs. TCE hardware reports no
+ * faults, so a blocked write shows only as memory left untouched.
+ *
+ * Without edu or its VFIO cdev only the /dev/iommu part runs. The exit
+ * status is 0 only if every step behaved as expected.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +36,111 @@
 
 #include "edu.h"
 
+/*
+ * What differs between the machines: the window asked for, when it can be
+ * asked for, and what the IOMMU does in the steps that tell it.
+ */
+struct story {
+	/* IOMMU_IOAS_WINDOW_ADD, by constraints */
+	unsigned long long win_len;
+	unsigned long long win_lowest;
+	unsigned long long win_highest;		/* 0: no limit */
+	unsigned long long win_page_size;	/* 0: PAGE_SIZE */
+	/* windows exist only while a device is attached: ask after attach */
+	bool win_after_attach;
+	/* the texts of the steps that differ */
+	const char *ask_window;
+	const char *attach;
+	const char *map;
+	const char *dma;
+	const char *blocked;
+	const char *remove_window;
+};
+
+#if defined(__PPC64__)
+/* Where PAPR firmware places the dynamic DMA window (DDW). */
+#define TCE_DDW_START		0x0800000000000000ULL	/* 1 << 59 */
+/* The PHB as boot.sh makes it: a 1 GiB default window of 4 KiB TCEs at 0 */
+#define TCE_DMA32_LAST		0x3fffffffULL
+#define TCE_DDW_PAGE_SIZES	0x1211000ULL	/* 4K 64K 2M 16M */
+#define TCE_APERTURE_FLAGS	(IOMMU_APERTURE_FIXED_START |		\
+				 IOMMU_APERTURE_ONE_PAGE_SIZE |		\
+				 IOMMU_APERTURE_POW2_LENGTH)
+
+/* The window: 1 GiB of 64 KiB TCEs at 4 GiB or above, so the DDW. */
+static const struct story story = {
+	.win_len = 0x40000000ULL,
+	.win_lowest = 1ULL << 32,
+	.win_highest = 0,
+	.win_page_size = 0x10000ULL,
+	.win_after_attach = true,
+	.ask_window =
+	"Ask for a window by constraints (IOMMU_IOAS_WINDOW_ADD):\n"
+	"    \"1 GiB of 64 KiB IO pages, at 4 GiB or above\" (length\n"
+	"    0x40000000, page size 0x10000, lowest IOVA 0x100000000,\n"
+	"    highest 0: no limit). The default window cannot be it; the\n"
+	"    kernel chooses the DDW's place, and firmware creates the DDW\n"
+	"    now, as edu is attached.",
+	.attach =
+	"Attach edu to the IOAS (VFIO_DEVICE_ATTACH_IOMMUFD_PT) while\n"
+	"    it has no window yet. On pSeries the hypervisor owns the TCE\n"
+	"    tables: an IOAS's windows exist there only while a device is\n"
+	"    attached, so windows are asked for after this. Until then edu\n"
+	"    reaches no memory at all.",
+	.map =
+	"Map two pages (64 KiB each on this kernel) of our memory into\n"
+	"    the IOAS (IOMMU_IOAS_MAP), leaving the IOVAs to the kernel:\n"
+	"    \"source\", holding a message, and \"result\", zeros. The kernel\n"
+	"    pins the pages and has the hypervisor write their TCEs into\n"
+	"    the DDW.",
+	.dma =
+	"DMA: edu reads 1 KiB at the source's IOVA into its own\n"
+	"    buffer, then writes it out at the result's IOVA: addresses\n"
+	"    above 1 << 59, which edu's 64-bit DMA mask reaches. The PHB\n"
+	"    translates every access through the DDW's 64 KiB TCEs.",
+	.blocked =
+	"DMA to the old IOVA: edu writes 4 bytes of its buffer at the\n"
+	"    result's former IOVA. Its TCE is clear, so the PHB blocks the\n"
+	"    write. TCE hardware reports no fault to the kernel: the\n"
+	"    untouched page is all there is to see.",
+	.remove_window =
+	"Remove the window (IOMMU_IOAS_WINDOW_REMOVE). Nothing\n"
+	"    is mapped in it any more, so the kernel lets it go, and\n"
+	"    firmware removes the DDW.",
+};
+#else
 /* The window: 1 MiB, anywhere below edu's 28-bit DMA limit. */
-#define WINDOW_LEN	0x100000ULL
-#define WINDOW_LOWEST	0x100000ULL	/* keep IOVA 0 out of the story */
-#define WINDOW_HIGHEST	EDU_DMA_MASK
+static const struct story story = {
+	.win_len = 0x100000ULL,
+	.win_lowest = 0x100000ULL,	/* keep IOVA 0 out of the story */
+	.win_highest = EDU_DMA_MASK,
+	.ask_window =
+	"Ask for a window by constraints (IOMMU_IOAS_WINDOW_ADD):\n"
+	"    \"1 MiB, from 1 MiB up to edu's 28-bit DMA limit\" (length\n"
+	"    1 MiB, lowest IOVA 0x100000, highest 0xfffffff). The kernel\n"
+	"    chooses the place.",
+	.attach =
+	"Attach edu to the IOAS (VFIO_DEVICE_ATTACH_IOMMUFD_PT). The\n"
+	"    kernel checks the window against the IOMMU first, then\n"
+	"    builds the IOMMU's page table for the IOAS.",
+	.map =
+	"Map two pages of our memory into the IOAS (IOMMU_IOAS_MAP),\n"
+	"    leaving the IOVAs to the kernel: \"source\", holding a\n"
+	"    message, and \"result\", zeros. The kernel pins the pages\n"
+	"    and writes them into the IOMMU's page table.",
+	.dma =
+	"DMA: edu reads 1 KiB at the source's IOVA into its own\n"
+	"    buffer, then writes it out at the result's IOVA. The IOMMU\n"
+	"    translates every access through the page table.",
+	.blocked =
+	"DMA to the old IOVA: edu writes 4 bytes of its buffer at the\n"
+	"    result's former IOVA. The IOMMU finds no translation and\n"
+	"    blocks the write; its driver reports the fault.",
+	.remove_window =
+	"Remove the window (IOMMU_IOAS_WINDOW_REMOVE). Nothing\n"
+	"    is mapped in it any more, so the kernel lets it go.",
+};
+#endif
 
 /* What edu copies when it works: 1 KiB of text. */
 #define XFER_LEN	1024
@@ -263,6 +372,45 @@ struct tour {
 	bool src_mapped, res_mapped;
 };
 
+#if defined(__PPC64__)
+/*
+ * pSeries' two TCE windows, as IOMMU_WINDOW_CAPS describes them; true if
+ * they are what the machine has.
+ */
+static bool tce_caps_check(const struct iommu_window_aperture *ap,
+			   const struct iommu_window_caps *cmd)
+{
+	bool ok = cmd->num_apertures == 2 && cmd->out_max_windows == 2;
+	unsigned int i;
+
+	if (!check(ok, "two apertures, at most two windows: a PE's two TCE tables",
+		   "not the two windows of a pSeries PE"))
+		return false;
+	ok = ap[0].start == 0 && ap[0].last == TCE_DMA32_LAST &&
+	     ap[0].page_sizes == 4096;
+	ok = check(ok, "aperture 0 is the default 32-bit window: 1 GiB at 0,\n"
+		   "       4K TCEs only",
+		   "aperture 0 is not the 1 GiB default window of 4K TCEs");
+	ok &= check(ap[1].start == TCE_DDW_START && ap[1].last > ap[1].start &&
+		    ap[1].page_sizes == TCE_DDW_PAGE_SIZES,
+		    "aperture 1 is the dynamic DMA window (DDW): firmware\n"
+		    "       places it at 1 << 59, with 4K to 16M TCEs",
+		    "aperture 1 is not the DDW at 1 << 59 with 4K-16M TCEs");
+	for (i = 0; i != 2; i++) {
+		if (ap[i].flags != TCE_APERTURE_FLAGS || ap[i].max_levels != 1)
+			break;
+	}
+	ok &= check(i == 2,
+		    "both: fixed start, one page size per window,\n"
+		    "       power-of-two length, one table level",
+		    "the apertures' flags or levels are not the TCE tables'");
+	ok &= check(!cmd->num_reserved,
+		    "no reserved IOVA: the hypervisor handles MSIs",
+		    "the TCE tables reserve IOVA");
+	return ok;
+}
+#endif
+
 /* What the IOMMU can do for edu: IOMMU_WINDOW_CAPS of the bound device. */
 static int show_device_caps(struct tour *t)
 {
@@ -308,11 +456,63 @@ static int show_device_caps(struct tour *t)
 		   "VT-d's interrupt range is not among the reserved ranges"))
 		return -1;
 #endif
-	if (!check(in_aperture && !touches(rsv, cmd.num_reserved,
+#if defined(__PPC64__)
+	if (!tce_caps_check(ap, &cmd))
+		return -1;
+#endif
+	/* Where windows come only after attach (pSeries), none is here yet. */
+	if (t->have_window &&
+	    !check(in_aperture && !touches(rsv, cmd.num_reserved,
 					   t->win_start, t->win_last),
 		   "our window is inside the aperture and clear of them",
 		   "our window does not suit this IOMMU"))
 		return -1;
+	return 0;
+}
+
+/*
+ * Ask for the window by the story's constraints, and show what can be
+ * mapped then; 0, or -1 if the kernel gave no window.
+ */
+static int add_window(struct tour *t)
+{
+	struct iommu_ioas_window_add win = {
+		.size = sizeof(win),
+		.ioas_id = t->ioas,
+		.length = story.win_len,
+		.lowest = story.win_lowest,
+		.highest = story.win_highest,
+		.page_size = story.win_page_size,
+	};
+	struct iommu_iova_range r[MAX_RANGES];
+	char buf[160];
+	int rc, n;
+
+	step(story.ask_window);
+	rc = ioctl(t->fd, IOMMU_IOAS_WINDOW_ADD, &win);
+	t->win_start = win.iova;
+	t->win_last = win.iova + story.win_len - 1;
+	snprintf(buf, sizeof(buf), "the kernel placed it at 0x%llx-0x%llx",
+		 (unsigned long long)t->win_start,
+		 (unsigned long long)t->win_last);
+	if (result(rc, buf))
+		return -1;
+	t->have_window = true;
+#if defined(__PPC64__)
+	check(t->win_start == TCE_DDW_START,
+	      "at 1 << 59: the DDW, which firmware has just created",
+	      "not at 1 << 59, where firmware places the DDW");
+#else
+	check(t->win_last <= story.win_highest, "below the limit, as asked",
+	      "the window is beyond what edu can reach");
+#endif
+
+	step("Show what can be mapped now (IOMMU_IOAS_IOVA_RANGES).");
+	n = show_ranges(t->fd, t->ioas, r);
+	if (n >= 0)
+		check(n == 1 && r[0].start == t->win_start &&
+		      r[0].last == t->win_last,
+		      "exactly the window", "not the window we were given");
 	return 0;
 }
 
@@ -396,9 +596,7 @@ static int device_tour(struct tour *t)
 	if (show_device_caps(t))
 		return -1;
 
-	step("Attach edu to the IOAS (VFIO_DEVICE_ATTACH_IOMMUFD_PT). The\n"
-	     "    kernel checks the window against the IOMMU first, then\n"
-	     "    builds the IOMMU's page table for the IOAS.");
+	step(story.attach);
 	pt = t->ioas;
 	rc = edu_vfio_attach(t->edu.fd, &pt);
 	snprintf(buf, sizeof(buf),
@@ -406,6 +604,9 @@ static int device_tour(struct tour *t)
 	if (result(lib_rc(rc), buf))
 		return -1;
 	t->attached = true;
+
+	if (story.win_after_attach && add_window(t))
+		return -1;
 
 	t->mem = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -418,10 +619,7 @@ static int device_tour(struct tour *t)
 	for (i = 0; i != psz; i++)
 		src[i] = MESSAGE[i % (sizeof(MESSAGE) - 1)];
 
-	step("Map two pages of our memory into the IOAS (IOMMU_IOAS_MAP),\n"
-	     "    leaving the IOVAs to the kernel: \"source\", holding a\n"
-	     "    message, and \"result\", zeros. The kernel pins the pages\n"
-	     "    and writes them into the IOMMU's page table.");
+	step(story.map);
 	t->src_iova = 0;
 	rc = ioas_map(t->fd, t->ioas, src, psz, &t->src_iova, 0);
 	t->src_mapped = !rc;
@@ -444,9 +642,7 @@ static int device_tour(struct tour *t)
 		   "the kernel mapped outside the window"))
 		return -1;
 
-	step("DMA: edu reads 1 KiB at the source's IOVA into its own\n"
-	     "    buffer, then writes it out at the result's IOVA. The IOMMU\n"
-	     "    translates every access through the page table.");
+	step(story.dma);
 	rc = edu_copy(&t->edu, t->src_iova, t->res_iova, XFER_LEN);
 	if (result(lib_rc(-rc), "edu finished both transfers"))
 		return -1;
@@ -482,13 +678,14 @@ static int device_tour(struct tour *t)
 		return -1;
 	memset(res, 0, psz);
 
-	step("DMA to the old IOVA: edu writes 4 bytes of its buffer at the\n"
-	     "    result's former IOVA. The IOMMU finds no translation and\n"
-	     "    blocks the write; its driver reports the fault.");
-	kmsg = edu_kmsg_open();
-	if (kmsg < 0)
-		printf("       (cannot read the kernel log: %s)\n",
-		       strerror(-kmsg));
+	step(story.blocked);
+	kmsg = -1;
+	if (EDU_FAULT_LOG_SOURCE[0]) {
+		kmsg = edu_kmsg_open();
+		if (kmsg < 0)
+			printf("       (cannot read the kernel log: %s)\n",
+			       strerror(-kmsg));
+	}
 	rc = __edu_dma(&t->edu, EDU_BUF_ADDR, t->res_iova, BLOCKED_LEN,
 		       EDU_DMA_TO_RAM);
 	if (result(lib_rc(-rc), "edu finished the transfer, as devices do")) {
@@ -499,16 +696,17 @@ static int device_tour(struct tour *t)
 	check(all_zero(res, psz),
 	      "the result page is untouched: the write never reached memory",
 	      "the result page changed: the write got through");
-	if (kmsg >= 0) {
-		if (EDU_FAULT_LOG_SOURCE[0] &&
-		    edu_kmsg_find_fault(kmsg, t->sys.bdf, t->res_iova, line,
+	if (!EDU_FAULT_LOG_SOURCE[0]) {
+		printf("       (this IOMMU reports no faults: there is no kernel\n"
+		       "       log line to look for)\n");
+	} else if (kmsg >= 0) {
+		if (edu_kmsg_find_fault(kmsg, t->sys.bdf, t->res_iova, line,
 					sizeof(line)))
 			printf("       %s reported it: %s\n",
 			       EDU_FAULT_LOG_SOURCE, line);
 		else
 			printf("       (no report of %s in the kernel log)\n",
-			       EDU_FAULT_LOG_SOURCE[0] ? EDU_FAULT_LOG_SOURCE :
-			       "the IOMMU driver");
+			       EDU_FAULT_LOG_SOURCE);
 		close(kmsg);
 	}
 
@@ -565,12 +763,6 @@ int main(void)
 		.size = sizeof(alloc),
 		.flags = IOMMU_IOAS_ALLOC_WINDOWED,
 	};
-	struct iommu_ioas_window_add win = {
-		.size = sizeof(win),
-		.length = WINDOW_LEN,
-		.lowest = WINDOW_LOWEST,
-		.highest = WINDOW_HIGHEST,
-	};
 	struct iommu_destroy destroy = { .size = sizeof(destroy) };
 	struct iommu_iova_range r[MAX_RANGES];
 	struct tour t = {
@@ -603,37 +795,15 @@ int main(void)
 	t.ioas = alloc.out_ioas_id;
 	show_ranges(t.fd, t.ioas, r);
 
-	step("Ask for a window by constraints (IOMMU_IOAS_WINDOW_ADD):\n"
-	     "    \"1 MiB, from 1 MiB up to edu's 28-bit DMA limit\" (length\n"
-	     "    1 MiB, lowest IOVA 0x100000, highest 0xfffffff). The kernel\n"
-	     "    chooses the place.");
-	win.ioas_id = t.ioas;
-	rc = ioctl(t.fd, IOMMU_IOAS_WINDOW_ADD, &win);
-	t.win_start = win.iova;
-	t.win_last = win.iova + WINDOW_LEN - 1;
-	snprintf(buf, sizeof(buf), "the kernel placed it at 0x%llx-0x%llx",
-		 (unsigned long long)t.win_start,
-		 (unsigned long long)t.win_last);
-	if (result(rc, buf))
+	if (!story.win_after_attach && add_window(&t))
 		goto out;
-	t.have_window = true;
-	check(t.win_last <= WINDOW_HIGHEST, "below the limit, as asked",
-	      "the window is beyond what edu can reach");
-
-	step("Show what can be mapped now (IOMMU_IOAS_IOVA_RANGES).");
-	n = show_ranges(t.fd, t.ioas, r);
-	if (n >= 0)
-		check(n == 1 && r[0].start == t.win_start &&
-		      r[0].last == t.win_last,
-		      "exactly the window", "not the window we were given");
 
 	if (device_tour(&t))
 		printf("\nThe device part stopped at a step that failed.\n");
 	unmap_leftovers(&t);
 
 	if (t.have_window) {
-		step("Remove the window (IOMMU_IOAS_WINDOW_REMOVE). Nothing\n"
-		     "    is mapped in it any more, so the kernel lets it go.");
+		step(story.remove_window);
 		rc = window_remove(t.fd, t.ioas, t.win_start);
 		if (!result(rc, "the window is gone")) {
 			t.have_window = false;
