@@ -65,32 +65,6 @@ struct iommufd_hwdev {
 	struct device *dev;
 };
 
-/**
- * struct iommufd_domain - one translation table of a backend
- * @ops: the backend that owns it
- * @pgsize_bitmap: IO page sizes the table can map, as in the IOMMU core;
- *                 the smallest one is the alignment of every mapping
- * @aperture_start: first IOVA the table can translate
- * @aperture_last: last IOVA the table can translate (inclusive)
- * @enforce_cache_coherency: every DMA through the table snoops the CPU
- *                           caches, even one the device marks no-snoop;
- *                           set by the backend, never cleared
- * @dirty_tracking: the table was made with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
- *                  and can record which IOVA devices write to;
- *                  ->set_dirty_tracking() and ->read_dirty() work on it
- * @iopt_link: entry in the domain list of the IOAS it is filled from;
- *             belongs to io_pagetable.c
- */
-struct iommufd_domain {
-	const struct iommufd_backend_ops *ops;
-	unsigned long pgsize_bitmap;
-	unsigned long aperture_start;
-	unsigned long aperture_last;
-	bool enforce_cache_coherency;
-	bool dirty_tracking;
-	struct list_head iopt_link;
-};
-
 /* Most apertures a backend describes for one device. */
 #define IOMMUFD_MAX_APERTURES 4
 
@@ -123,6 +97,37 @@ struct iommufd_window_caps {
 	u32 max_windows;
 	u32 nr_apertures;
 	struct iommufd_aperture apertures[IOMMUFD_MAX_APERTURES];
+};
+
+/**
+ * struct iommufd_domain - one translation table of a backend
+ * @ops: the backend that owns it
+ * @pgsize_bitmap: IO page sizes the table can map, as in the IOMMU core;
+ *                 the smallest one is the alignment of every mapping
+ * @aperture_start: first IOVA the table can translate
+ * @aperture_last: last IOVA the table can translate (inclusive)
+ * @enforce_cache_coherency: every DMA through the table snoops the CPU
+ *                           caches, even one the device marks no-snoop;
+ *                           set by the backend, never cleared
+ * @dirty_tracking: the table was made with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+ *                  and can record which IOVA devices write to;
+ *                  ->set_dirty_tracking() and ->read_dirty() work on it
+ * @iopt_link: entry in the domain list of the IOAS it is filled from;
+ *             belongs to io_pagetable.c
+ * @window_caps: the windows the hardware the table was made for can have;
+ *               set by the core (hwpt.c) before the table joins an IOAS,
+ *               so that the IOAS's windows stay within them whoever is
+ *               attached; belongs to window.c
+ */
+struct iommufd_domain {
+	const struct iommufd_backend_ops *ops;
+	unsigned long pgsize_bitmap;
+	unsigned long aperture_start;
+	unsigned long aperture_last;
+	bool enforce_cache_coherency;
+	bool dirty_tracking;
+	struct list_head iopt_link;
+	struct iommufd_window_caps window_caps;
 };
 
 /**

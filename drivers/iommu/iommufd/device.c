@@ -195,14 +195,21 @@ bool iommufd_ctx_has_group(struct iommufd_ctx *ictx, struct iommu_group *group)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_has_group, IOMMUFD);
 
-/*
- * The windows @hwdev's hardware offers. A backend that does not describe
- * them offers one aperture: that of @domain, one of the device's tables,
- * or if NULL that of a table made for the purpose.
+/**
+ * iommufd_hwdev_window_caps() - the windows a device's hardware offers
+ * @hwdev: the device
+ * @domain: one of the device's tables, or NULL
+ * @caps: filled in
+ *
+ * A backend that does not describe them offers one aperture: that of
+ * @domain, or if NULL that of a table made for the purpose.
+ *
+ * Context: process context.
+ * Return: 0, or the backend's error.
  */
-static int iommufd_hwdev_window_caps(struct iommufd_hwdev *hwdev,
-				     struct iommufd_domain *domain,
-				     struct iommufd_window_caps *caps)
+int iommufd_hwdev_window_caps(struct iommufd_hwdev *hwdev,
+			      struct iommufd_domain *domain,
+			      struct iommufd_window_caps *caps)
 {
 	struct iommufd_domain *tmp = NULL;
 

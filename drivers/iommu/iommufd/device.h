@@ -8,7 +8,9 @@
 #include "object.h"
 
 struct device;
+struct iommufd_domain;
 struct iommufd_hwdev;
+struct iommufd_window_caps;
 struct iommufd_hwpt;
 
 /**
@@ -48,6 +50,9 @@ struct iommufd_device_extra {
 	struct iommufd_hwpt *hwpt;
 };
 
+int iommufd_hwdev_window_caps(struct iommufd_hwdev *hwdev,
+			      struct iommufd_domain *domain,
+			      struct iommufd_window_caps *caps);
 struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 					     struct device *dev, u32 *id,
 					     bool hold_ctx);

@@ -66,6 +66,10 @@ struct iommufd_hwpt *iommufd_hwpt_create(struct iommufd_ctx *ictx,
 		goto err_abort;
 	}
 	hwpt->domain = domain;
+	/* The IOAS's windows must suit the hardware, attached or not. */
+	rc = iommufd_hwdev_window_caps(hwdev, domain, &domain->window_caps);
+	if (rc)
+		goto err_abort;
 
 	rc = iopt_add_domain(&ioas->iopt, domain);
 	if (rc)

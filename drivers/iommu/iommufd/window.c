@@ -181,7 +181,11 @@ static int iopt_caps_accept(const struct iommufd_window_caps *caps,
 	return -ERANGE;
 }
 
-/* Can @domain translate @window? */
+/*
+ * Can @domain translate @window? Its table's aperture and page sizes, and
+ * the windows its hardware offers, decide; a table can be in an IOAS that
+ * no device it was made for is attached to (IOMMU_HWPT_ALLOC).
+ */
 static int iopt_domain_accept(struct iommufd_domain *domain,
 			      const struct iommufd_window *window)
 {
@@ -190,7 +194,7 @@ static int iopt_domain_accept(struct iommufd_domain *domain,
 		return -ERANGE;
 	if (window->page_size < iopt_lowest_pgsize(domain->pgsize_bitmap))
 		return -EOPNOTSUPP;
-	return 0;
+	return iopt_caps_accept(&domain->window_caps, window);
 }
 
 /* Would every attached device and every domain accept @window as well? */
@@ -222,10 +226,16 @@ static int iopt_window_accept(struct iommufd_iopt *iopt,
 /* Is there room for one more window on every attached device? */
 static int iopt_window_count_ok(struct iommufd_iopt *iopt)
 {
+	struct iommufd_domain *domain;
 	struct iopt_limits *limits;
 	unsigned int n;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
+
+	list_for_each_entry(domain, &iopt->domains, iopt_link)
+		if (domain->window_caps.max_windows &&
+		    iopt->nr_windows >= domain->window_caps.max_windows)
+			return -ENOSPC;
 
 	list_for_each_entry(limits, &iopt->limits, link) {
 		if (!limits->caps.max_windows)
@@ -243,20 +253,30 @@ static int iopt_window_count_ok(struct iommufd_iopt *iopt)
  * Does some attached device support @page_size and @levels in none of its
  * apertures? Then no placement can help.
  */
+static bool iopt_caps_support(const struct iommufd_window_caps *caps,
+			      unsigned long page_size, u32 levels)
+{
+	unsigned int i;
+
+	for (i = 0; i != caps->nr_apertures; i++)
+		if (iopt_aperture_supports(&caps->apertures[i], page_size,
+					   levels))
+			return true;
+	return false;
+}
+
 static int iopt_window_kind_ok(struct iommufd_iopt *iopt,
 			       unsigned long page_size, u32 levels)
 {
+	struct iommufd_domain *domain;
 	struct iopt_limits *limits;
-	unsigned int i;
 
-	list_for_each_entry(limits, &iopt->limits, link) {
-		for (i = 0; i != limits->caps.nr_apertures; i++)
-			if (iopt_aperture_supports(&limits->caps.apertures[i],
-						   page_size, levels))
-				break;
-		if (i == limits->caps.nr_apertures)
+	list_for_each_entry(limits, &iopt->limits, link)
+		if (!iopt_caps_support(&limits->caps, page_size, levels))
 			return -EOPNOTSUPP;
-	}
+	list_for_each_entry(domain, &iopt->domains, iopt_link)
+		if (!iopt_caps_support(&domain->window_caps, page_size, levels))
+			return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -482,8 +502,9 @@ out_unlock:
  *
  * Context: iova_rwsem held for writing.
  * Return: 0, or -ERANGE (a window outside the domain's aperture),
- * -EOPNOTSUPP (a window's page size below the domain's), or the backend's
- * error; on failure nothing changed.
+ * -EOPNOTSUPP (a window's page size below the domain's, or one its
+ * hardware lacks), -ENOSPC (more windows than its hardware has), or the
+ * backend's error; on failure nothing changed.
  */
 int iopt_windows_add_domain(struct iommufd_iopt *iopt,
 			    struct iommufd_domain *domain)
@@ -494,6 +515,9 @@ int iopt_windows_add_domain(struct iommufd_iopt *iopt,
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
 
+	if (domain->window_caps.max_windows &&
+	    iopt->nr_windows > domain->window_caps.max_windows)
+		return -ENOSPC;
 	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
 	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
 		iopt_window_desc(to_iopt_window(node), &desc);

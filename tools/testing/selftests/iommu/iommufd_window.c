@@ -1776,6 +1776,57 @@ TEST_F(ppc, attach)
 }
 
 /*
+ * A page table made with IOMMU_HWPT_ALLOC for the device, in a windowed
+ * IOAS the device is not attached to, holds that IOAS's windows to the
+ * device's hardware as an attached device would: a window the hardware
+ * cannot take is refused with the errno of IOMMU_IOAS_WINDOW_ADD and
+ * changes nothing, and no table is made for an IOAS whose windows the
+ * hardware cannot take. (Such a table once let those windows through to
+ * the backend, whose WARN then took the machine down.)
+ */
+TEST_F(ppc, table_of_other_ioas)
+{
+	const uint64_t high = MOCK_PPC_HIGH_START;
+	int fd = self->e.fd;
+	uint32_t other = ioas_alloc_windowed(fd);
+	uint32_t third = ioas_alloc_windowed(fd);
+	uint32_t hwpt;
+
+	hwpt = hwpt_alloc(fd, self->e.idev, other);
+	add_refused(fd, other, EOPNOTSUPP, .flags = EXACT, .iova = 0,
+		    .length = SZ_1G, .page_size = ODD_PAGE);
+	add_refused(fd, other, EOPNOTSUPP, .flags = EXACT, .iova = 0,
+		    .length = SZ_1G, .levels = MOCK_PPC_MAX_LEVELS + 1);
+	add_refused(fd, other, EOPNOTSUPP, .length = SZ_1G,
+		    .page_size = ODD_PAGE);
+	add_refused(fd, other, ERANGE, .flags = EXACT, .iova = 0x10000000,
+		    .length = SZ_16M);
+	ASSERT_EQ(0, add_exact(fd, other, 0, SZ_1G));
+	ASSERT_EQ(0, add_exact(fd, other, high, SZ_1G));
+	add_refused(fd, other, ENOSPC, .flags = EXACT, .iova = 2 * SZ_1G,
+		    .length = SZ_1M);
+	ioas_map_fixed(fd, other, self->e.buf, 16 * PSZ, high);
+	md_check_map(fd, hwpt, high, self->e.buf, 16 * PSZ);
+	ASSERT_EQ(16 * PSZ, ioas_unmap_all(fd, other));
+	iommufd_destroy(fd, hwpt);
+
+	/* Windows first: the table is refused as an attach would be. */
+	ASSERT_EQ(0, win_add(fd, third, WIN(.flags = EXACT, .iova = 0,
+					    .length = SZ_1G,
+					    .page_size = ODD_PAGE), NULL));
+	ASSERT_EQ(EOPNOTSUPP, __hwpt_alloc(fd, self->e.idev, third, 0,
+					   &hwpt));
+	remove_window(fd, third, 0);
+	ASSERT_EQ(0, add_exact(fd, third, 0, SZ_1G));
+	ASSERT_EQ(0, add_exact(fd, third, high, SZ_1G));
+	ASSERT_EQ(0, add_exact(fd, third, 2 * SZ_1G, SZ_1G));
+	ASSERT_EQ(ENOSPC, __hwpt_alloc(fd, self->e.idev, third, 0, &hwpt));
+	remove_window(fd, third, 2 * SZ_1G);
+	hwpt = hwpt_alloc(fd, self->e.idev, third);
+	iommufd_destroy(fd, hwpt);
+}
+
+/*
  * Several IOASes per device (IOMMU_DEVICE_ATTACH_EXTRA). The PowerPC model
  * routes DMA by address, as its hardware does with its two TCE windows, so
  * each window may belong to another IOAS. MD_CHECK_MAP with the device's
