@@ -399,6 +399,14 @@ static int iopt_check_backing(struct iommufd_iopt *iopt,
 	return 0;
 }
 
+/* A new stamp for the areas or window one call creates. */
+static u64 iopt_next_stamp(struct iommufd_iopt *iopt)
+{
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	return ++iopt->last_stamp;
+}
+
 /* Map @area at [iova, iova + length) and make it visible, or fail. */
 static int iopt_insert_area(struct iommufd_iopt *iopt, struct iopt_area *area,
 			    unsigned long iova, unsigned long length)
@@ -433,7 +441,7 @@ static void iopt_remove_area(struct iommufd_iopt *iopt, struct iopt_area *area)
 static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
 			   struct file *file, unsigned long addr,
 			   unsigned long length, int prot, bool fixed_iova,
-			   enum iommufd_account_mode account_mode)
+			   enum iommufd_account_mode account_mode, u64 *stamp)
 {
 	unsigned long first_page, end, npages;
 	struct iopt_area *area;
@@ -479,8 +487,12 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
 	rc = iopt_choose_iova(iopt, iova, addr, length, fixed_iova);
 	if (!rc)
 		rc = iopt_check_backing(iopt, area, *iova, length);
-	if (!rc)
+	if (!rc) {
+		area->stamp = iopt_next_stamp(iopt);
 		rc = iopt_insert_area(iopt, area, *iova, length);
+	}
+	if (!rc && stamp)
+		*stamp = area->stamp;
 	up_write(&iopt->iova_rwsem);
 	if (rc)
 		iopt_area_free(area);
@@ -496,6 +508,8 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @fixed_iova: map at *@iova rather than choosing a place
  * @account_mode: how the pinned pages are charged (enum iommufd_account_mode)
+ * @stamp: if not NULL, set to the stamp of the new area, for
+ *         iopt_undo_map()
  *
  * Pins the memory through the shared pin layer (memory already pinned by
  * its owner is not pinned again) and inserts one area.
@@ -510,10 +524,11 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
  */
 int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 		  unsigned long uptr, unsigned long length, int prot,
-		  bool fixed_iova, enum iommufd_account_mode account_mode)
+		  bool fixed_iova, enum iommufd_account_mode account_mode,
+		  u64 *stamp)
 {
 	return iopt_map_source(iopt, iova, NULL, uptr, length, prot,
-			       fixed_iova, account_mode);
+			       fixed_iova, account_mode, stamp);
 }
 
 /**
@@ -526,6 +541,7 @@ int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @fixed_iova: map at *@iova rather than choosing a place
  * @account_mode: how the pinned pages are charged (enum iommufd_account_mode)
+ * @stamp: as for iopt_map_user()
  *
  * As iopt_map_user(), with @start playing the part of the user address in
  * the choice of an IOVA and its alignment.
@@ -538,10 +554,10 @@ int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 int iopt_map_file(struct iommufd_iopt *iopt, unsigned long *iova,
 		  struct file *file, unsigned long start, unsigned long length,
 		  int prot, bool fixed_iova,
-		  enum iommufd_account_mode account_mode)
+		  enum iommufd_account_mode account_mode, u64 *stamp)
 {
 	return iopt_map_source(iopt, iova, file, start, length, prot,
-			       fixed_iova, account_mode);
+			       fixed_iova, account_mode, stamp);
 }
 
 /*
@@ -622,7 +638,7 @@ static void iopt_free_batch(struct list_head *batch)
  * @pieces; after a failure they are back on it, unmapped.
  */
 static int iopt_insert_pieces(struct iommufd_iopt *dst, unsigned long delta,
-			      struct list_head *pieces)
+			      struct list_head *pieces, u64 stamp)
 {
 	struct iopt_area *piece, *next;
 	LIST_HEAD(inserted);
@@ -631,6 +647,7 @@ static int iopt_insert_pieces(struct iommufd_iopt *dst, unsigned long delta,
 	lockdep_assert_held_write(&dst->iova_rwsem);
 
 	list_for_each_entry_safe(piece, next, pieces, batch) {
+		piece->stamp = stamp;
 		rc = iopt_insert_area(dst, piece, piece->node.start + delta,
 				      iopt_area_length(piece));
 		if (rc)
@@ -654,6 +671,8 @@ static int iopt_insert_pieces(struct iommufd_iopt *dst, unsigned long delta,
  * @length: number of bytes; the source range must be fully mapped
  * @prot: IOMMU_READ and/or IOMMU_WRITE for the new mappings
  * @fixed_iova: map at *@dst_iova rather than choosing a place
+ * @stamp: if not NULL, set to the stamp of the new areas, for
+ *         iopt_undo_map()
  *
  * The new areas share the source's pinned pages: nothing is pinned or
  * charged again.
@@ -666,10 +685,11 @@ static int iopt_insert_pieces(struct iommufd_iopt *dst, unsigned long delta,
  */
 int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 	      struct iommufd_iopt *src, unsigned long src_iova,
-	      unsigned long length, int prot, bool fixed_iova)
+	      unsigned long length, int prot, bool fixed_iova, u64 *stamp)
 {
 	struct iopt_area *piece;
 	unsigned long src_last;
+	u64 new_stamp;
 	LIST_HEAD(pieces);
 	int rc;
 
@@ -692,8 +712,13 @@ int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 					*dst_iova - src_iova,
 					iopt_area_length(piece));
 	}
-	if (!rc)
-		rc = iopt_insert_pieces(dst, *dst_iova - src_iova, &pieces);
+	if (!rc) {
+		new_stamp = iopt_next_stamp(dst);
+		rc = iopt_insert_pieces(dst, *dst_iova - src_iova, &pieces,
+					new_stamp);
+	}
+	if (!rc && stamp)
+		*stamp = new_stamp;
 	up_write(&dst->iova_rwsem);
 out_free:
 	iopt_free_batch(&pieces);
@@ -837,6 +862,43 @@ out_unlock:
 	return rc;
 }
 
+/**
+ * iopt_undo_map() - take back what one map or copy call created
+ * @iopt: the IOVA space
+ * @start: first IOVA the call mapped
+ * @last: last IOVA it mapped (inclusive)
+ * @stamp: the stamp the call was given
+ *
+ * For a call whose reply could not be delivered. Removes the areas of
+ * [@start, @last] the call created, or pieces of them, that are still
+ * there; whatever other threads unmapped or mapped there meanwhile is left
+ * as they left it. An area whose pages an emulated device holds, or that
+ * another unmap is busy with, stays: another thread already acts on it.
+ *
+ * Context: process context, may sleep; takes iova_rwsem.
+ */
+void iopt_undo_map(struct iommufd_iopt *iopt, unsigned long start,
+		   unsigned long last, u64 stamp)
+{
+	struct iopt_area *area, *next;
+	LIST_HEAD(removed);
+
+	down_write(&iopt->iova_rwsem);
+	for (area = iopt_area_first(iopt, start, last); area; area = next) {
+		next = iopt_area_next(area, start, last);
+		if (area->stamp != stamp ||
+		    interval_tree_iter_first(&iopt->access_pins,
+					     area->node.start,
+					     area->node.last) ||
+		    iopt_is_unmapping(iopt, area->node.start, area->node.last))
+			continue;
+		iopt_remove_area(iopt, area);
+		list_add_tail(&area->batch, &removed);
+	}
+	up_write(&iopt->iova_rwsem);
+	iopt_free_batch(&removed);
+}
+
 /*
  * Split the area holding @iova, if any, so that one area ends at iova - 1.
  * The domains are not touched: without large pages every mapping in them
@@ -873,6 +935,7 @@ static int iopt_cut_at(struct iommufd_iopt *iopt, unsigned long iova)
 	tail->page_offset = 0;
 	tail->prot = area->prot;
 	tail->writable = area->writable;
+	tail->stamp = area->stamp;
 	tail->node.start = iova;
 	tail->node.last = area->node.last;
 

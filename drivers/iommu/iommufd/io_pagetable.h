@@ -84,6 +84,8 @@ struct mutex;
  *          only with both @iova_rwsem and @windows_lock held
  * @windows_lock: the attach_lock of the context the IOAS belongs to, which
  *                serializes the windows and attachments of all its IOASes
+ * @last_stamp: the stamp given to the latest call that created areas or a
+ *              window (see struct iopt_area); 0 is never given
  */
 struct iommufd_iopt {
 	struct rw_semaphore iova_rwsem;
@@ -100,6 +102,7 @@ struct iommufd_iopt {
 	unsigned int nr_windows;
 	struct list_head limits;
 	struct mutex *windows_lock; /* the context's attach_lock, see above */
+	u64 last_stamp;
 };
 
 /**
@@ -108,11 +111,13 @@ struct iommufd_iopt {
  * @page_size: IO page size; every area inside is aligned to it and backed
  *             by memory physically contiguous at that size
  * @levels: table levels asked for, 0 for the backend's choice
+ * @stamp: of the call that granted it, as for struct iopt_area
  */
 struct iopt_window {
 	struct interval_tree_node node;
 	unsigned long page_size;
 	u32 levels;
+	u64 stamp;
 };
 
 /**
@@ -167,6 +172,11 @@ struct iopt_window_req {
  *            ask for IOMMU_WRITE
  * @batch: links the area into a caller's list while it is outside the tree
  *         (being built by a COPY, or removed by an UNMAP)
+ * @stamp: which call created it: every map or copy call stamps the areas
+ *         it inserts with a number of its own (areas split from them keep
+ *         it), so that a call whose reply cannot be delivered takes back
+ *         exactly what it made, even if other threads have changed the
+ *         range meanwhile
  */
 struct iopt_area {
 	struct interval_tree_node node;
@@ -175,6 +185,7 @@ struct iopt_area {
 	unsigned long page_offset;
 	int prot;
 	bool writable;
+	u64 stamp;
 };
 
 /**
@@ -212,14 +223,17 @@ void iopt_destroy(struct iommufd_iopt *iopt);
 
 int iopt_map_user(struct iommufd_iopt *iopt, unsigned long *iova,
 		  unsigned long uptr, unsigned long length, int prot,
-		  bool fixed_iova, enum iommufd_account_mode account_mode);
+		  bool fixed_iova, enum iommufd_account_mode account_mode,
+		  u64 *stamp);
 int iopt_map_file(struct iommufd_iopt *iopt, unsigned long *iova,
 		  struct file *file, unsigned long start, unsigned long length,
 		  int prot, bool fixed_iova,
-		  enum iommufd_account_mode account_mode);
+		  enum iommufd_account_mode account_mode, u64 *stamp);
 int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 	      struct iommufd_iopt *src, unsigned long src_iova,
-	      unsigned long length, int prot, bool fixed_iova);
+	      unsigned long length, int prot, bool fixed_iova, u64 *stamp);
+void iopt_undo_map(struct iommufd_iopt *iopt, unsigned long start,
+		   unsigned long last, u64 stamp);
 /* Flags of iopt_unmap() */
 enum {
 	IOPT_UNMAP_ALL = 1 << 0,
@@ -266,8 +280,10 @@ int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
 
 /* window.c */
 int iopt_window_add(struct iommufd_iopt *iopt,
-		    const struct iopt_window_req *req, unsigned long *start);
-int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start);
+		    const struct iopt_window_req *req, unsigned long *start,
+		    u64 *stamp);
+int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start,
+		       u64 stamp);
 struct iopt_window *iopt_window_find(struct iommufd_iopt *iopt,
 				     unsigned long start, unsigned long last);
 int iopt_windows_add_domain(struct iommufd_iopt *iopt,

@@ -134,20 +134,20 @@ static int ioas_check_map_args(u32 flags, u64 addr1, u64 addr2, u64 length)
 }
 
 /*
- * Send the reply of a command that just mapped [iova, iova + length); if it
- * cannot be delivered, take the mapping back so that the failed command
- * changed nothing.
+ * Send the reply of a command that just mapped [iova, iova + length) with
+ * @stamp; if it cannot be delivered, take back what the command made, so
+ * that it changed nothing. Other threads may have unmapped and mapped in
+ * the range meanwhile: only areas with the command's stamp go.
  */
 static int ioas_respond_mapped(struct iommufd_ucmd *ucmd, size_t cmd_len,
 			       struct iommufd_iopt *iopt, unsigned long iova,
-			       unsigned long length)
+			       unsigned long length, u64 stamp)
 {
-	unsigned long unused;
 	int rc;
 
 	rc = iommufd_ucmd_respond(ucmd, cmd_len);
 	if (rc)
-		iopt_unmap(iopt, iova, iova + length - 1, 0, &unused);
+		iopt_undo_map(iopt, iova, iova + length - 1, stamp);
 	return rc;
 }
 
@@ -161,22 +161,24 @@ static int ioas_map_common(struct iommufd_ucmd *ucmd, size_t cmd_len,
 			   u64 addr, u64 length, u32 flags, u64 *iova)
 {
 	unsigned long where = *iova;
+	u64 stamp;
 	int rc;
 
 	if (file)
 		rc = iopt_map_file(&ioas->iopt, &where, file, addr, length,
 				   ioas_map_prot(flags),
 				   flags & IOMMU_IOAS_MAP_FIXED_IOVA,
-				   ucmd->ictx->account_mode);
+				   ucmd->ictx->account_mode, &stamp);
 	else
 		rc = iopt_map_user(&ioas->iopt, &where, addr, length,
 				   ioas_map_prot(flags),
 				   flags & IOMMU_IOAS_MAP_FIXED_IOVA,
-				   ucmd->ictx->account_mode);
+				   ucmd->ictx->account_mode, &stamp);
 	if (rc)
 		return rc;
 	*iova = where;
-	return ioas_respond_mapped(ucmd, cmd_len, &ioas->iopt, where, length);
+	return ioas_respond_mapped(ucmd, cmd_len, &ioas->iopt, where, length,
+				   stamp);
 }
 
 int iommufd_ioas_map_ioctl(struct iommufd_ucmd *ucmd)
@@ -238,6 +240,7 @@ int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommu_ioas_copy *cmd = ucmd->cmd;
 	struct iommufd_ioas *src, *dst;
 	unsigned long iova;
+	u64 stamp;
 	int rc;
 
 	rc = ioas_check_map_args(cmd->flags, cmd->src_iova, cmd->dst_iova,
@@ -257,11 +260,11 @@ int iommufd_ioas_copy_ioctl(struct iommufd_ucmd *ucmd)
 	iova = cmd->dst_iova;
 	rc = iopt_copy(&dst->iopt, &iova, &src->iopt, cmd->src_iova,
 		       cmd->length, ioas_map_prot(cmd->flags),
-		       cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA);
+		       cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA, &stamp);
 	if (!rc) {
 		cmd->dst_iova = iova;
 		rc = ioas_respond_mapped(ucmd, sizeof(*cmd), &dst->iopt, iova,
-					 cmd->length);
+					 cmd->length, stamp);
 	}
 	iommufd_put_ioas(ucmd->ictx, dst);
 out_put_src:
@@ -354,6 +357,7 @@ int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd)
 	};
 	struct iommufd_ioas *ioas;
 	unsigned long start, last;
+	u64 stamp;
 	int rc;
 
 	if (cmd->flags & ~IOMMU_IOAS_WINDOW_EXACT)
@@ -384,20 +388,21 @@ int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd)
 		return PTR_ERR(ioas);
 	/* Windows are checked against the devices' other IOASes too. */
 	mutex_lock(&ucmd->ictx->attach_lock);
-	rc = iopt_window_add(&ioas->iopt, &req, &start);
+	rc = iopt_window_add(&ioas->iopt, &req, &start, &stamp);
 	mutex_unlock(&ucmd->ictx->attach_lock);
 	if (rc)
 		goto out_put;
 	cmd->iova = start;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	/*
-	 * Undo the grant if the answer cannot be delivered; this fails only
-	 * if another thread already mapped into the window it was not told
+	 * Undo the grant if the answer cannot be delivered: this window only,
+	 * which another thread may have replaced meanwhile. The undo fails if
+	 * another thread already mapped into the window it was not told
 	 * about, and then the window stays.
 	 */
 	if (rc) {
 		mutex_lock(&ucmd->ictx->attach_lock);
-		iopt_window_remove(&ioas->iopt, start);
+		iopt_window_remove(&ioas->iopt, start, stamp);
 		mutex_unlock(&ucmd->ictx->attach_lock);
 	}
 out_put:
@@ -420,7 +425,7 @@ int iommufd_ioas_window_remove_ioctl(struct iommufd_ucmd *ucmd)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	mutex_lock(&ucmd->ictx->attach_lock);
-	rc = iopt_window_remove(&ioas->iopt, cmd->iova);
+	rc = iopt_window_remove(&ioas->iopt, cmd->iova, 0);
 	mutex_unlock(&ucmd->ictx->attach_lock);
 	iommufd_put_ioas(ucmd->ictx, ioas);
 	return rc;

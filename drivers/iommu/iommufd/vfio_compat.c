@@ -256,7 +256,7 @@ static int vfio_map_dma(struct iommufd_ctx *ictx, void __user *arg)
 		return PTR_ERR(ioas);
 	iova = map.iova;
 	rc = iopt_map_user(&ioas->iopt, &iova, map.vaddr, map.size, prot, true,
-			   ictx->account_mode);
+			   ictx->account_mode, NULL);
 	iommufd_put_ioas(ictx, ioas);
 	return rc;
 }

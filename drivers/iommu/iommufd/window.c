@@ -390,6 +390,8 @@ err_remove:
  * @req: what is asked for; its fields are checked for sanity by the caller
  *       (lengths not 0, powers of two, no wrap of an exact range)
  * @start: set to the first IOVA of the window granted
+ * @stamp: if not NULL, set to the window's stamp, for an undo with
+ *         iopt_window_remove()
  *
  * Context: process context; iopt->windows_lock held; takes iova_rwsem.
  * Return: 0, or -EINVAL (not a windowed space), -EEXIST, -ENOSPC, -ERANGE,
@@ -397,7 +399,8 @@ err_remove:
  * or a backend's error. On failure nothing changed.
  */
 int iopt_window_add(struct iommufd_iopt *iopt,
-		    const struct iopt_window_req *req, unsigned long *start)
+		    const struct iopt_window_req *req, unsigned long *start,
+		    u64 *stamp)
 {
 	struct iommufd_window desc = {
 		.page_size = req->page_size,
@@ -441,6 +444,9 @@ int iopt_window_add(struct iommufd_iopt *iopt,
 	window->node.last = desc.last;
 	window->page_size = desc.page_size;
 	window->levels = desc.levels;
+	window->stamp = ++iopt->last_stamp;
+	if (stamp)
+		*stamp = window->stamp;
 	interval_tree_insert(&window->node, &iopt->windows);
 	iopt->nr_windows++;
 	*start = desc.start;
@@ -455,12 +461,15 @@ out_unlock:
  * iopt_window_remove() - give a window back
  * @iopt: the IOVA space
  * @start: first IOVA of the window
+ * @stamp: 0, or the stamp the window must have: the undo of a grant takes
+ *         back only the window that grant made
  *
  * Context: process context; iopt->windows_lock held; takes iova_rwsem.
  * Return: 0, or -EINVAL (not a windowed space), -ENOENT (no window starts
- * at @start), -EBUSY (something is mapped in it).
+ * at @start, or not one with @stamp), -EBUSY (something is mapped in it).
  */
-int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start)
+int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start,
+		       u64 stamp)
 {
 	struct iommufd_domain *domain;
 	struct interval_tree_node *node;
@@ -475,7 +484,8 @@ int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start)
 		goto out_unlock;
 	}
 	node = interval_tree_iter_first(&iopt->windows, start, start);
-	if (!node || node->start != start) {
+	if (!node || node->start != start ||
+	    (stamp && to_iopt_window(node)->stamp != stamp)) {
 		rc = -ENOENT;
 		goto out_unlock;
 	}

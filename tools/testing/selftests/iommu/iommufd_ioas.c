@@ -5,8 +5,11 @@
  * and the pinned-page accounting shared by every IOAS. Every refused
  * request is checked to leave the IOAS as it was.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -171,6 +174,109 @@ TEST_F(ioas, map_bad_memory)
 				     &iova, MAP_RW));
 	ASSERT_EQ(0, munmap(hole, 2 * PSZ));
 	ASSERT_EQ(pinned, proc_status_kb("VmPin"));
+}
+
+/*
+ * The undo of a MAP whose reply cannot be written, racing with another
+ * thread: the other thread keeps clearing the IOVA and mapping a page of
+ * its own there, then unmaps that page again.
+ */
+struct undo_race {
+	int fd;
+	uint32_t ioas;
+	uint64_t iova;
+	void *page;		/* the other thread's memory */
+	int stop;		/* read and written with __atomic */
+	unsigned long rounds;	/* the other thread mapped its page */
+	unsigned long lost;	/* ...and found it gone afterwards */
+};
+
+static void *undo_race_other(void *arg)
+{
+	struct undo_race *r = arg;
+	uint64_t iova, done;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		/* Clear the IOVA: the racing MAP's two pages, if there. */
+		__ioas_unmap(r->fd, r->ioas, r->iova, 2 * PSZ, &done);
+		iova = r->iova;
+		if (__ioas_map(r->fd, r->ioas, r->page, PSZ, &iova,
+			       MAP_FIXED_RW))
+			continue;
+		r->rounds++;
+		/*
+		 * Only this thread unmaps a single page there: the page is
+		 * still ours, unless an undo took it.
+		 */
+		if (__ioas_unmap(r->fd, r->ioas, r->iova, PSZ, &done) ||
+		    done != PSZ)
+			r->lost++;
+	}
+	return NULL;
+}
+
+/*
+ * A MAP whose reply cannot be written (the command is in read-only memory)
+ * fails with EFAULT and takes back what it mapped, and nothing else: not
+ * the mapping another thread made at the same IOVA after unmapping the
+ * first one. The window is a few instructions wide, so the test runs many
+ * rounds; an undo by IOVA range lost the other thread's page about once in
+ * a few hundred.
+ */
+TEST_F(ioas, failed_reply_undoes_only_its_map)
+{
+	struct undo_race r = {
+		.fd = self->fd,
+		.ioas = self->ioas,
+		.iova = 64 * PSZ,
+		.page = self->buf,
+	};
+	struct iommu_ioas_map *cmd;
+	unsigned long efault = 0, eexist = 0, i;
+	struct timespec t0, t;
+	pthread_t other;
+	uint64_t done;
+
+	cmd = mmap(NULL, PSZ, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, cmd);
+	*cmd = (struct iommu_ioas_map){
+		.size = sizeof(*cmd),
+		.flags = MAP_FIXED_RW,
+		.ioas_id = self->ioas,
+		.user_va = (uintptr_t)self->buf + 2 * PSZ,
+		.length = 2 * PSZ,
+		.iova = r.iova,
+	};
+	ASSERT_EQ(0, mprotect(cmd, PSZ, PROT_READ));
+
+	ASSERT_EQ(0, pthread_create(&other, NULL, undo_race_other, &r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i != 200000 && !r.lost; i++) {
+		if (ioctl(self->fd, IOMMU_IOAS_MAP, cmd)) {
+			if (errno == EFAULT)
+				efault++;
+			else if (errno == EEXIST)
+				eexist++;
+			else
+				break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 5)
+			break;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(other, NULL));
+	ksft_print_msg("%lu MAPs: %lu EFAULT, %lu EEXIST\n", i, efault, eexist);
+	ksft_print_msg("the other thread mapped %lu times, lost %lu\n",
+		       r.rounds, r.lost);
+	ASSERT_EQ(0, r.lost);
+	ASSERT_LT(0, efault);
+	ASSERT_LT(0, r.rounds);
+	/* The failed MAPs left nothing behind. */
+	__ioas_unmap(self->fd, self->ioas, r.iova, 2 * PSZ, &done);
+	ASSERT_EQ(0, ioas_unmap_all(self->fd, self->ioas));
+	munmap(cmd, PSZ);
 }
 
 TEST_F(ioas, unmap_rules)
