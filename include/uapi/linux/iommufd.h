@@ -663,7 +663,9 @@ struct iommu_device_extra {
  * @IOMMU_OPTION_HUGE_PAGES: per-IOAS option, object_id names the IOAS. 1,
  *     the default, lets physically contiguous pages be merged into larger
  *     IOMMU page table entries; 0 forces every entry to PAGE_SIZE, which is
- *     mostly useful for testing and measurements.
+ *     mostly useful for testing and measurements. Setting 0 fails with
+ *     EINVAL while memory is mapped into a page table of the IOAS, and with
+ *     EADDRINUSE while a mapping is not aligned to PAGE_SIZE.
  */
 enum iommufd_option {
 	IOMMU_OPTION_RLIMIT_MODE = 0,

@@ -486,6 +486,30 @@ TEST_F(ioas, option_huge_pages)
 	ASSERT_EQ(0, val);
 }
 
+/*
+ * With huge pages allowed and no page table, a mapping may start inside a
+ * CPU page; forbidding huge pages then fails with EADDRINUSE, as the
+ * documentation of IOMMU_OPTION_HUGE_PAGES says, and changes nothing.
+ */
+TEST_F(ioas, option_huge_pages_misaligned)
+{
+	uint64_t iova = 16 * PSZ + PSZ / 2, val = 0;
+
+	ASSERT_EQ(0, __ioas_map(self->fd, self->ioas,
+				(char *)self->buf + PSZ / 2, PSZ, &iova,
+				MAP_FIXED_RW));
+	ASSERT_EQ(EADDRINUSE,
+		  __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				   IOMMU_OPTION_OP_SET, self->ioas, &val));
+	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	ASSERT_EQ(1, val);
+	ioas_unmap(self->fd, self->ioas, iova, PSZ);
+	val = 0;
+	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				      IOMMU_OPTION_OP_SET, self->ioas, &val));
+}
+
 TEST(option_rlimit_mode)
 {
 	uint64_t val = 7;
