@@ -63,7 +63,10 @@
  *    unacceptable, for instance a misaligned IOVA or a zero length.
  *  - ENOENT: an ID refers to no object, or to an object of the wrong kind,
  *    or an IOVA range covers nothing that is mapped.
- *  - EFAULT: the argument or a buffer it points at is not accessible.
+ *  - EFAULT: the argument or a buffer it points at is not accessible. A
+ *    command that maps (IOAS_MAP, IOAS_MAP_FILE, IOAS_COPY) or grants a
+ *    window and then cannot write its reply takes back what it made, and
+ *    only that: what other threads changed meanwhile stays.
  *  - ENOMEM: a kernel allocation failed.
  *  - EOVERFLOW: an address plus a length wraps around, or a value is too
  *    large for the kernel's native types.
