@@ -32,7 +32,8 @@
  * still works.
  *
  * Without fail-nth the tests skip. They set the injection knobs in debugfs
- * (mounting it if needed) and put the old values back when done.
+ * (mounting it if needed) and put the old values back when done, with
+ * inject_setup() and inject_restore() of the library.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -40,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -85,8 +85,6 @@ static const unsigned int pieces[] = {
 #define MAX_IOAS 2
 #define MAX_HWPT 3
 #define MAX_IDS 8
-
-#define DEBUGFS "/sys/kernel/debug"
 
 static uint8_t *buf;
 static int buf_fd = -1;
@@ -432,107 +430,6 @@ static bool same_snap(struct __test_metadata *_metadata, struct state *st,
 	}
 	return same;
 }
-
-/* The knobs that make fail-nth reach sleeping and order-0 allocations. */
-static const struct {
-	const char *file;
-	const char *val;
-} knobs[] = {
-	{ "failslab/ignore-gfp-wait", "N" },
-	{ "failslab/verbose", "0" },
-	{ "fail_page_alloc/ignore-gfp-wait", "N" },
-	{ "fail_page_alloc/ignore-gfp-highmem", "N" },
-	{ "fail_page_alloc/min-order", "0" },
-	{ "fail_page_alloc/verbose", "0" },
-};
-
-struct inject_cfg {
-	char saved[ARRAY_SIZE(knobs)][32];
-	bool mounted;
-	int nth_fd;
-};
-
-static int knob_rw(const char *file, char *val, size_t len, bool wr)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	fd = open(path, wr ? O_WRONLY : O_RDONLY);
-	if (fd < 0)
-		return -1;
-	if (wr) {
-		n = write(fd, val, strlen(val));
-	} else {
-		n = read(fd, val, len - 1);
-		if (n >= 0) {
-			val[n] = 0;
-			val[strcspn(val, "\n")] = 0;
-		}
-	}
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
-/*
- * Returns false if the kernel cannot inject (no fail-nth, no failslab);
- * on true, inject_restore() must run.
- */
-static bool inject_setup(struct __test_metadata *_metadata,
-			 struct inject_cfg *cfg)
-{
-	unsigned int i;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->nth_fd = fail_nth_open();
-	if (cfg->nth_fd < 0)
-		return false;
-	if (access(DEBUGFS "/failslab", F_OK)) {
-		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL))
-			goto no_inject;
-		cfg->mounted = true;
-		if (access(DEBUGFS "/failslab", F_OK)) {
-			umount(DEBUGFS);
-			goto no_inject;
-		}
-	}
-	for (i = 0; i != ARRAY_SIZE(knobs); i++) {
-		/* fail_page_alloc is optional; failslab is not. */
-		if (knob_rw(knobs[i].file, cfg->saved[i],
-			    sizeof(cfg->saved[i]), false)) {
-			ASSERT_NE(0, strncmp(knobs[i].file, "failslab/", 9));
-			cfg->saved[i][0] = 0;
-			continue;
-		}
-		ASSERT_EQ(0, knob_rw(knobs[i].file, (char *)knobs[i].val, 0,
-				     true));
-	}
-	return true;
-
-no_inject:
-	close(cfg->nth_fd);
-	cfg->nth_fd = -1;
-	return false;
-}
-
-static void inject_restore(struct inject_cfg *cfg)
-{
-	unsigned int i;
-
-	if (cfg->nth_fd < 0)
-		return;
-	fail_nth_set(cfg->nth_fd, 0);
-	close(cfg->nth_fd);
-	cfg->nth_fd = -1;
-	for (i = 0; i != ARRAY_SIZE(knobs); i++)
-		if (cfg->saved[i][0])
-			knob_rw(knobs[i].file, cfg->saved[i], 0, true);
-	if (cfg->mounted)
-		umount(DEBUGFS);
-}
-
-#define NO_INJECT_MSG "no fail-nth or failslab (CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB)"
 
 /*
  * The buffer of the sweeps: a shared mapping of a memfd (buf_fd), so that
@@ -1801,11 +1698,15 @@ FIXTURE_VARIANT(faults) {
 
 FIXTURE_SETUP(faults)
 {
+	int rc;
+
 	/* The snapshots need MD_CHECK_REFS. */
 	if (mock_missing())
 		SKIP(return, "kernel built without CONFIG_IOMMUFD_TEST");
-	if (!inject_setup(_metadata, &self->cfg))
+	rc = inject_setup(&self->cfg);
+	if (rc == EOPNOTSUPP)
 		SKIP(return, NO_INJECT_MSG);
+	ASSERT_EQ(0, rc);
 	self->ready = true;
 	if (!buf)
 		buf = alloc_memfd_buffer();
@@ -2090,10 +1991,14 @@ FIXTURE(close_sweep) {
 
 FIXTURE_SETUP(close_sweep)
 {
+	int rc;
+
 	if (mock_missing())
 		SKIP(return, "kernel built without CONFIG_IOMMUFD_TEST");
-	if (!inject_setup(_metadata, &self->cfg))
+	rc = inject_setup(&self->cfg);
+	if (rc == EOPNOTSUPP)
 		SKIP(return, NO_INJECT_MSG);
+	ASSERT_EQ(0, rc);
 	self->ready = true;
 	self->shared = alloc_buffer(MAP_SHARED);
 	ASSERT_NE(NULL, self->shared);

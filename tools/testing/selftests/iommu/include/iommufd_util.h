@@ -207,6 +207,40 @@ int fail_nth_set(int nth_fd, unsigned int n);
 /* The counter: 0 if the armed fault fired, else how many points remained. */
 int fail_nth_get(int nth_fd, unsigned int *n);
 
+/*
+ * The debugfs knobs of a fail-nth sweep. inject_setup() opens the calling
+ * thread's fail-nth file as @cfg->nth_fd, mounts debugfs if it is not
+ * mounted, and makes fail-nth reach sleeping and order-0 allocations of
+ * failslab and (if the kernel has it) fail_page_alloc, with their messages
+ * off. inject_restore() disarms fail-nth, puts back every knob that
+ * inject_setup() changed and unmounts debugfs if inject_setup() mounted it.
+ */
+#define INJECT_DEBUGFS		"/sys/kernel/debug"
+#define INJECT_NR_KNOBS		6
+#define INJECT_KNOB_LEN		32
+#define NO_INJECT_MSG \
+	"no fail-nth or failslab (CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB)"
+
+struct inject_cfg {
+	/* The values the knobs had; "" for a knob the kernel does not have. */
+	char saved[INJECT_NR_KNOBS][INJECT_KNOB_LEN];
+	bool mounted;
+	int nth_fd;
+};
+
+/*
+ * Read (@wr false: into @val, @len bytes, without the newline) or write
+ * (@val) the knob @file, a path under debugfs; 0 or an errno.
+ */
+int knob_rw(const char *file, char *val, size_t len, bool wr);
+/*
+ * 0 when ready, and inject_restore() must run; EOPNOTSUPP when the kernel
+ * cannot inject (no fail-nth, no debugfs, no failslab); another errno when
+ * a knob could not be read or set, with what was changed already put back.
+ */
+int inject_setup(struct inject_cfg *cfg);
+void inject_restore(struct inject_cfg *cfg);
+
 /* Assert-on-failure forms, for use inside harness tests. */
 #define ioas_alloc(fd)                                                  \
 	({                                                              \

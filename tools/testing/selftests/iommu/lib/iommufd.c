@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright (c) 2026 The iommufd-ng authors */
 /* ioctl wrappers for the /dev/iommu selftests; see iommufd_util.h. */
+#include <assert.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,6 +629,104 @@ int fail_nth_get(int nth_fd, unsigned int *n)
 	num[len] = 0;
 	*n = strtoul(num, NULL, 10);
 	return 0;
+}
+
+/* The knobs that make fail-nth reach sleeping and order-0 allocations. */
+static const struct {
+	const char *file;
+	const char *val;
+} knobs[] = {
+	{ "failslab/ignore-gfp-wait", "N" },
+	{ "failslab/verbose", "0" },
+	{ "fail_page_alloc/ignore-gfp-wait", "N" },
+	{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+	{ "fail_page_alloc/min-order", "0" },
+	{ "fail_page_alloc/verbose", "0" },
+};
+
+static_assert(ARRAY_SIZE(knobs) == INJECT_NR_KNOBS, "INJECT_NR_KNOBS");
+
+int knob_rw(const char *file, char *val, size_t len, bool wr)
+{
+	char path[128];
+	ssize_t n;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), INJECT_DEBUGFS "/%s", file);
+	fd = open(path, wr ? O_WRONLY : O_RDONLY);
+	if (fd < 0)
+		return errno;
+	if (wr) {
+		n = write(fd, val, strlen(val));
+	} else {
+		n = read(fd, val, len - 1);
+		if (n >= 0) {
+			val[n] = 0;
+			val[strcspn(val, "\n")] = 0;
+		}
+	}
+	rc = n < 0 ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+int inject_setup(struct inject_cfg *cfg)
+{
+	unsigned int i;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nth_fd = fail_nth_open();
+	if (cfg->nth_fd < 0)
+		goto no_inject;
+	if (access(INJECT_DEBUGFS "/failslab", F_OK)) {
+		if (mount("debugfs", INJECT_DEBUGFS, "debugfs", 0, NULL))
+			goto no_inject;
+		cfg->mounted = true;
+		if (access(INJECT_DEBUGFS "/failslab", F_OK))
+			goto no_inject;
+	}
+	for (i = 0; i != ARRAY_SIZE(knobs); i++) {
+		rc = knob_rw(knobs[i].file, cfg->saved[i],
+			     sizeof(cfg->saved[i]), false);
+		if (rc) {
+			cfg->saved[i][0] = 0;
+			/* fail_page_alloc is optional; failslab is not. */
+			if (!strncmp(knobs[i].file, "failslab/", 9))
+				goto err_restore;
+			continue;
+		}
+		rc = knob_rw(knobs[i].file, (char *)knobs[i].val, 0, true);
+		if (rc)
+			goto err_restore;
+	}
+	return 0;
+
+err_restore:
+	inject_restore(cfg);
+	return rc;
+
+no_inject:
+	inject_restore(cfg);
+	rc = EOPNOTSUPP;
+	return rc;
+}
+
+void inject_restore(struct inject_cfg *cfg)
+{
+	unsigned int i;
+
+	if (cfg->nth_fd < 0)
+		return;
+	fail_nth_set(cfg->nth_fd, 0);
+	close(cfg->nth_fd);
+	cfg->nth_fd = -1;
+	for (i = 0; i != ARRAY_SIZE(knobs); i++)
+		if (cfg->saved[i][0])
+			knob_rw(knobs[i].file, cfg->saved[i], 0, true);
+	if (cfg->mounted)
+		umount(INJECT_DEBUGFS);
+	cfg->mounted = false;
 }
 
 int iova_layout_read(int fd, uint32_t ioas_id, struct iova_layout *l)
