@@ -213,17 +213,24 @@ int fail_nth_get(int nth_fd, unsigned int *n);
  * mounted, and makes fail-nth reach sleeping and order-0 allocations of
  * failslab and (if the kernel has it) fail_page_alloc, with their messages
  * off. inject_restore() disarms fail-nth, puts back every knob that
- * inject_setup() changed and unmounts debugfs if inject_setup() mounted it.
+ * inject_setup() or inject_reject_range() changed and unmounts debugfs if
+ * inject_setup() mounted it.
  */
 #define INJECT_DEBUGFS		"/sys/kernel/debug"
 #define INJECT_NR_KNOBS		6
+/* reject-start, reject-end and stacktrace-depth of failslab, fail_page_alloc */
+#define INJECT_NR_FILTER_KNOBS	6
 #define INJECT_KNOB_LEN		32
 #define NO_INJECT_MSG \
 	"no fail-nth or failslab (CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB)"
+#define NO_INJECT_FILTER_MSG \
+	"no fault injection stack trace filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)"
 
 struct inject_cfg {
 	/* The values the knobs had; "" for a knob the kernel does not have. */
 	char saved[INJECT_NR_KNOBS][INJECT_KNOB_LEN];
+	char filter_saved[INJECT_NR_FILTER_KNOBS][INJECT_KNOB_LEN];
+	bool filter_set;	/* inject_reject_range() changed the filter */
 	bool mounted;
 	int nth_fd;
 };
@@ -240,6 +247,22 @@ int knob_rw(const char *file, char *val, size_t len, bool wr);
  */
 int inject_setup(struct inject_cfg *cfg);
 void inject_restore(struct inject_cfg *cfg);
+/*
+ * Exempt the code at [@start, @end) from fail-nth: an injection point
+ * reached with a return address in that range on its call stack neither
+ * fails nor counts (the stack trace filter's reject range, for failslab
+ * and fail_page_alloc). @start == @end puts the filter back as it was.
+ * 0, EOPNOTSUPP without the filter in the kernel, or another errno.
+ */
+int inject_reject_range(struct inject_cfg *cfg, uint64_t start,
+			uint64_t end);
+/*
+ * [*@start, *@end) of the kernel text symbol @name, from /proc/kallsyms:
+ * from its address to that of the next higher text symbol. 0, ENOENT if
+ * there is no such symbol (or no CONFIG_KALLSYMS), EPERM if the addresses
+ * are hidden.
+ */
+int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 
 /* Assert-on-failure forms, for use inside harness tests. */
 #define ioas_alloc(fd)                                                  \

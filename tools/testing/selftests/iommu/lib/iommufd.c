@@ -646,6 +646,15 @@ static const struct {
 
 static_assert(ARRAY_SIZE(knobs) == INJECT_NR_KNOBS, "INJECT_NR_KNOBS");
 
+/* The stack trace filter's knobs, by attribute, failslab's first. */
+static const char *const filter_attrs[] = { "failslab", "fail_page_alloc" };
+static const char *const filter_knobs[] = {
+	"reject-start", "reject-end", "stacktrace-depth",
+};
+
+static_assert(ARRAY_SIZE(filter_attrs) * ARRAY_SIZE(filter_knobs) ==
+	       INJECT_NR_FILTER_KNOBS, "INJECT_NR_FILTER_KNOBS");
+
 int knob_rw(const char *file, char *val, size_t len, bool wr)
 {
 	char path[128];
@@ -721,12 +730,124 @@ void inject_restore(struct inject_cfg *cfg)
 	fail_nth_set(cfg->nth_fd, 0);
 	close(cfg->nth_fd);
 	cfg->nth_fd = -1;
+	inject_reject_range(cfg, 0, 0);
 	for (i = 0; i != ARRAY_SIZE(knobs); i++)
 		if (cfg->saved[i][0])
 			knob_rw(knobs[i].file, cfg->saved[i], 0, true);
 	if (cfg->mounted)
 		umount(INJECT_DEBUGFS);
 	cfg->mounted = false;
+}
+
+int inject_reject_range(struct inject_cfg *cfg, uint64_t start, uint64_t end)
+{
+	char file[64], val[3][INJECT_KNOB_LEN];
+	unsigned int a, k, i;
+	int rc = 0, err;
+
+	/* Put back what the filter was. */
+	if (start == end) {
+		if (!cfg->filter_set)
+			return 0;
+		for (i = 0; i != INJECT_NR_FILTER_KNOBS; i++) {
+			if (!cfg->filter_saved[i][0])
+				continue;
+			a = i / ARRAY_SIZE(filter_knobs);
+			k = i % ARRAY_SIZE(filter_knobs);
+			snprintf(file, sizeof(file), "%s/%s", filter_attrs[a],
+				 filter_knobs[k]);
+			err = knob_rw(file, cfg->filter_saved[i], 0, true);
+			if (err && !rc)
+				rc = err;
+		}
+		cfg->filter_set = false;
+		return rc;
+	}
+
+	if (!cfg->filter_set) {
+		memset(cfg->filter_saved, 0, sizeof(cfg->filter_saved));
+		for (i = 0; i != INJECT_NR_FILTER_KNOBS; i++) {
+			a = i / ARRAY_SIZE(filter_knobs);
+			k = i % ARRAY_SIZE(filter_knobs);
+			snprintf(file, sizeof(file), "%s/%s", filter_attrs[a],
+				 filter_knobs[k]);
+			rc = knob_rw(file, cfg->filter_saved[i],
+				     sizeof(cfg->filter_saved[i]), false);
+			if (!rc)
+				continue;
+			cfg->filter_saved[i][0] = 0;
+			/* fail_page_alloc is optional; the filter is not. */
+			if (rc == ENOENT && a)
+				continue;
+			return rc == ENOENT ? EOPNOTSUPP : rc;
+		}
+		cfg->filter_set = true;
+	}
+
+	snprintf(val[0], sizeof(val[0]), "%#llx", (unsigned long long)start);
+	snprintf(val[1], sizeof(val[1]), "%#llx", (unsigned long long)end);
+	/* The deepest the kernel looks (MAX_STACK_TRACE_DEPTH). */
+	snprintf(val[2], sizeof(val[2]), "%u", 32);
+	for (i = 0; i != INJECT_NR_FILTER_KNOBS; i++) {
+		if (!cfg->filter_saved[i][0])
+			continue;
+		a = i / ARRAY_SIZE(filter_knobs);
+		k = i % ARRAY_SIZE(filter_knobs);
+		snprintf(file, sizeof(file), "%s/%s", filter_attrs[a],
+			 filter_knobs[k]);
+		rc = knob_rw(file, val[k], 0, true);
+		if (rc) {
+			inject_reject_range(cfg, 0, 0);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Is kallsyms type @type that of a text symbol? */
+static bool kallsyms_is_text(char type)
+{
+	return type == 't' || type == 'T' || type == 'w' || type == 'W';
+}
+
+int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end)
+{
+	unsigned long long addr, next = 0;
+	char line[512], sym[256], type;
+	bool found = false;
+	int rc = 0;
+	FILE *f;
+
+	*start = 0;
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3 ||
+		    !kallsyms_is_text(type) || strcmp(sym, name))
+			continue;
+		*start = addr;
+		found = true;
+		break;
+	}
+	if (found) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%llx %c", &addr, &type) != 2 ||
+			    !kallsyms_is_text(type) || addr <= *start)
+				continue;
+			if (!next || addr < next)
+				next = addr;
+		}
+	}
+	fclose(f);
+	if (found && !*start)
+		rc = EPERM;
+	else if (!found || !next)
+		rc = ENOENT;
+	else
+		*end = next;
+	return rc;
 }
 
 int iova_layout_read(int fd, uint32_t ioas_id, struct iova_layout *l)
