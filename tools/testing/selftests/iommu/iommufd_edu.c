@@ -1758,6 +1758,43 @@ TEST_F_TIMEOUT(edu_cdev, window_ddw, 90)
 	edu_copy_check(_metadata, &self->edu, IOVA(0), IOVA(1), src, out);
 }
 
+/*
+ * Creating the default window resets the PE, which would destroy a DDW, so
+ * the kernel takes a live DDW down, creates the default window and builds
+ * the DDW again from its copy of the TCEs. Here the DDW comes first, with
+ * memory mapped and edu attached; after the default window is granted,
+ * both windows translate: DMA goes from the default window into the DDW
+ * page mapped before, and back.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_ddw_rebuilt, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *high = SLOT(self, 2);
+	int fd = self->iommufd;
+	uint32_t ioas;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_window(_metadata, fd, ioas, TCE_DDW_START, DDW_LEN,
+		     DDW_PAGE_SIZE);
+	vfio_attach(self->edu.fd, ioas);
+	ioas_map_fixed(fd, ioas, high, PSZ, TCE_DDW_START);
+	ioas_map_fixed(fd, ioas, out, PSZ, TCE_DDW_START + DDW_PAGE_SIZE);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, TCE_DDW_START,
+		       TCE_DDW_START + DDW_PAGE_SIZE, high, out);
+
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	ioas_map_fixed(fd, ioas, src, PSZ, IOVA(0));
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), TCE_DDW_START, src,
+		       high);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, TCE_DDW_START, IOVA(0),
+		       high, src);
+	edu_copy_check(_metadata, &self->edu, IOVA(0),
+		       TCE_DDW_START + DDW_PAGE_SIZE, src, out);
+}
+
 /* ---- fail-nth over the TCE paths ---- */
 
 /*
