@@ -42,11 +42,7 @@ arm64)
 	append="console=ttyAMA0 $append" ;;
 ppc64le)
 	timeout=${TIMEOUT:-400}
-	qemu=(qemu-system-ppc64
-	      -M pseries,usb=off,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
-	      -cpu power9 -smp 2 -m 2G
-	      -device spapr-pci-host-bridge,index=1,id=phb1,ddw=on
-	      -device edu,bus=phb1.0,dma_mask=0xffffffffffffffff)
+	qemu=("${PSERIES_QEMU[@]}")
 	append="console=hvc0 $append" ;;
 esac
 # The guest's /init fits its time budgets inside the same limit.

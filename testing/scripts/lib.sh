@@ -39,6 +39,17 @@ arch_vars() {
 	KOUT=$BUILD/$1/kernel
 }
 
+# The pSeries machine, for boot.sh's ppc64le machine and make bench
+# ARCH=ppc64le: edu alone on a second PHB (a PE, so an IOMMU group, of its
+# own) with dynamic DMA windows (ddw=on), and a 64-bit DMA mask so that it
+# reaches the DDW at 1 << 59. The cap-* options turn off the Spectre
+# mitigations TCG cannot emulate.
+PSERIES_QEMU=(qemu-system-ppc64
+	-M pseries,usb=off,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+	-cpu power9 -smp 2 -m 2G
+	-device spapr-pci-host-bridge,index=1,id=phb1,ddw=on
+	-device edu,bus=phb1.0,dma_mask=0xffffffffffffffff)
+
 # kmake ARCH ARGS...: run the kernel's make for one machine's build tree.
 kmake() {
 	local a=$1; shift
