@@ -8,6 +8,7 @@
 #   make shell ARCH=...     an interactive shell in a machine
 #   make static             checkpatch, kernel-doc, sparse and W=1 only
 #   make bench              performance against the base tree's iommufd (not a test)
+#   make bench ARCH=ppc64le the same against VFIO's SPAPR TCE container
 #   make clean              remove .build (ccache is kept)
 #
 # All output goes to .build/ (override with IOMMUFD_BUILD=dir).
@@ -40,9 +41,10 @@ build:
 	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && \
 	 for a in $(MACHINES); do $(SCRIPTS)/kernel.sh $$a && $(SCRIPTS)/guest.sh $$a || exit 1; done
 
-# A benchmark, never part of check: two kernels built and booted in turn.
+# A benchmark, never part of check: two kernels built and booted in turn,
+# x86_64 unless ARCH= says ppc64le.
 bench:
-	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/bench.sh
+	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/bench.sh $(ONE)
 
 clean:
 	rm -rf .build
