@@ -182,7 +182,6 @@ void iommufd_access_destroy(struct iommufd_access *access)
 {
 	struct iommufd_ctx *ictx = access->ictx;
 
-	refcount_dec(&access->obj.users);
 	/* Nothing else takes long-term references on an access. */
 	WARN_ON(!iommufd_object_remove(ictx, &access->obj));
 	iommufd_ctx_put(ictx);

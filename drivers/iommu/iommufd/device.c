@@ -129,7 +129,6 @@ void iommufd_device_unbind(struct iommufd_device *idev)
 
 	if (WARN_ON(idev->hwpt))
 		iommufd_device_detach(idev);
-	refcount_dec(&idev->obj.users);
 	/* Nothing else takes long-term references on a device. */
 	WARN_ON(!iommufd_object_remove(ictx, &idev->obj));
 }
@@ -303,7 +302,9 @@ err_unreserve:
 /*
  * Undo iommufd_device_enter() for @old, now that the device uses @hwpt
  * (NULL if detached). Return @old if it is an automatic table that has
- * just lost its last device, for the caller to remove after unlocking.
+ * just lost its last device, for the caller to remove after unlocking: the
+ * device's reference on it then goes to the caller, whose
+ * iommufd_object_remove() drops it.
  */
 static struct iommufd_hwpt *iommufd_device_leave(struct iommufd_device *idev,
 						 struct iommufd_hwpt *old,
@@ -316,9 +317,10 @@ static struct iommufd_hwpt *iommufd_device_leave(struct iommufd_device *idev,
 		iopt_limits_remove(&old->ioas->iopt, idev);
 	}
 	old->ndevices--;
-	refcount_dec(&old->obj.users);
-	if (!old->auto_domain || old->ndevices)
+	if (!old->auto_domain || old->ndevices) {
+		refcount_dec(&old->obj.users);
 		return NULL;
+	}
 	list_del_init(&old->auto_link);
 	return old;
 }

@@ -228,14 +228,20 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
 }
 
 /**
- * iommufd_object_remove() - destroy a kernel-owned object
+ * iommufd_object_remove() - drop a kernel-owned object's reference
  * @ictx: context the object belongs to
- * @obj: the object; the caller has dropped its own long-term reference
+ * @obj: the object; the caller holds a long-term reference, which this
+ *       drops
  *
- * If only the table still uses @obj, takes it out of the table, waits until
- * no ioctl holds a short-term reference, and destroys it. If someone else
- * took a long-term reference meanwhile, leaves it alone: whoever drops that
+ * If only the table still uses @obj then, takes it out of the table, waits
+ * until no ioctl holds a short-term reference, and destroys it. If someone
+ * else holds a long-term reference, leaves it alone: whoever drops that
  * reference calls this again.
+ *
+ * The caller's reference is dropped under the lock IOMMU_DESTROY takes, in
+ * one step with the check: a concurrent IOMMU_DESTROY of the ID sees the
+ * object in use (EBUSY) or gone (ENOENT), never an object that only the
+ * table holds but that is about to be removed here.
  *
  * Context: process context, may sleep. The caller must not hold a
  * short-term reference on @obj, nor a lock an ioctl may wait for while
@@ -246,6 +252,8 @@ bool iommufd_object_remove(struct iommufd_ctx *ictx,
 			   struct iommufd_object *obj)
 {
 	xa_lock(&ictx->objects);
+	/* The caller's reference; the table's one is still there. */
+	refcount_dec(&obj->users);
 	if (!refcount_dec_if_one(&obj->users)) {
 		xa_unlock(&ictx->objects);
 		return false;

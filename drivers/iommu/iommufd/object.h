@@ -36,11 +36,14 @@
  * through the table, and the table's lock is held while the counts are
  * checked and the entry erased, nothing can take a new reference afterwards.
  *
- * Objects the kernel owns (a device bound by VFIO, an automatic page table)
- * are removed by the kernel with iommufd_object_remove() once their last
- * long-term user is gone. That may happen while an ioctl still holds a
- * short-term reference, so it takes the object out of the table first and
- * then waits for the short-term references to drain.
+ * Objects the kernel owns (a device bound by VFIO, an access, an automatic
+ * page table) are removed by the kernel with iommufd_object_remove(),
+ * which drops the last long-term user's reference and takes the object out
+ * of the table in one step under the table's lock, so that IOMMU_DESTROY
+ * never sees such an object with only the table's reference. That may
+ * happen while an ioctl still holds a short-term reference, so it takes
+ * the object out of the table first and then waits for the short-term
+ * references to drain.
  *
  * Locking: the one lock order of the whole driver. A lock may be taken
  * while holding only locks listed above it.

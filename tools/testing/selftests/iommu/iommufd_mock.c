@@ -13,6 +13,7 @@
  * unless a test is about what happens outside it.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -357,6 +358,111 @@ TEST_F(mock, reply_fault_leaves_nothing)
 }
 
 /* Mappings seen from inside the mock tables. */
+
+/*
+ * IOMMU_DESTROY racing with the kernel's own removal of an object it owns:
+ * a device being unbound, an access being destroyed, an automatic page
+ * table whose last device left. The kernel drops its reference and takes
+ * the object out of the table in one step, so the racing IOMMU_DESTROY
+ * finds the object in use (EBUSY) or gone (ENOENT), and never destroys it
+ * under the remover (which once gave a WARN and a use after free).
+ */
+struct removal_race {
+	int fd;
+	uint32_t id;		/* the ID the other thread destroys */
+	int stop;
+	unsigned long busy, noent, other;
+};
+
+static void *removal_race_destroyer(void *arg)
+{
+	struct removal_race *r = arg;
+	uint32_t id;
+	int rc;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		id = __atomic_load_n(&r->id, __ATOMIC_RELAXED);
+		if (!id)
+			continue;
+		rc = __iommufd_destroy(r->fd, id);
+		if (rc == EBUSY)
+			r->busy++;
+		else if (rc == ENOENT)
+			r->noent++;
+		else
+			r->other++;
+	}
+	return NULL;
+}
+
+/* What the kernel removes while the other thread destroys its ID. */
+enum removal_kind { REMOVE_DEVICE, REMOVE_ACCESS, REMOVE_AUTO_HWPT };
+
+static void removal_race(struct __test_metadata *_metadata, int fd,
+			 uint32_t ioas, enum removal_kind kind)
+{
+	struct removal_race r = { .fd = fd };
+	uint32_t other = ioas_alloc(fd), stdev = 0, hwpt, idev, pt;
+	unsigned long rounds;
+	struct timespec t0, t;
+	pthread_t thread;
+	int afd;
+
+	if (kind == REMOVE_AUTO_HWPT)
+		mock_domain(fd, ioas, &stdev, NULL, NULL);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, removal_race_destroyer,
+				    &r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (rounds = 0; rounds != 100000; rounds++) {
+		switch (kind) {
+		case REMOVE_DEVICE:
+			/* Destroying the mock device unbinds it. */
+			ASSERT_EQ(0, __mock_domain(fd, ioas, &stdev, &hwpt,
+						   &idev));
+			__atomic_store_n(&r.id, idev, __ATOMIC_RELAXED);
+			ASSERT_EQ(0, __iommufd_destroy(fd, stdev));
+			break;
+		case REMOVE_ACCESS:
+			ASSERT_EQ(0, __access_create(fd, ioas, 0, &afd));
+			/* Access IDs come after the two IOASes. */
+			__atomic_store_n(&r.id, other + 1, __ATOMIC_RELAXED);
+			close(afd);
+			break;
+		case REMOVE_AUTO_HWPT:
+			/* The table the device leaves goes with it. */
+			pt = rounds & 1 ? ioas : other;
+			ASSERT_EQ(0, __mock_domain_replace(fd, stdev, &pt));
+			__atomic_store_n(&r.id, pt, __ATOMIC_RELAXED);
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 3)
+			break;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ksft_print_msg("%lu rounds; IOMMU_DESTROY: %lu EBUSY, %lu ENOENT, %lu other\n",
+		       rounds, r.busy, r.noent, r.other);
+	ASSERT_EQ(0, r.other);
+	ASSERT_LT(0, r.busy + r.noent);
+	if (kind == REMOVE_AUTO_HWPT)
+		iommufd_destroy(fd, stdev);
+}
+
+TEST_F(mock, destroy_races_unbind)
+{
+	removal_race(_metadata, self->fd, self->ioas, REMOVE_DEVICE);
+}
+
+TEST_F(mock, destroy_races_access_destroy)
+{
+	removal_race(_metadata, self->fd, self->ioas, REMOVE_ACCESS);
+}
+
+TEST_F(mock, destroy_races_auto_hwpt_removal)
+{
+	removal_race(_metadata, self->fd, self->ioas, REMOVE_AUTO_HWPT);
+}
 
 TEST_F(mock_dev, map_reaches_domain)
 {

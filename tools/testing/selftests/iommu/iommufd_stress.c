@@ -203,22 +203,6 @@ static unsigned long failures;
 static unsigned long forks, children_failed;
 static bool in_child;
 
-/*
- * Known bug: the kernel drops its own long-term reference on an object
- * (refcount_dec() of obj.users) before iommufd_object_remove() takes the
- * table's lock, so an IOMMU_DESTROY of the object's ID in between finds it
- * with no user but the table and destroys it under the remover: in
- * iommufd_device_unbind() (WARN at device.c:134, then a use after free),
- * iommufd_access_destroy() (WARN at access.c:187) and the burial of an
- * automatic page table whose last device left (WARN in
- * iommufd_hwpt_destroy()). Until it is fixed, IOMMU_DESTROY runs alone
- * (write side) and whatever may release such an object on the kernel's
- * side takes the read side: creating a mock device or an access (their
- * undo), replace and detach of a device, close() of an access descriptor,
- * and a forked child's life (its exit may close the last one).
- */
-static pthread_rwlock_t release_lock;
-
 #define LOAD(p) __atomic_load_n(p, __ATOMIC_RELAXED)
 #define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
 #define XCHG(p, v) __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL)
@@ -345,12 +329,10 @@ static void close_shared(int fd)
 	close(fd);
 }
 
-/* close() of an access descriptor: see release_lock. */
+/* close() of an access descriptor */
 static void close_access(int afd)
 {
-	pthread_rwlock_rdlock(&release_lock);
 	close_shared(afd);
-	pthread_rwlock_unlock(&release_lock);
 }
 
 /*
@@ -588,14 +570,12 @@ static int add_window(struct worker *w, uint32_t ioas, unsigned int slot)
 		    (unsigned long long)cmd.lowest);
 }
 
-/* IOMMU_DESTROY alone: see release_lock. */
+/* IOMMU_DESTROY */
 static int destroy(struct worker *w, uint32_t id)
 {
 	int rc;
 
-	pthread_rwlock_wrlock(&release_lock);
 	rc = __iommufd_destroy(w->fd, id);
-	pthread_rwlock_unlock(&release_lock);
 	return done(w, K_DESTROY, rc, "id %u", id);
 }
 
@@ -750,9 +730,7 @@ static void act_mock_domain(struct worker *w)
 	pt = LOAD(&w->c->ioas[slot]);
 	if (one_in(w, 4))
 		pt = LOAD(&w->c->hwpt[rnd(w, NHWPT)]);
-	pthread_rwlock_rdlock(&release_lock);
 	rc = __mock_domain_flags(w->fd, pt, model, &stdev, &hwpt, &idev);
-	pthread_rwlock_unlock(&release_lock);
 	done(w, K_MOCK_DOMAIN, rc, "pt %u model %#x", pt, model);
 	if (rc)
 		return;
@@ -773,9 +751,7 @@ static void act_replace(struct worker *w)
 	else
 		pt = LOAD(&w->c->hwpt[rnd(w, NHWPT)]);
 	asked = pt;
-	pthread_rwlock_rdlock(&release_lock);
 	rc = __mock_domain_replace(w->fd, stdev, &pt);
-	pthread_rwlock_unlock(&release_lock);
 	if (!done(w, K_REPLACE, rc, "stdev %u pt %u", stdev, asked))
 		STORE(&w->c->hwpt[rnd(w, NHWPT)], pt);
 }
@@ -820,9 +796,7 @@ static void act_extra(struct worker *w)
 		     "idev %u pt %u", idev, asked);
 		return;
 	}
-	pthread_rwlock_rdlock(&release_lock);
 	rc = __device_detach_extra(w->fd, idev, pt);
-	pthread_rwlock_unlock(&release_lock);
 	done(w, K_DETACH_EXTRA, rc, "idev %u pt %u", idev, pt);
 }
 
@@ -875,9 +849,7 @@ static void act_access_create(struct worker *w)
 	unsigned int a = rnd(w, NACC);
 	int afd = -1, rc;
 
-	pthread_rwlock_rdlock(&release_lock);
 	rc = __access_create(w->fd, ioas, flags, &afd);
-	pthread_rwlock_unlock(&release_lock);
 	if (done(w, K_CREATE_ACCESS, rc, "ioas %u flags %#x", ioas, flags))
 		return;
 	STORE(&w->c->acc_ioas[a], ioas);
@@ -982,7 +954,6 @@ static void act_ro_reply(struct worker *w)
 	uint64_t length = pick_length(w), iova, src_iova, src_length;
 	unsigned int slot, k, n = have_mock ? 9 : 5;
 	unsigned long code = IOMMU_TEST_CMD;
-	bool release = false;
 	int rc;
 
 	ioas = pick_ioas(w, &slot);
@@ -1047,7 +1018,6 @@ static void act_ro_reply(struct worker *w)
 		break;
 	case 6:
 		k = K_MOCK_DOMAIN;
-		release = true;
 		c->test.size = sizeof(c->test);
 		c->test.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS;
 		c->test.id = ioas;
@@ -1056,7 +1026,6 @@ static void act_ro_reply(struct worker *w)
 		break;
 	case 7:
 		k = K_CREATE_ACCESS;
-		release = true;
 		c->test.size = sizeof(c->test);
 		c->test.op = IOMMU_TEST_OP_CREATE_ACCESS;
 		c->test.id = pick_access_ioas(w);
@@ -1075,11 +1044,7 @@ static void act_ro_reply(struct worker *w)
 		c->test.access_pages.length = src_length;
 		break;
 	}
-	if (release)
-		pthread_rwlock_rdlock(&release_lock);
 	rc = iommufd_ioctl(w->fd, code, (void *)w->cmd_ro);
-	if (release)
-		pthread_rwlock_unlock(&release_lock);
 	/* Success is wrong here: the reply was never written. */
 	done(w, k, rc ? rc : ENOTRECOVERABLE,
 	     "reply not writable, ioas %u iova %#llx length %#llx", ioas,
@@ -1217,13 +1182,9 @@ static void act_fork(struct worker *w)
 	pid_t pid;
 	int status;
 
-	/* Held until the child is gone: see release_lock. */
-	pthread_rwlock_rdlock(&release_lock);
 	pid = fork();
-	if (pid < 0) {
-		pthread_rwlock_unlock(&release_lock);
+	if (pid < 0)
 		return;
-	}
 	if (!pid) {
 		in_child = true;
 		failures = 0;
@@ -1257,7 +1218,6 @@ static void act_fork(struct worker *w)
 		ksft_print_msg("forked child %d failed (status %#x)\n", pid,
 			       status);
 	}
-	pthread_rwlock_unlock(&release_lock);
 }
 
 /* The actions, by weight. */
@@ -1450,7 +1410,6 @@ int main(void)
 	struct worker *workers, setup_w = {};
 	unsigned int probe, probe_end, i;
 	uint64_t seed, s, pinned = 0, charged = 0;
-	pthread_rwlockattr_t attr;
 	struct rlimit lim;
 	struct timespec t;
 	int fd, rc;
@@ -1463,10 +1422,6 @@ int main(void)
 	close(fd);
 	ksft_set_plan(4);
 	psz = getpagesize();
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&release_lock, &attr);
 	clock_gettime(CLOCK_REALTIME, &t);
 	seed = env_ul("IOMMUFD_STRESS_SEED", t.tv_sec * 1000000007ULL +
 		      t.tv_nsec);
