@@ -66,9 +66,11 @@
  * asked, so this backend does not ask either: a user moving from the
  * container to /dev/iommu needs no boot option.
  *
- * TCE permissions: the platform's TCE writer grants read with every
- * mapping, so a mapping made for device writes only is also readable by
- * the device. It is the user's own memory either way.
+ * TCEs are written with the hypervisor's calls directly, H_PUT_TCE_INDIRECT
+ * taking up to 512 consecutive entries of any physical pages at once: the
+ * platform's table operations take only physically contiguous memory, one
+ * hypervisor call per run, and grant read with every mapping. Entries are
+ * cleared with the table operations (H_STUFF_TCE).
  *
  * Locking: tce_lock (object.h) protects the group list, each group's
  * domains and live windows, and the windows of every domain; ->map() and
@@ -81,7 +83,9 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <asm/firmware.h>
 #include <asm/iommu.h>
+#include <asm/plpar_wrappers.h>
 #include <asm/tce.h>
 #include <uapi/linux/iommufd.h>
 
@@ -183,6 +187,13 @@ static const struct iommufd_backend_ops tce_ops;
 static DEFINE_MUTEX(tce_lock);
 static LIST_HEAD(tce_groups);
 
+/*
+ * The list H_PUT_TCE_INDIRECT reads: one 4 KiB-aligned page of big-endian
+ * TCEs, at most 512 of them; under tce_lock.
+ */
+#define TCE_LIST_ENTRIES	512
+static __be64 *tce_list;
+
 static struct tce_dev *to_tce_dev(struct iommufd_hwdev *hwdev)
 {
 	return container_of(hwdev, struct tce_dev, base);
@@ -246,28 +257,66 @@ static phys_addr_t tce_copy_paddr(u64 entry)
 	return (phys_addr_t)(entry >> TCE_COPY_SHIFT) << 12;
 }
 
-/* The DMA direction the platform's TCE writer turns into @entry's bits. */
-static enum dma_data_direction tce_copy_dir(u64 entry)
-{
-	return entry & TCE_PCI_WRITE ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
-}
-
 /* ---- the hypervisor's copy of a window ---------------------------------- */
 
-/* Write @n TCEs from entry @index of @win, for @paddr on, with @entry's bits. */
-static int tce_hw_set(struct tce_window *win, unsigned long index,
-		      unsigned long n, phys_addr_t paddr, u64 entry)
-{
-	struct iommu_table *tbl = win->tbl;
-	unsigned long hw = tbl->it_offset + index;
+/**
+ * struct tce_batch - consecutive TCEs of a window on their way to the
+ *                    hypervisor, in tce_list
+ * @win: the window, in the hypervisor
+ * @first: entry number of tce_list[0], from the window's start
+ * @n: entries in tce_list
+ * @rc: 0, or -EIO once a call failed; later entries are not written
+ */
+struct tce_batch {
+	struct tce_window *win;
+	unsigned long first;
+	unsigned int n;
 	int rc;
+};
 
-	rc = tbl->it_ops->set(tbl, hw, n, (unsigned long)__va(paddr),
-			      tce_copy_dir(entry), 0);
+static void tce_batch_flush(struct tce_batch *b)
+{
+	struct iommu_table *tbl = b->win->tbl;
+	unsigned long ioba, i;
+	long rc = 0;
+
+	lockdep_assert_held(&tce_lock);
+
+	if (!b->n)
+		return;
+	ioba = (tbl->it_offset + b->first) << tbl->it_page_shift;
+	if (!b->rc && b->n > 1 && firmware_has_feature(FW_FEATURE_PUT_TCE_IND))
+		rc = plpar_tce_put_indirect(tbl->it_index, ioba, __pa(tce_list),
+					    b->n);
+	else
+		for (i = 0; i != b->n && !b->rc && !rc; i++)
+			rc = plpar_tce_put(tbl->it_index,
+					   ioba + (i << tbl->it_page_shift),
+					   be64_to_cpu(tce_list[i]));
 	if (rc)
-		return -EIO;
-	iommu_tce_kill(tbl, hw, n);
-	return 0;
+		b->rc = -EIO;
+	b->n = 0;
+}
+
+/* Queue @entry (of the copy) as the TCE of entry @index of the window. */
+static void tce_batch_add(struct tce_batch *b, unsigned long index,
+			  u64 entry)
+{
+	if (b->n && (index != b->first + b->n || b->n == TCE_LIST_ENTRIES))
+		tce_batch_flush(b);
+	if (!b->n)
+		b->first = index;
+	tce_list[b->n++] = cpu_to_be64(tce_copy_paddr(entry) |
+				       (entry & TCE_COPY_PERM));
+}
+
+/* Send what is queued; 0 or -EIO. */
+static int tce_batch_end(struct tce_batch *b)
+{
+	tce_batch_flush(b);
+	if (b->win->tbl)
+		iommu_flush_tce(b->win->tbl);
+	return b->rc;
 }
 
 static void tce_hw_clear(struct tce_window *win, unsigned long index,
@@ -313,17 +362,23 @@ static int tce_copy_walk(struct tce_window *win,
 	return n ? fn(win, first, n, head) : 0;
 }
 
-static int tce_replay_run(struct tce_window *win, unsigned long index,
-			  unsigned long n, u64 entry)
-{
-	return tce_hw_set(win, index, n, tce_copy_paddr(entry), entry);
-}
-
 static int tce_clear_run(struct tce_window *win, unsigned long index,
 			 unsigned long n, u64 entry)
 {
 	tce_hw_clear(win, index, n);
 	return 0;
+}
+
+/* Write every TCE of @win's copy to the hypervisor. */
+static int tce_window_replay(struct tce_window *win)
+{
+	struct tce_batch b = { .win = win };
+	unsigned long index;
+	void *val;
+
+	xa_for_each(&win->copy, index, val)
+		tce_batch_add(&b, index, xa_to_value(val));
+	return tce_batch_end(&b);
 }
 
 /* Take @grp's window in @slot out of the hypervisor, its TCEs cleared. */
@@ -371,8 +426,7 @@ static int tce_window_program(struct tce_group *grp, unsigned int slot,
 		goto err_unset;
 	win->tbl = tbl;
 	grp->live[slot] = win;
-	rc = tce_copy_walk(win, tce_replay_run);
-	iommu_flush_tce(tbl);
+	rc = tce_window_replay(win);
 	if (rc) {
 		tce_window_unprogram(grp, slot);
 		return rc;
@@ -820,9 +874,11 @@ static int tce_map(struct iommufd_domain *domain, unsigned long iova,
 		   int prot)
 {
 	struct tce_domain *dom = to_tce_domain(domain);
-	unsigned long index, first, size = 0, n;
+	unsigned long index, first, size = 0, n, i;
+	struct tce_batch b = {};
 	struct tce_window *win;
 	unsigned int r;
+	u64 entry;
 	int rc = 0;
 
 	for (r = 0; r != nr; r++)
@@ -834,25 +890,26 @@ static int tce_map(struct iommufd_domain *domain, unsigned long iova,
 		rc = -EINVAL;
 		goto out_unlock;
 	}
+	b.win = win;
 	first = (iova - win->start) >> win->shift;
 	index = first;
-	for (r = 0; r != nr; r++) {
+	for (r = 0; r != nr && !rc; r++) {
 		n = runs[r].size >> win->shift;
 		rc = tce_copy_store(win, index, n, runs[r].paddr, prot);
-		if (!rc && win->tbl) {
-			rc = tce_hw_set(win, index, n, runs[r].paddr,
-					tce_copy_entry(runs[r].paddr, prot));
-			if (rc)
-				tce_unmap_entries(win, index, n);
-		}
-		if (rc) {
-			tce_unmap_entries(win, first, index - first);
+		if (rc)
 			break;
-		}
+		entry = tce_copy_entry(runs[r].paddr, prot);
+		for (i = 0; win->tbl && i != n; i++)
+			tce_batch_add(&b, index + i,
+				      entry + ((i << (win->shift - 12)) <<
+					       TCE_COPY_SHIFT));
 		index += n;
 	}
-	if (win->tbl)
-		iommu_flush_tce(win->tbl);
+	/* Every TCE goes out before a failure clears what was written. */
+	if (win->tbl && tce_batch_end(&b) && !rc)
+		rc = -EIO;
+	if (rc)
+		tce_unmap_entries(win, first, index - first);
 out_unlock:
 	mutex_unlock(&tce_lock);
 	return rc;
@@ -1024,6 +1081,9 @@ static struct iommufd_backend tce_backend = {
 /* Register the backend; see backend.c. */
 int iommufd_tce_init(void)
 {
+	tce_list = (__be64 *)__get_free_page(GFP_KERNEL);
+	if (!tce_list)
+		return -ENOMEM;
 	iommufd_backend_register(&tce_backend);
 	return 0;
 }
@@ -1031,4 +1091,5 @@ int iommufd_tce_init(void)
 void iommufd_tce_exit(void)
 {
 	iommufd_backend_unregister(&tce_backend);
+	free_page((unsigned long)tce_list);
 }

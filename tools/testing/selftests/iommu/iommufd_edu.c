@@ -788,6 +788,62 @@ TEST_F_TIMEOUT(edu_cdev, unmapped_iova_blocked, 60)
 }
 
 /*
+ * A mapping made without IOMMU_IOAS_MAP_WRITEABLE can be read by the
+ * device but not written: the write does not land. Where the IOMMU has
+ * write-only entries (VT-d, and pSeries' TCEs), a mapping made without
+ * IOMMU_IOAS_MAP_READABLE can be written but not read; SMMUv3's page
+ * tables cannot say write-only, so there such a mapping reads as well.
+ */
+TEST_F_TIMEOUT(edu_cdev, permissions, 60)
+{
+	uint8_t *ro = SLOT(self, 0), *wo = SLOT(self, 1), *out = SLOT(self, 2);
+	uint8_t copy[XFER_LEN];
+	int fd = self->iommufd;
+	uint64_t iova;
+	uint32_t ioas;
+
+	ioas = ioas_alloc(fd);
+	vfio_attach(self->edu.fd, ioas);
+	fill_pattern(ro, PSZ);
+	fill_unlike(wo, ro, PSZ);
+	fill_unlike(out, ro, PSZ);
+	iova = IOVA(0);
+	ASSERT_EQ(0, __ioas_map(fd, ioas, ro, PSZ, &iova,
+				IOMMU_IOAS_MAP_READABLE |
+				IOMMU_IOAS_MAP_FIXED_IOVA));
+	iova = IOVA(1);
+	ASSERT_EQ(0, __ioas_map(fd, ioas, wo, PSZ, &iova,
+				IOMMU_IOAS_MAP_WRITEABLE |
+				IOMMU_IOAS_MAP_FIXED_IOVA));
+	ioas_map_fixed(fd, ioas, out, PSZ, IOVA(2));
+
+	/* Read-only: the device reads it, and writes into the write-only. */
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(wo, ro, XFER_LEN));
+
+	/* A write into the read-only one does not land. */
+	fill_unlike(out, ro, PSZ);
+	edu_to_dev(&self->edu, IOVA(2), DEV_LO, XFER_LEN);
+	memcpy(copy, ro, XFER_LEN);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, DEV_LO, IOVA(0),
+			BLOCKED_LEN, EDU_DMA_TO_RAM, false);
+	ASSERT_EQ(0, memcmp(copy, ro, XFER_LEN));
+
+#if defined(__x86_64__) || defined(__PPC64__)
+	/* Nor does a read of the write-only one reach the device. */
+	fill_pattern(wo, PSZ);
+	fill_unlike(out, wo, PSZ);
+	memcpy(copy, out, XFER_LEN);
+	edu_to_dev(&self->edu, IOVA(2), DEV_LO, XFER_LEN);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(1), DEV_LO,
+			BLOCKED_LEN, 0, false);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(2), XFER_LEN);
+	check_refused_read(_metadata, out, copy, wo, BLOCKED_LEN);
+#endif
+}
+
+/*
  * Attaching the attached device to a second IOAS replaces its page table:
  * at once the device sees the second IOAS's pages at the IOVAs both map,
  * and nothing at IOVAs only the first maps. Detaching then blocks all DMA,
