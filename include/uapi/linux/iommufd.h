@@ -471,7 +471,8 @@ enum iommufd_window_flags {
  * @highest: without IOMMU_IOAS_WINDOW_EXACT, the highest acceptable last
  *           IOVA; 0 means no limit
  * @align: without IOMMU_IOAS_WINDOW_EXACT, a power of two the first IOVA
- *         must be a multiple of; 0 means the page size
+ *         must be a multiple of; 0 means the page size. The window starts
+ *         at a multiple of the page size too, whatever @align says.
  * @page_size: IO page size of the window, a power of two of at least 4096;
  *             0 means PAGE_SIZE
  *
