@@ -399,14 +399,6 @@ static int iopt_check_backing(struct iommufd_iopt *iopt,
 	return 0;
 }
 
-/* A new stamp for the areas or window one call creates. */
-static u64 iopt_next_stamp(struct iommufd_iopt *iopt)
-{
-	lockdep_assert_held_write(&iopt->iova_rwsem);
-
-	return ++iopt->last_stamp;
-}
-
 /* Map @area at [iova, iova + length) and make it visible, or fail. */
 static int iopt_insert_area(struct iommufd_iopt *iopt, struct iopt_area *area,
 			    unsigned long iova, unsigned long length)

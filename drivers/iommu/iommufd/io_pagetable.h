@@ -51,6 +51,7 @@
 #define __IOMMUFD_IO_PAGETABLE_H
 
 #include <linux/interval_tree.h>
+#include <linux/lockdep.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
@@ -217,6 +218,14 @@ struct iopt_access_pin {
 	unsigned int npins;
 	struct iommufd_pin *pins[] __counted_by(npins);
 };
+
+/* A new stamp for the areas or the window one call creates. */
+static inline u64 iopt_next_stamp(struct iommufd_iopt *iopt)
+{
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	return ++iopt->last_stamp;
+}
 
 void iopt_init(struct iommufd_iopt *iopt);
 void iopt_destroy(struct iommufd_iopt *iopt);

@@ -314,8 +314,7 @@ static void tce_batch_add(struct tce_batch *b, unsigned long index,
 static int tce_batch_end(struct tce_batch *b)
 {
 	tce_batch_flush(b);
-	if (b->win->tbl)
-		iommu_flush_tce(b->win->tbl);
+	iommu_flush_tce(b->win->tbl);
 	return b->rc;
 }
 
@@ -329,44 +328,24 @@ static void tce_hw_clear(struct tce_window *win, unsigned long index,
 	iommu_tce_kill(tbl, hw, n);
 }
 
-/*
- * Call @fn for each run of consecutive entries of @win's copy that map
- * physically contiguous memory with the same permissions.
- */
-static int tce_copy_walk(struct tce_window *win,
-			 int (*fn)(struct tce_window *win, unsigned long index,
-				   unsigned long n, u64 entry))
+/* Clear in the hypervisor every TCE @win's copy holds, a run at a time. */
+static void tce_window_clear(struct tce_window *win)
 {
 	unsigned long first = 0, n = 0, index;
-	u64 head = 0, want = 0, entry;
 	void *val;
-	int rc;
 
 	xa_for_each(&win->copy, index, val) {
-		entry = xa_to_value(val);
-		if (n && index == first + n && entry == want) {
+		if (n && index == first + n) {
 			n++;
-			want += (1UL << (win->shift - 12)) << TCE_COPY_SHIFT;
 			continue;
 		}
-		if (n) {
-			rc = fn(win, first, n, head);
-			if (rc)
-				return rc;
-		}
+		if (n)
+			tce_hw_clear(win, first, n);
 		first = index;
-		head = entry;
 		n = 1;
-		want = entry + ((1UL << (win->shift - 12)) << TCE_COPY_SHIFT);
 	}
-	return n ? fn(win, first, n, head) : 0;
-}
-
-static int tce_clear_run(struct tce_window *win, unsigned long index,
-			 unsigned long n, u64 entry)
-{
-	tce_hw_clear(win, index, n);
-	return 0;
+	if (n)
+		tce_hw_clear(win, first, n);
 }
 
 /* Write every TCE of @win's copy to the hypervisor. */
@@ -389,7 +368,7 @@ static void tce_window_unprogram(struct tce_group *grp, unsigned int slot)
 
 	lockdep_assert_held(&tce_lock);
 
-	tce_copy_walk(win, tce_clear_run);
+	tce_window_clear(win);
 	iommu_flush_tce(win->tbl);
 	if (tg->ops->unset_window(tg, slot))
 		pr_warn("iommufd: TCE window %u of IOMMU group %d not removed\n",

@@ -444,7 +444,7 @@ int iopt_window_add(struct iommufd_iopt *iopt,
 	window->node.last = desc.last;
 	window->page_size = desc.page_size;
 	window->levels = desc.levels;
-	window->stamp = ++iopt->last_stamp;
+	window->stamp = iopt_next_stamp(iopt);
 	if (stamp)
 		*stamp = window->stamp;
 	interval_tree_insert(&window->node, &iopt->windows);

@@ -739,10 +739,20 @@ void inject_restore(struct inject_cfg *cfg)
 	cfg->mounted = false;
 }
 
+/* The debugfs file of filter knob @i; returns the attribute's index. */
+static unsigned int filter_knob_file(unsigned int i, char *file, size_t size)
+{
+	unsigned int a = i / ARRAY_SIZE(filter_knobs);
+
+	snprintf(file, size, "%s/%s", filter_attrs[a],
+		 filter_knobs[i % ARRAY_SIZE(filter_knobs)]);
+	return a;
+}
+
 int inject_reject_range(struct inject_cfg *cfg, uint64_t start, uint64_t end)
 {
 	char file[64], val[3][INJECT_KNOB_LEN];
-	unsigned int a, k, i;
+	unsigned int a, i;
 	int rc = 0, err;
 
 	/* Put back what the filter was. */
@@ -752,10 +762,7 @@ int inject_reject_range(struct inject_cfg *cfg, uint64_t start, uint64_t end)
 		for (i = 0; i != INJECT_NR_FILTER_KNOBS; i++) {
 			if (!cfg->filter_saved[i][0])
 				continue;
-			a = i / ARRAY_SIZE(filter_knobs);
-			k = i % ARRAY_SIZE(filter_knobs);
-			snprintf(file, sizeof(file), "%s/%s", filter_attrs[a],
-				 filter_knobs[k]);
+			filter_knob_file(i, file, sizeof(file));
 			err = knob_rw(file, cfg->filter_saved[i], 0, true);
 			if (err && !rc)
 				rc = err;
@@ -767,10 +774,7 @@ int inject_reject_range(struct inject_cfg *cfg, uint64_t start, uint64_t end)
 	if (!cfg->filter_set) {
 		memset(cfg->filter_saved, 0, sizeof(cfg->filter_saved));
 		for (i = 0; i != INJECT_NR_FILTER_KNOBS; i++) {
-			a = i / ARRAY_SIZE(filter_knobs);
-			k = i % ARRAY_SIZE(filter_knobs);
-			snprintf(file, sizeof(file), "%s/%s", filter_attrs[a],
-				 filter_knobs[k]);
+			a = filter_knob_file(i, file, sizeof(file));
 			rc = knob_rw(file, cfg->filter_saved[i],
 				     sizeof(cfg->filter_saved[i]), false);
 			if (!rc)
@@ -791,11 +795,8 @@ int inject_reject_range(struct inject_cfg *cfg, uint64_t start, uint64_t end)
 	for (i = 0; i != INJECT_NR_FILTER_KNOBS; i++) {
 		if (!cfg->filter_saved[i][0])
 			continue;
-		a = i / ARRAY_SIZE(filter_knobs);
-		k = i % ARRAY_SIZE(filter_knobs);
-		snprintf(file, sizeof(file), "%s/%s", filter_attrs[a],
-			 filter_knobs[k]);
-		rc = knob_rw(file, val[k], 0, true);
+		filter_knob_file(i, file, sizeof(file));
+		rc = knob_rw(file, val[i % ARRAY_SIZE(filter_knobs)], 0, true);
 		if (rc) {
 			inject_reject_range(cfg, 0, 0);
 			return rc;
