@@ -47,6 +47,9 @@ ppc64le)
 esac
 # The guest's /init fits its time budgets inside the same limit.
 append="$append itest_limit=$timeout"
+# ONLY=iommufd_mock,iommufd_core: run only these binaries (a development
+# aid; verdict.sh then reports the others as missing).
+[ -n "${ONLY:-}" ] && append="$append itest_only=$ONLY"
 qemu+=(-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
 
 if [ "$mode" = shell ]; then
