@@ -181,17 +181,28 @@ static void iommufd_object_erase(struct iommufd_ctx *ictx,
 /*
  * Take @obj out of the table if nothing but the table references it. On
  * success both counts drop to zero, so no lookup can succeed any more.
+ *
+ * A failed attempt must leave both counts untouched, even for an instant:
+ * an ioctl holding a lookup may take a long-term reference at any time
+ * (refcount_inc() of @users, which must never see zero), and the unmap
+ * notifier takes lookups on accesses without the table's lock. So @users
+ * is only read until the lookups are known to be the table's alone, and
+ * @lookups is zeroed only once @users is known to be the table's alone.
+ * With the lookups gone (and new ones held off by the table's lock),
+ * nothing else adds a user to an object only the table holds.
  */
 static int iommufd_object_unlink(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj)
 {
 	lockdep_assert_held(&ictx->objects.xa_lock);
 
-	if (!refcount_dec_if_one(&obj->users))
+	if (refcount_read(&obj->users) != 1)
 		return -EBUSY;
-	if (!refcount_dec_if_one(&obj->lookups)) {
-		/* An ioctl is using it right now; leave it as it was. */
-		refcount_set(&obj->users, 1);
+	/* An ioctl is using it right now? */
+	if (!refcount_dec_if_one(&obj->lookups))
+		return -EBUSY;
+	if (WARN_ON(!refcount_dec_if_one(&obj->users))) {
+		refcount_set(&obj->lookups, 1);
 		return -EBUSY;
 	}
 	iommufd_object_erase(ictx, obj);

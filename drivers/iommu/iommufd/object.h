@@ -35,6 +35,8 @@
  * exactly the table's own reference. Because new lookups find it only
  * through the table, and the table's lock is held while the counts are
  * checked and the entry erased, nothing can take a new reference afterwards.
+ * An IOMMU_DESTROY that fails leaves both counts as they were throughout, so
+ * an ioctl holding a lookup may always add a user with refcount_inc().
  *
  * Objects the kernel owns (a device bound by VFIO, an access, an automatic
  * page table) are removed by the kernel with iommufd_object_remove(),

@@ -464,6 +464,95 @@ TEST_F(mock, destroy_races_auto_hwpt_removal)
 	removal_race(_metadata, self->fd, self->ioas, REMOVE_AUTO_HWPT);
 }
 
+/*
+ * IOMMU_DESTROY of an IOAS racing with ioctls that make something depend
+ * on it (an access attaching, a page table being allocated): each holds a
+ * lookup of the IOAS and then takes a long-term reference. A destroy that
+ * finds the IOAS busy must leave its counts as they were at every instant;
+ * it once dropped the long-term count to zero for a moment, and a new
+ * reference taken in that moment was a refcount "addition on 0" WARN.
+ */
+struct new_user_race {
+	int fd;
+	uint32_t id;
+	int stop;
+	unsigned long done, busy, noent, other;
+};
+
+static void *new_user_race_destroyer(void *arg)
+{
+	struct new_user_race *r = arg;
+	int rc;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		rc = __iommufd_destroy(r->fd,
+				       __atomic_load_n(&r->id, __ATOMIC_RELAXED));
+		if (!rc)
+			r->done++;
+		else if (rc == EBUSY)
+			r->busy++;
+		else if (rc == ENOENT)
+			r->noent++;
+		else
+			r->other++;
+	}
+	return NULL;
+}
+
+TEST_F(mock, destroy_races_new_user)
+{
+	struct new_user_race r = { .fd = self->fd, .id = self->ioas };
+	uint32_t stdev, idev, hwpt, ioas = self->ioas;
+	unsigned long rounds, created = 0;
+	struct timespec t0, t;
+	pthread_t thread;
+	int afd, rc;
+
+	/* A device on an IOAS of its own, for IOMMU_HWPT_ALLOC. */
+	mock_domain(self->fd, ioas_alloc(self->fd), &stdev, NULL, &idev);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, new_user_race_destroyer,
+				    &r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (rounds = 0; rounds != 1000000; rounds++) {
+		if (rounds & 1) {
+			rc = __access_create(self->fd, ioas, 0, &afd);
+			if (!rc)
+				close(afd);
+		} else {
+			rc = __hwpt_alloc(self->fd, idev, ioas, 0, &hwpt);
+			/* Its answer for an unknown pt_id, as upstream's. */
+			if (rc == EINVAL)
+				rc = ENOENT;
+			/*
+			 * The destroyer may go for a stale ID that the new
+			 * table reuses.
+			 */
+			if (!rc)
+				ASSERT_NE(EBUSY,
+					  __iommufd_destroy(self->fd, hwpt));
+		}
+		if (rc == ENOENT) {
+			/* The destroyer won: go on with a new IOAS. */
+			ioas = ioas_alloc(self->fd);
+			__atomic_store_n(&r.id, ioas, __ATOMIC_RELAXED);
+			created++;
+		} else {
+			ASSERT_EQ(0, rc);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 3)
+			break;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ksft_print_msg("%lu rounds, %lu IOASes\n", rounds, created + 1);
+	ksft_print_msg("IOMMU_DESTROY: %lu done, %lu EBUSY, %lu ENOENT, %lu other\n",
+		       r.done, r.busy, r.noent, r.other);
+	ASSERT_EQ(0, r.other);
+	ASSERT_LT(0, r.busy);
+	iommufd_destroy(self->fd, stdev);
+}
+
 TEST_F(mock_dev, map_reaches_domain)
 {
 	char *buf = self->buf;
