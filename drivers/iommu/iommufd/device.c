@@ -425,6 +425,12 @@ iommufd_device_enter_pt(struct iommufd_device *idev, struct iommufd_object *pt,
 		rc = iommufd_device_may_enter(idev, hwpt->ioas, extra);
 		if (!rc)
 			rc = iommufd_device_enter(idev, hwpt, old, extra);
+		/*
+		 * A table the device's hardware cannot use is EINVAL to user
+		 * space, as upstream answers (QEMU then tries another).
+		 */
+		if (rc == -EMEDIUMTYPE)
+			rc = -EINVAL;
 		return rc ? ERR_PTR(rc) : hwpt;
 	case IOMMUFD_OBJ_IOAS:
 		ioas = container_of(pt, struct iommufd_ioas, obj);
@@ -497,8 +503,9 @@ out_unlock:
  * device's hardware can use, or creates one.
  *
  * Context: process context.
- * Return: 0, or -ENOENT (no such object), -EINVAL (already attached, or
- * @pt_id names something else), -EADDRINUSE (something is mapped where the
+ * Return: 0, or -ENOENT (no such object), -EINVAL (already attached,
+ * @pt_id names something else, or a page table the device's hardware
+ * cannot use), -EADDRINUSE (something is mapped where the
  * device has reserved IOVA, or outside what its hardware translates), the
  * errors of IOMMU_IOAS_WINDOW_ADD for a window the device's hardware
  * cannot have, or the backend's error. On failure nothing changed.
