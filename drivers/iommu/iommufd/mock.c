@@ -418,11 +418,17 @@ static void mock_domain_free(struct iommufd_domain *domain)
 	kfree(mock);
 }
 
-/* Can the device use @domain? Not one tracking writes it cannot track. */
+/*
+ * Can the device use @domain? Only a table made for its model, as tables
+ * of one IOMMU driver do not fit another's hardware; and not one tracking
+ * writes it cannot track.
+ */
 static int mock_can_use(struct iommufd_hwdev *hwdev,
 			struct iommufd_domain *domain)
 {
-	if (domain->ops != &iommufd_mock_backend)
+	if (domain->ops != &iommufd_mock_backend ||
+	    to_mock_domain(domain)->model !=
+	    (to_mock_dev(hwdev->dev)->flags & MOCK_MODELS))
 		return -EMEDIUMTYPE;
 	if (domain->dirty_tracking &&
 	    (to_mock_dev(hwdev->dev)->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))

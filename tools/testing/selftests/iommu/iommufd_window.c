@@ -1510,15 +1510,26 @@ TEST_F(vtd, attach)
 	ioas_unmap(fd, other, SZ_1G, 16 * PSZ);
 }
 
-/* Two models on one IOAS: windows must suit both. */
+/*
+ * Two models on one IOAS: windows must suit both. Each model gets an
+ * automatic table of its own, as devices behind two IOMMU drivers do.
+ */
 TEST_F(vtd, with_smmu)
 {
 	int fd = self->e.fd;
 	uint32_t ioas = self->e.ioas;
 	struct caps want, got;
-	uint32_t stdev;
+	uint32_t stdev, hwpt, hwpt2, other;
 
-	attach_model(_metadata, fd, ioas, MODEL_SMMU, &stdev, NULL, NULL);
+	attach_model(_metadata, fd, ioas, MODEL_SMMU, &stdev, &hwpt, NULL);
+	ASSERT_NE(self->e.hwpt, hwpt);
+	/* A second device of a model shares its table. */
+	attach_model(_metadata, fd, ioas, MODEL_SMMU, &other, &hwpt2, NULL);
+	ASSERT_EQ(hwpt, hwpt2);
+	iommufd_destroy(fd, other);
+	/* Not a table of another model, named explicitly: EINVAL, as upstream. */
+	ASSERT_EQ(EINVAL, __mock_domain_flags(fd, self->e.hwpt, MODEL_SMMU,
+					      &other, NULL, NULL));
 	memset(&want, 0, sizeof(want));
 	set_aperture(&want, 0, MOCK_VTD_APERTURE_LAST, MOCK_VTD_PAGE_SIZES,
 		     0, 0);
