@@ -27,7 +27,10 @@
  * Pinning a range walks it through the space's tree. Where a usable extent
  * already holds the pages, the handle just adds itself as a user: no page
  * table walk, no new charge. Every gap left over becomes a new extent.
- * Extents of one space may overlap: a read-only extent cannot serve a
+ * A read-only extent that a writable request meets is first made writable
+ * if it can be (iopin_extent_upgrade()), so that a page mapped both ways
+ * is pinned and charged once. Extents of one space may still overlap: a
+ * read-only extent whose pages a write would replace cannot serve a
  * writable request, and a page already unpinned leaves a gap that a later
  * extent fills, so the walk looks at every extent under the current page.
  *
@@ -732,6 +735,67 @@ static bool iopin_page_current(const struct iopin_extent *ext,
 }
 
 /*
+ * Let read-only @ext serve writable requests as well. A file page is the
+ * same page whoever writes it: the extent only needs to count as a
+ * writable mapping of the file. For user memory, pin every page in use
+ * once more for writing: where that yields the very pages the extent
+ * holds (memory the process may write and already owns), the pins were
+ * as good as writable ones, and the extra pins are dropped again. Where a
+ * write would first replace a page (copy-on-write, the zero page), the
+ * extent no longer holds what the process maps and is marked stale.
+ * Return: whether @ext is writable now.
+ */
+static bool iopin_extent_upgrade(struct iopin_extent *ext)
+{
+	unsigned long npages = iopin_extent_npages(ext);
+	bool pinned = true, same = true;
+	unsigned long i, run, n;
+	struct page **pages;
+	long got;
+
+	lockdep_assert_held(&ext->space->mutex);
+
+	if (ext->space->file) {
+		if (mapping_map_writable(ext->space->file->f_mapping))
+			return false;
+		ext->writable = true;
+		return true;
+	}
+
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return false;
+	/* Each run [run, run + n) of pages in use. */
+	for (i = 0; pinned && same && i < npages; i = run + n) {
+		for (run = i; run < npages && !ext->users[run]; run++)
+			;
+		for (n = 0; run + n < npages && ext->users[run + n]; n++)
+			;
+		if (!n)
+			break;
+		got = pin_user_pages_fast((ext->node.start + run) << PAGE_SHIFT,
+					  n, FOLL_LONGTERM | FOLL_WRITE,
+					  &pages[run]);
+		/* Not all writable (a read-only mapping): leave it be. */
+		pinned = got == n;
+		same = !pinned || !memcmp(&pages[run], &ext->pages[run],
+					  n * sizeof(*pages));
+	}
+	for (i = 0; i < npages; i++)
+		if (pages[i])
+			unpin_user_page(pages[i]);
+	kvfree(pages);
+
+	if (!same)
+		WRITE_ONCE(ext->stale, true);
+	/* An invalidation since the pages were compared also counts. */
+	if (!pinned || READ_ONCE(ext->stale))
+		return false;
+	ext->writable = true;
+	return true;
+}
+
+/*
  * What serves page @cursor of a request ending at @last? Either an
  * extent with a pinned page there, which is returned, with *@end set to the
  * last page of the run it can serve; or nothing (NULL), with *@end set to
@@ -756,6 +820,8 @@ static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 
 		/* Taken before any removal; nodes come in order of start. */
 		next = interval_tree_iter_next(node, cursor, last);
+		if (writable && !ext->writable && !READ_ONCE(ext->stale))
+			iopin_extent_upgrade(ext);
 		if (READ_ONCE(ext->stale)) {
 			iopin_extent_unlink(ext);
 			continue;
@@ -865,8 +931,9 @@ static struct iommufd_pin *iopin_pin_range(enum iommufd_account_mode mode,
  * Pages that the current task's accounting owner (its process, @mode, its
  * user, and whether it has CAP_IPC_LOCK) already has pinned, by a request
  * for the same range that saw the same translation, are shared, without a
- * new charge. Pages pinned read-only do not serve a writable request. The
- * rest is pinned with FOLL_LONGTERM and charged.
+ * new charge. Pages pinned read-only serve a writable request too when
+ * pinning them for writing gives the same pages. The rest is pinned with
+ * FOLL_LONGTERM and charged.
  *
  * Either the whole range is pinned or nothing changes.
  *

@@ -138,8 +138,6 @@ struct fz {
 	char desc[512];
 	enum shape shape;
 	int last_rc;		/* of the last call checked, -1 if none */
-	/* Pages pinned writable at some time since they were last unmapped */
-	uint8_t rw_hist[NR_SRC][MAX_PAGES];
 };
 
 static double now(void)
@@ -688,56 +686,13 @@ static __u64 pick_uva(struct fz *f, enum src *src, __u64 len)
 
 /*
  * Pins. PIN_STATS documents every page as counted once, however many
- * mappings use it; the model expects exactly that (@lo), except for one
- * case.
- *
- * Known bug (PIN_STATS and VmPin count a page twice): pin.c keeps a
- * read-only pin and a writable pin of one page as two extents ("a
- * read-only extent cannot serve a writable request"), and counts and
- * charges both. Reproducer: IOAS_MAP one page READABLE at IOVA a, the
- * same page READABLE | WRITEABLE at IOVA b: PIN_STATS and VmPin report
- * two pages. A later read-only mapping may take either extent, so the
- * page can even be counted twice within one IOAS whose mappings are all
- * read-only. Until that is fixed, a page that had a writable pin while
- * it stayed mapped (rw_hist) may count twice (@hi).
+ * mappings use it, read-only or writable; the model expects exactly that.
  */
-struct pins {
-	__u64 lo, hi;
-};
-
-/* What is mapped now, and the writable pins of pages that stayed mapped. */
-static void update_pin_history(struct fz *f)
-{
-	static uint8_t mapped[NR_SRC][MAX_PAGES];
-	unsigned int s, i, k;
-	__u64 p;
-
-	memset(mapped, 0, sizeof(mapped));
-	for (i = 0; i != MAX_IOAS; i++) {
-		if (!f->ioas[i].live)
-			continue;
-		for (k = 0; k != f->ioas[i].nareas; k++) {
-			const struct area *a = &f->ioas[i].areas[k];
-
-			for (p = a->off / PSZ;
-			     p <= (a->off + a->len - 1) / PSZ &&
-			     p < f->mem_pages[a->src]; p++)
-				mapped[a->src][p] |= a->writable ? 2 : 1;
-		}
-	}
-	for (s = 0; s != NR_SRC; s++)
-		for (p = 0; p != f->mem_pages[s]; p++)
-			f->rw_hist[s][p] = mapped[s][p] &&
-					   (f->rw_hist[s][p] ||
-					    (mapped[s][p] & 2));
-}
-
-static struct pins model_pins(struct fz *f, int only)
+static __u64 model_pins(struct fz *f, int only)
 {
 	static uint8_t pages[NR_SRC][MAX_PAGES];
-	struct pins r = {};
 	unsigned int s, i, k;
-	__u64 p;
+	__u64 p, r = 0;
 
 	memset(pages, 0, sizeof(pages));
 	for (i = 0; i != MAX_IOAS; i++) {
@@ -753,18 +708,9 @@ static struct pins model_pins(struct fz *f, int only)
 		}
 	}
 	for (s = 0; s != NR_SRC; s++)
-		for (p = 0; p != f->mem_pages[s]; p++) {
-			r.lo += pages[s][p];
-			r.hi += pages[s][p] * (1 + f->rw_hist[s][p]);
-		}
-	r.lo *= PSZ;
-	r.hi *= PSZ;
-	return r;
-}
-
-static bool pins_match(struct pins w, __u64 got)
-{
-	return w.lo <= got && got <= w.hi;
+		for (p = 0; p != f->mem_pages[s]; p++)
+			r += pages[s][p];
+	return r * PSZ;
 }
 
 static const char *const src_name[] = { "anon", "ro", "file", "fmap", "bad" };
@@ -934,7 +880,7 @@ static void check_areas(struct fz *f, int i)
 static void check_pins(struct fz *f)
 {
 	uint64_t pinned, charged, file;
-	struct pins want;
+	__u64 want;
 	long vmpin;
 	int i, rc;
 
@@ -943,16 +889,15 @@ static void check_pins(struct fz *f)
 			continue;
 		rc = __pin_stats(f->fd, f->ioas[i].id, &pinned, &charged);
 		want = model_pins(f, i);
-		if (rc || !pins_match(want, pinned))
-			fz_fail(f, "PIN_STATS of IOAS %u: %s, %llu bytes pinned, model %llu-%llu",
-				f->ioas[i].id, strerror(rc), (__u64)pinned, want.lo,
-				want.hi);
+		if (rc || want != pinned)
+			fz_fail(f, "PIN_STATS of IOAS %u: %s, %llu bytes pinned, model %llu",
+				f->ioas[i].id, strerror(rc), (__u64)pinned, want);
 	}
 	rc = __pin_stats(f->fd, 0, &file, &charged);
 	want = model_pins(f, -1);
-	if (rc || !pins_match(want, file))
-		fz_fail(f, "PIN_STATS of the file: %s, %llu bytes pinned, model %llu-%llu",
-			strerror(rc), (__u64)file, want.lo, want.hi);
+	if (rc || want != file)
+		fz_fail(f, "PIN_STATS of the file: %s, %llu bytes pinned, model %llu",
+			strerror(rc), (__u64)file, want);
 	/* One file: VmPin grew by what it has pinned. */
 	vmpin = proc_status_kb("VmPin");
 	if (vmpin >= 0 && (__u64)(vmpin - f->vmpin_base) * 1024 != file)
@@ -998,7 +943,6 @@ static void verify(struct fz *f)
 		check_ranges(f, i);
 		check_areas(f, i);
 	}
-	update_pin_history(f);
 	if (!f->bad)
 		check_pins(f);
 	if (!f->bad)
@@ -1922,7 +1866,7 @@ static void op_pin_stats(struct fz *f)
 	struct iommu_pin_stats cmd = { .size = sizeof(cmd) };
 	uint32_t id = chance(f, 20) ? 0 : pick_id(f);
 	int i = find_ioas(f, id), rc;
-	struct pins want;
+	__u64 want;
 	struct want w;
 
 	cmd.object_id = id;
@@ -1946,10 +1890,9 @@ static void op_pin_stats(struct fz *f)
 		return;
 	want = model_pins(f, id ? i : -1);
 	if (id == f->scratch)
-		want = (struct pins){};
-	if (!pins_match(want, cmd.out_pinned))
-		fz_fail(f, "%llu bytes pinned, the model %llu-%llu", cmd.out_pinned, want.lo,
-			want.hi);
+		want = 0;
+	if (want != cmd.out_pinned)
+		fz_fail(f, "%llu bytes pinned, the model %llu", cmd.out_pinned, want);
 }
 
 static int free_ioas_slot(struct fz *f)

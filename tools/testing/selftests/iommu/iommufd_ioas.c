@@ -582,6 +582,43 @@ TEST_F(ioas, pin_once_across_ioases)
 	ASSERT_EQ(base, proc_status_kb("VmPin"));
 }
 
+/*
+ * Pages mapped read-only and then writable are still pinned and charged
+ * once: the read-only pins become writable ones (they were counted twice).
+ */
+TEST_F(ioas, pin_once_read_only_then_writable)
+{
+	long base = proc_status_kb("VmPin");
+	long size_kb = 16 * PSZ / 1024;
+	uint32_t other = ioas_alloc(self->fd);
+	uint64_t iova = 1UL << 30, pinned, charged;
+
+	ASSERT_LE(0, base);
+	/* Charged, so that the charge can be checked too. */
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	ASSERT_EQ(0, __ioas_map(self->fd, self->ioas, self->buf, 16 * PSZ,
+				&iova, IOMMU_IOAS_MAP_READABLE |
+				IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(base + size_kb, proc_status_kb("VmPin"));
+	/* Writable, in the same IOAS and in another one. */
+	ioas_map_fixed(self->fd, self->ioas, self->buf, 16 * PSZ, 1UL << 31);
+	ioas_map_fixed(self->fd, other, (char *)self->buf + 8 * PSZ, 16 * PSZ,
+		       1UL << 30);
+	ASSERT_EQ(base + size_kb + 8 * PSZ / 1024, proc_status_kb("VmPin"));
+	ASSERT_EQ(0, __pin_stats(self->fd, 0, &pinned, &charged));
+	ASSERT_EQ(24 * PSZ, pinned);
+	ASSERT_EQ(24 * PSZ, charged);
+	ASSERT_EQ(0, __pin_stats(self->fd, self->ioas, &pinned, &charged));
+	ASSERT_EQ(16 * PSZ, pinned);
+
+	/* The read-only mapping keeps the pages when the others go. */
+	ioas_unmap(self->fd, self->ioas, 1UL << 31, 16 * PSZ);
+	iommufd_destroy(self->fd, other);
+	ASSERT_EQ(base + size_kb, proc_status_kb("VmPin"));
+	ASSERT_EQ(16 * PSZ, ioas_unmap_all(self->fd, self->ioas));
+	ASSERT_EQ(base, proc_status_kb("VmPin"));
+}
+
 TEST_F(ioas, pin_released_on_close)
 {
 	long base = proc_status_kb("VmPin");
