@@ -113,7 +113,11 @@
  * @shift: log2 of the IO page size
  * @copy: the TCEs, by entry number from @start; xa_mk_value() of the
  *        physical address in 4 KiB units, shifted by TCE_COPY_SHIFT, ORed
- *        with TCE_PCI_* bits
+ *        with TCE_PCI_* bits. An unmapped entry that was mapped before
+ *        holds XA_ZERO_ENTRY, which lookups and iteration see as empty,
+ *        so that the nodes stay: like the levels of a hardware page table,
+ *        they are freed with the window, and a map and unmap cycle neither
+ *        allocates nor frees (under RCU) a node each time.
  * @tbl: the platform's table while the window exists in the hypervisor,
  *       with a reference of ours
  */
@@ -669,10 +673,18 @@ static struct tce_window *tce_window_alloc(unsigned long start,
 	return win;
 }
 
+/* Does @win map nothing? Its copy may still hold zero entries. */
+static bool tce_window_empty(struct tce_window *win)
+{
+	unsigned long index = 0;
+
+	return !xa_find(&win->copy, &index, ULONG_MAX, XA_PRESENT);
+}
+
 static void tce_window_free(struct tce_window *win)
 {
 	/* The core unmaps everything before a window goes. */
-	WARN_ON(!xa_empty(&win->copy) || win->tbl);
+	WARN_ON(!tce_window_empty(win) || win->tbl);
 	xa_destroy(&win->copy);
 	kfree(win);
 }
@@ -815,7 +827,8 @@ static void tce_unmap_entries(struct tce_window *win, unsigned long index,
 		return;
 	xas_lock(&xas);
 	xas_for_each(&xas, entry, index + n - 1)
-		xas_store(&xas, NULL);
+		if (!xa_is_zero(entry))
+			xas_store(&xas, XA_ZERO_ENTRY);
 	xas_unlock(&xas);
 	if (win->tbl)
 		tce_hw_clear(win, index, n);
