@@ -175,7 +175,8 @@ struct iopin_seg {
  * @npages: pages covered, the sum of the segments' lengths
  * @nsegs: segments in use
  * @capacity: segments allocated
- * @segs: the segments, in handle order
+ * @segs: the segments, in handle order; @inline_segs until they outgrow it
+ * @inline_segs: room for the segments of a small handle, which most are
  */
 struct iommufd_pin {
 	struct iopin_space *space;
@@ -183,6 +184,7 @@ struct iommufd_pin {
 	unsigned long nsegs;
 	unsigned long capacity;
 	struct iopin_seg *segs;
+	struct iopin_seg inline_segs[2];
 };
 
 static DEFINE_MUTEX(iopin_spaces_lock);
@@ -367,10 +369,53 @@ static void iopin_extent_unlink(struct iopin_extent *ext)
 	}
 }
 
+/*
+ * An extent of up to this many pages comes in one allocation with its
+ * arrays: most maps are small, and pay for each allocation twice.
+ */
+#define IOPIN_EXTENT_INLINE_PAGES 16
+
+/*
+ * A new extent for @npages pages. Its arrays need no zeroing, and a large
+ * extent's are not zeroed: every entry of @pages is written before it is
+ * read, and @users once the pages are pinned.
+ */
+static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
+{
+	struct iopin_extent *ext;
+
+	if (npages <= IOPIN_EXTENT_INLINE_PAGES) {
+		ext = kzalloc(sizeof(*ext) + npages * (sizeof(*ext->pages) +
+						       sizeof(*ext->users)),
+			      GFP_KERNEL_ACCOUNT);
+		if (!ext)
+			return NULL;
+		ext->pages = (struct page **)(ext + 1);
+		ext->users = (u32 *)(ext->pages + npages);
+		return ext;
+	}
+	ext = kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
+	if (!ext)
+		return NULL;
+	ext->pages = kvmalloc_array(npages, sizeof(*ext->pages),
+				    GFP_KERNEL_ACCOUNT);
+	ext->users = kvmalloc_array(npages, sizeof(*ext->users),
+				    GFP_KERNEL_ACCOUNT);
+	if (!ext->pages || !ext->users) {
+		kvfree(ext->users);
+		kvfree(ext->pages);
+		kfree(ext);
+		return NULL;
+	}
+	return ext;
+}
+
 static void iopin_extent_free(struct iopin_extent *ext)
 {
-	kvfree(ext->users);
-	kvfree(ext->pages);
+	if (ext->pages != (struct page **)(ext + 1)) {
+		kvfree(ext->users);
+		kvfree(ext->pages);
+	}
 	kfree(ext);
 }
 
@@ -489,15 +534,9 @@ static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 
 	lockdep_assert_held(&space->mutex);
 
-	ext = kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
+	ext = iopin_extent_alloc(npages);
 	if (!ext)
 		return ERR_PTR(-ENOMEM);
-	ext->pages = kvcalloc(npages, sizeof(*ext->pages), GFP_KERNEL_ACCOUNT);
-	ext->users = kvcalloc(npages, sizeof(*ext->users), GFP_KERNEL_ACCOUNT);
-	if (!ext->pages || !ext->users) {
-		rc = -ENOMEM;
-		goto err_free;
-	}
 	ext->space = space;
 	ext->node.start = start;
 	ext->node.last = start + npages - 1;
@@ -671,13 +710,13 @@ static int iopin_reserve_seg(struct iommufd_pin *pin)
 
 	if (pin->nsegs < pin->capacity)
 		return 0;
-	capacity = pin->capacity ? pin->capacity * 2 : 4;
+	capacity = pin->capacity * 2;
 	segs = kvmalloc_array(capacity, sizeof(*segs), GFP_KERNEL_ACCOUNT);
 	if (!segs)
 		return -ENOMEM;
-	if (pin->nsegs)
-		memcpy(segs, pin->segs, pin->nsegs * sizeof(*segs));
-	kvfree(pin->segs);
+	memcpy(segs, pin->segs, pin->nsegs * sizeof(*segs));
+	if (pin->segs != pin->inline_segs)
+		kvfree(pin->segs);
 	pin->segs = segs;
 	pin->capacity = capacity;
 	return 0;
@@ -696,7 +735,10 @@ static void iopin_push_seg(struct iommufd_pin *pin, struct iopin_extent *ext,
 	pin->npages += npages;
 }
 
-/* Allocate an empty handle on @space, taking a reference on the space. */
+/*
+ * Allocate an empty handle on @space, which takes over the caller's
+ * reference on the space; on failure the caller keeps it.
+ */
 static struct iommufd_pin *iopin_alloc(struct iopin_space *space)
 {
 	struct iommufd_pin *pin;
@@ -704,8 +746,9 @@ static struct iommufd_pin *iopin_alloc(struct iopin_space *space)
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return NULL;
-	refcount_inc(&space->refs);
 	pin->space = space;
+	pin->segs = pin->inline_segs;
+	pin->capacity = ARRAY_SIZE(pin->inline_segs);
 	return pin;
 }
 
@@ -714,7 +757,8 @@ static void iopin_free(struct iommufd_pin *pin)
 {
 	struct iopin_space *space = pin->space;
 
-	kvfree(pin->segs);
+	if (pin->segs != pin->inline_segs)
+		kvfree(pin->segs);
 	kfree(pin);
 	iopin_space_put(space);
 }
@@ -876,10 +920,10 @@ static struct iommufd_pin *iopin_pin_range(enum iommufd_account_mode mode,
 	if (IS_ERR(space))
 		return ERR_CAST(space);
 	pin = iopin_alloc(space);
-	/* The handle has its own reference now, or failed to get one. */
-	iopin_space_put(space);
-	if (!pin)
+	if (!pin) {
+		iopin_space_put(space);
 		return ERR_PTR(-ENOMEM);
+	}
 
 	if (mutex_lock_killable(&space->mutex)) {
 		iopin_free(pin);
@@ -1061,16 +1105,23 @@ struct iommufd_pin *iommufd_pin_slice(struct iommufd_pin *pin,
 
 	s = iopin_find_seg(pin, first);
 	e = iopin_find_seg(pin, last);
+	/* @pin's reference keeps the space alive while the slice takes one. */
+	refcount_inc(&space->refs);
 	slice = iopin_alloc(space);
-	if (!slice)
-		return ERR_PTR(-ENOMEM);
-	slice->segs = kvmalloc_array(e - s + 1, sizeof(*slice->segs),
-				     GFP_KERNEL_ACCOUNT);
-	if (!slice->segs) {
-		iopin_free(slice);
+	if (!slice) {
+		iopin_space_put(space);
 		return ERR_PTR(-ENOMEM);
 	}
-	slice->capacity = e - s + 1;
+	if (e - s + 1 > slice->capacity) {
+		slice->segs = kvmalloc_array(e - s + 1, sizeof(*slice->segs),
+					     GFP_KERNEL_ACCOUNT);
+		if (!slice->segs) {
+			slice->segs = slice->inline_segs;
+			iopin_free(slice);
+			return ERR_PTR(-ENOMEM);
+		}
+		slice->capacity = e - s + 1;
+	}
 
 	mutex_lock(&space->mutex);
 	for (; s <= e; s++) {
