@@ -522,7 +522,10 @@ EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
  * @pt_id: as for iommufd_device_attach()
  *
  * The device translates through the old table until the new one takes
- * over, with no moment in between in which its DMA is blocked.
+ * over, with no moment in between in which its DMA is blocked, where the
+ * hardware can switch tables at once. PowerPC's TCE windows cannot: there
+ * DMA is blocked between taking the old windows down and creating the
+ * new ones (tce.c).
  *
  * Context: process context.
  * Return: as for iommufd_device_attach(); -EINVAL if not attached, or if
