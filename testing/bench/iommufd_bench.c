@@ -10,6 +10,15 @@
  * every mapping is also written into translation tables as it would be
  * with a real device attached. Both ABIs are the same in both kernels.
  *
+ * The "VT-d" rows run in a second machine, with an emulated Intel VT-d
+ * and two edu devices, each alone in its IOMMU group (the base tree's
+ * mock device cannot be probed where VT-d is present, so the mock rows
+ * run in a machine without it, with the same kernels). They attach edu
+ * through its VFIO cdev (bound to the IOAS's file) instead of mock
+ * devices: the mappings then go through the IOMMU core into VT-d's page
+ * tables, with its flushes, as QEMU's would when it starts a guest with a
+ * device.
+ *
  * Each result is one line,
  *	@@@ BENCH name|unit|target|value
  * where a unit ending in "/s" is a throughput (higher is better) and any
@@ -20,9 +29,11 @@
  * the machine is emulated and shared, so the fastest run is the one least
  * disturbed by others.
  *
- * Options: -q, a quick run (small sizes only) to try the machinery.
+ * Options: -q, a quick run (small sizes only) to try the machinery;
+ * -m, only the mock rows; -v, only the VT-d rows (default: both).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +46,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "edu.h"
 
 #define SZ_4K		(4096UL)
 #define SZ_1M		(1024UL * 1024)
@@ -350,6 +362,140 @@ static void bench_second_ioas(void *buf, unsigned long len, int reps)
 	result(name, "GiB/s", TARGET_SHARED_PIN, gib_per_s(len, best_map));
 }
 
+/* ---- through VT-d, with edu devices attached ---- */
+
+static struct edu_sys edus[2];
+static int nedus;
+
+/*
+ * Bind edu @n's VFIO cdev to @fd and attach it to @ioas; returns the
+ * device's file, whose close() detaches and unbinds it.
+ */
+static int edu_attach(int fd, __u32 ioas, int n)
+{
+	int devfd = edu_cdev_open(&edus[n]);
+	__u32 dev_id, pt = ioas;
+
+	if (devfd < 0)
+		die("open edu's VFIO cdev");
+	if (edu_vfio_bind(devfd, fd, &dev_id))
+		die("VFIO_DEVICE_BIND_IOMMUFD");
+	if (edu_vfio_attach(devfd, &pt))
+		die("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	return devfd;
+}
+
+/*
+ * IOAS_MAP then IOAS_UNMAP of the first @len bytes of @buf into an IOAS
+ * with edu attached through VT-d, best of @reps; results in GiB/s.
+ */
+static void bench_vtd_map_unmap(void *buf, enum mem_kind kind,
+				unsigned long len, int reps)
+{
+	__u64 best_map = ~0ULL, best_unmap = ~0ULL;
+	char name[96];
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		int fd = iommu_open();
+		__u32 ioas = ioas_alloc(fd);
+		int devfd = edu_attach(fd, ioas, 0);
+		__u64 t0, t1, t2;
+
+		t0 = now_ns();
+		ioas_map(fd, ioas, buf, len, BIG_IOVA);
+		t1 = now_ns();
+		if (ioas_unmap(fd, ioas, BIG_IOVA, len) != len)
+			die("IOMMU_IOAS_UNMAP left part of the mapping");
+		t2 = now_ns();
+		close(devfd);
+		close(fd);
+		best_map = min_ns(best_map, t1 - t0);
+		best_unmap = min_ns(best_unmap, t2 - t1);
+	}
+	snprintf(name, sizeof(name), "VT-d: IOAS_MAP %s %luMiB",
+		 mem_name[kind], len / SZ_1M);
+	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_map));
+	snprintf(name, sizeof(name), "VT-d: IOAS_UNMAP %s %luMiB",
+		 mem_name[kind], len / SZ_1M);
+	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_unmap));
+}
+
+/*
+ * Two IOASes, each with an edu attached through VT-d; @len bytes of @buf
+ * mapped into the first. Then, best of @reps: IOAS_MAP of the same memory
+ * into the second (already pinned for the first: ours shares the pins,
+ * upstream pins again), and IOAS_UNMAP of the first, which unpins nothing
+ * while the second holds the memory. Results in GiB/s.
+ */
+static void bench_vtd_second(void *buf, enum mem_kind kind,
+			     unsigned long len, int reps)
+{
+	__u64 best_map = ~0ULL, best_unmap = ~0ULL;
+	char name[96];
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		int fd = iommu_open();
+		__u32 a = ioas_alloc(fd), b = ioas_alloc(fd);
+		int deva = edu_attach(fd, a, 0), devb = edu_attach(fd, b, 1);
+		__u64 t0, t1, t2;
+
+		ioas_map(fd, a, buf, len, BIG_IOVA);
+		t0 = now_ns();
+		ioas_map(fd, b, buf, len, BIG_IOVA);
+		t1 = now_ns();
+		if (ioas_unmap(fd, a, BIG_IOVA, len) != len)
+			die("IOMMU_IOAS_UNMAP of the first IOAS");
+		t2 = now_ns();
+		close(deva);
+		close(devb);
+		close(fd);
+		best_map = min_ns(best_map, t1 - t0);
+		best_unmap = min_ns(best_unmap, t2 - t1);
+	}
+	snprintf(name, sizeof(name),
+		 "VT-d: IOAS_MAP %s %luMiB pinned into 2nd IOAS",
+		 mem_name[kind], len / SZ_1M);
+	result(name, "GiB/s", TARGET_SHARED_PIN, gib_per_s(len, best_map));
+	snprintf(name, sizeof(name),
+		 "VT-d: IOAS_UNMAP %s %luMiB still in 2nd IOAS",
+		 mem_name[kind], len / SZ_1M);
+	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_unmap));
+}
+
+static void bench_vtd(void)
+{
+	static const unsigned long sizes[] = { 64 * SZ_1M, 256 * SZ_1M, SZ_1G };
+	static const int reps[] = { 10, 5, 3 };
+	int nsizes = quick ? 1 : 3;
+	enum mem_kind kind;
+	const char *why;
+	int s;
+
+	for (nedus = 0; nedus < 2; nedus++) {
+		why = edu_locate_nth(&edus[nedus], nedus);
+		if (why) {
+			printf("@@@ BENCH-FAIL VT-d rows: edu %d: %s\n", nedus,
+			       why);
+			exit(1);
+		}
+	}
+	printf("# VT-d rows: edu %s and %s\n", edus[0].bdf, edus[1].bdf);
+	for (kind = MEM_4K; kind <= MEM_HUGETLB; kind++) {
+		unsigned long len = sizes[nsizes - 1];
+		void *buf = mem_alloc(kind, len);
+
+		for (s = 0; s < nsizes; s++)
+			bench_vtd_map_unmap(buf, kind, sizes[s],
+					    quick ? 2 : reps[s]);
+		for (s = 0; s < nsizes; s++)
+			bench_vtd_second(buf, kind, sizes[s],
+					 quick ? 2 : reps[s]);
+		munmap(buf, len);
+	}
+}
+
 static void bench_copy_and_shared(void)
 {
 	unsigned long len = quick ? 64 * SZ_1M : SZ_1G;
@@ -435,24 +581,43 @@ static void bench_many_small(void)
 int main(int argc, char **argv)
 {
 	__u64 start = now_ns();
+	bool mock = true, vtd = true;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "q")) != -1) {
-		if (opt != 'q') {
-			fprintf(stderr, "usage: %s [-q]\n", argv[0]);
+	while ((opt = getopt(argc, argv, "qmv")) != -1) {
+		switch (opt) {
+		case 'q':
+			quick = 1;
+			break;
+		case 'm':
+			vtd = false;
+			break;
+		case 'v':
+			mock = false;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-q] [-m | -v]\n", argv[0]);
 			return 2;
 		}
-		quick = 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# iommufd_bench%s: best of N runs each; GiB/s or us per op\n",
 	       quick ? " (quick)" : "");
+	if (vtd && !mock) {
+		bench_vtd();
+		printf("# all done after %.0f s\n", (now_ns() - start) / 1e9);
+		return 0;
+	}
 	bench_throughput();
 	printf("# throughput done after %.0f s\n", (now_ns() - start) / 1e9);
 	bench_copy_and_shared();
 	printf("# copy and second IOAS done after %.0f s\n",
 	       (now_ns() - start) / 1e9);
 	bench_many_small();
+	printf("# small mappings done after %.0f s\n",
+	       (now_ns() - start) / 1e9);
+	if (vtd)
+		bench_vtd();
 	printf("# all done after %.0f s\n", (now_ns() - start) / 1e9);
 	return 0;
 }

@@ -10,8 +10,9 @@
 #     table:   print the table of the last run again, from its logs
 #
 # x86_64 (testing/bench/iommufd_bench.c): the IOAS commands with mock
-# domains, ours against upstream iommufd. Both kernels are tinyconfig +
-# common.config + bench.config (no debugging).
+# domains, and with edu devices attached through VT-d, ours against
+# upstream iommufd. Both kernels are tinyconfig + common.config +
+# bench.config (no debugging), one configuration for every row.
 # ppc64le (testing/bench/tce_bench.c): map + unmap of a few pages into a
 # pSeries dynamic DMA window with QEMU's edu device attached, ours
 # (/dev/iommu) against VFIO's legacy SPAPR TCE v2 container of the base
@@ -63,10 +64,11 @@ x86_64)
 			  [stock]="$cfg/common.config $cfg/bench.config")
 	tag=
 	boots=${BENCH_BOOTS:-1}
-	prog=$REPO/testing/bench/iommufd_bench.c
+	prog="$REPO/testing/bench/iommufd_bench.c $REPO/tools/testing/selftests/iommu/lib/edu.c"
 	bb=/bin/busybox
-	# (the mock domain's test header)
-	cflags=(-I "$REPO/drivers/iommu/iommufd")
+	# (the mock domain's test header, and the edu library's)
+	cflags=(-I "$REPO/drivers/iommu/iommufd"
+		-I "$REPO/tools/testing/selftests/iommu/include")
 	stock_label=upstream ;;
 ppc64le)
 	declare -A kout=([ours]=$out/ours-ppc64le [stock]=$out/stock-ppc64le/kernel)
@@ -138,18 +140,27 @@ build_kernel() {
 	fi
 }
 
-# boot NAME [I]: run the benchmark machine on one kernel; its console goes
-# to $LOGS/bench[-ARCH]-NAME.log, or for the I-th boot (from 2)
-# $LOGS/bench[-ARCH]-NAME.I.log. Fails unless the benchmark ran to its end.
+# boot NAME [I [vtd]]: run the benchmark machine on one kernel; its
+# console goes to $LOGS/bench[-ARCH]-NAME.log, or for the I-th boot (from
+# 2) $LOGS/bench[-ARCH]-NAME.I.log. Fails unless the benchmark ran to its
+# end. On x86_64, "vtd" is the machine with VT-d and two edu devices, for
+# the VT-d rows; the other machine has no IOMMU and runs the mock rows.
 boot() {
 	local name=$1 log=$LOGS/bench$tag-$1.log start rc opts
 	[ "${2:-1}" = 1 ] || log=$LOGS/bench$tag-$1.$2.log
 	local append="quiet panic=-1 oops=panic panic_on_warn=1" qemu
 	case $a in
 	x86_64)
+		opts=${BENCH_OPTS:+$BENCH_OPTS,}-m
 		append="console=ttyS0 $append hugepagesz=2M hugepages=${BENCH_HUGEPAGES:-544}"
-		append="$append transparent_hugepage=madvise bench_opts=${BENCH_OPTS:-none}"
-		qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 6G) ;;
+		qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 6G)
+		if [ "${3:-}" = vtd ]; then
+			opts=${BENCH_OPTS:+$BENCH_OPTS,}-v
+			append="intel_iommu=on $append"
+			# Each edu on the root bus is alone in its IOMMU group.
+			qemu+=(-device intel-iommu,intremap=on -device edu -device edu)
+		fi
+		append="$append transparent_hugepage=madvise bench_opts=$opts" ;;
 	ppc64le)
 		# tce_bench is told which kernel it runs on.
 		opts=${BENCH_OPTS:-}
@@ -213,6 +224,14 @@ if [ "${1:-}" != table ]; then
 		boot stock "$i"
 		boot ours "$i"
 	done
+	# x86_64: the VT-d rows, in the other machine; their logs count as
+	# further boots (each row is the best over every log it is in).
+	if [ "$a" = x86_64 ]; then
+		for i in $(seq 1 "$boots"); do
+			boot stock $((boots + i)) vtd
+			boot ours $((boots + i)) vtd
+		done
+	fi
 fi
 
 # One row per result line of the benchmark ("@@@ BENCH name|unit|target|value"),
@@ -230,7 +249,8 @@ shopt -u nullglob
 	case $a in
 	x86_64)
 		echo "make bench, $(date -u +%Y-%m-%d), host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
-		echo "guest: qemu-system-x86_64 $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') TCG, -M q35 -cpu max -smp 2 -m 6G, no emulated IOMMU" ;;
+		echo "guest: qemu-system-x86_64 $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') TCG, -M q35 -cpu max -smp 2 -m 6G; mock rows without an IOMMU, VT-d rows with intel-iommu (intremap=on) and 2 edu"
+		echo "both kernels: tinyconfig + common.config + bench.config (VT-d, VFIO cdev, IOMMUFD_TEST; no debugging)" ;;
 	ppc64le)
 		echo "make bench ARCH=ppc64le, $(date -u +%Y-%m-%d), host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
 		echo "guest: qemu-system-ppc64 $(qemu-system-ppc64 --version | head -1 | awk '{print $4}') TCG, -M pseries -cpu power9 -smp 2 -m 2G, edu alone on a PHB with ddw=on"
@@ -247,8 +267,11 @@ shopt -u nullglob
 	ppc64le)
 		echo "ratio = stock/ours (costs): above 1 means ours is faster" ;;
 	esac
-	[ ${#stock_logs[@]} = 1 ] && [ ${#ours_logs[@]} = 1 ] ||
-		echo "each row: the best of ${#stock_logs[@]} boots of the stock kernel, ${#ours_logs[@]} of ours"
+	# (x86_64 boots each kernel in two machines, one log each per boot)
+	nb_stock=${#stock_logs[@]} nb_ours=${#ours_logs[@]}
+	[ $a = x86_64 ] && nb_stock=$((nb_stock / 2)) nb_ours=$((nb_ours / 2))
+	[ $nb_stock = 1 ] && [ $nb_ours = 1 ] ||
+		echo "each row: the best of $nb_stock boots of the stock kernel, $nb_ours of ours"
 	echo
 	# (with several boots, the best: the highest throughput, least cost)
 	awk -F'|' -v stock="$stock_label" -v nstock=${#stock_logs[@]} '

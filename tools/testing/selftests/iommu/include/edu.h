@@ -138,6 +138,8 @@ int edu_sysfs_read_hex(const char *path, unsigned long *val);
  * cannot be used. @sys->cdev stays "" if the device has no VFIO cdev.
  */
 const char *edu_locate(struct edu_sys *sys);
+/* The same for the edu after the first @nth alone in their groups. */
+const char *edu_locate_nth(struct edu_sys *sys, unsigned int nth);
 /*
  * The same for the first two edu devices that share an IOMMU group (QEMU
  * puts devices behind a conventional PCI bridge in one group), into

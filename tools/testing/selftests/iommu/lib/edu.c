@@ -199,14 +199,15 @@ static unsigned int group_size(const char *group)
 }
 
 /*
- * Find edu devices: with @shared false, the first one alone in its IOMMU
- * group, into @bdf[0]; with @shared, the first two that share one, into
- * @bdf[0] and @bdf[1]. Each is EDU_BDF_LEN bytes. Every edu met is bound
- * to vfio-pci first: with an IOMMU described by the firmware's tables
- * (SMMUv3 on arm64), a device joins its IOMMU group only when a driver
- * binds it.
+ * Find edu devices: with @shared false, the one after the first @skip
+ * that are alone in their IOMMU groups, into @bdf[0]; with @shared, the
+ * first two that share one, into @bdf[0] and @bdf[1]. Each is
+ * EDU_BDF_LEN bytes. Every edu met is bound to vfio-pci first: with an
+ * IOMMU described by the firmware's tables (SMMUv3 on arm64), a device
+ * joins its IOMMU group only when a driver binds it.
  */
-static bool find_edu(char (*bdf)[EDU_BDF_LEN], bool shared)
+static bool find_edu(char (*bdf)[EDU_BDF_LEN], bool shared,
+		     unsigned int skip)
 {
 	char group[NAME_MAX + 1], first[NAME_MAX + 1] = "";
 	unsigned long vendor, device;
@@ -230,7 +231,7 @@ static bool find_edu(char (*bdf)[EDU_BDF_LEN], bool shared)
 		    !group_name(de->d_name, group, sizeof(group)))
 			continue;
 		if (!shared) {
-			if (group_size(group) == 1)
+			if (group_size(group) == 1 && !skip--)
 				found = copy_str(bdf[0], EDU_BDF_LEN,
 						 de->d_name);
 		} else if (!first[0]) {
@@ -278,14 +279,20 @@ static const char *edu_prepare(struct edu_sys *sys)
 	return NULL;
 }
 
-const char *edu_locate(struct edu_sys *sys)
+const char *edu_locate_nth(struct edu_sys *sys, unsigned int nth)
 {
 	memset(sys, 0, sizeof(*sys));
 	if (access(EDU_VFIO_PCI_DRIVER, F_OK))
 		return "no vfio-pci driver";
-	if (!find_edu(&sys->bdf, false))
-		return "no edu device alone in its IOMMU group (QEMU -device edu)";
+	if (!find_edu(&sys->bdf, false, nth))
+		return nth ? "not that many edu devices alone in their IOMMU groups" :
+			     "no edu device alone in its IOMMU group (QEMU -device edu)";
 	return edu_prepare(sys);
+}
+
+const char *edu_locate(struct edu_sys *sys)
+{
+	return edu_locate_nth(sys, 0);
 }
 
 const char *edu_locate_pair(struct edu_sys *pair)
@@ -297,7 +304,7 @@ const char *edu_locate_pair(struct edu_sys *pair)
 	memset(pair, 0, 2 * sizeof(*pair));
 	if (access(EDU_VFIO_PCI_DRIVER, F_OK))
 		return "no vfio-pci driver";
-	if (!find_edu(bdf, true))
+	if (!find_edu(bdf, true, 0))
 		return "no two edu devices in one IOMMU group (QEMU: behind a pci-bridge)";
 	for (i = 0; i != 2; i++) {
 		memcpy(pair[i].bdf, bdf[i], EDU_BDF_LEN);
