@@ -781,12 +781,15 @@ static bool iopin_page_current(const struct iopin_extent *ext,
 /*
  * Let read-only @ext serve writable requests as well. A file page is the
  * same page whoever writes it: the extent only needs to count as a
- * writable mapping of the file. For user memory, pin every page in use
- * once more for writing: where that yields the very pages the extent
- * holds (memory the process may write and already owns), the pins were
- * as good as writable ones, and the extra pins are dropped again. Where a
- * write would first replace a page (copy-on-write, the zero page), the
- * extent no longer holds what the process maps and is marked stale.
+ * writable mapping of the file, which it then does until it is freed
+ * (adding F_SEAL_WRITE fails anyway while any page of the memfd is
+ * pinned, read-only or not: memfd waits for the pins and gives EBUSY).
+ * For user memory, pin every page in use once more for writing: where
+ * that yields the very pages the extent holds (memory the process may
+ * write and already owns), the pins were as good as writable ones, and
+ * the extra pins are dropped again. Where a write would first replace a
+ * page (copy-on-write, the zero page), the extent no longer holds what
+ * the process maps and is marked stale.
  * Return: whether @ext is writable now.
  */
 static bool iopin_extent_upgrade(struct iopin_extent *ext)

@@ -235,6 +235,32 @@ TEST_F(file, write_seal)
 }
 
 /*
+ * Pages mapped read-only and then writable are pinned once. A write seal
+ * waits until no page is pinned at all (memfd refuses it while any is).
+ */
+TEST_F(file, pinned_once_read_only_and_writable)
+{
+	uint64_t iova = IOVA_BASE, iova2 = IOVA_BASE + 2 * FILE_SIZE;
+
+	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
+				     FILE_SIZE, &iova,
+				     IOMMU_IOAS_MAP_READABLE |
+				     IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
+				     FILE_SIZE, &iova2, MAP_FIXED_RW));
+	EXPECT_EQ(FILE_PAGES, pinned_pages());
+	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, iova2, FILE_SIZE,
+				  NULL));
+	EXPECT_EQ(FILE_PAGES, pinned_pages());
+	EXPECT_EQ(-1, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EBUSY, errno);
+
+	ASSERT_EQ(FILE_SIZE, unmap_all(_metadata, self->fd, self->ioas));
+	EXPECT_EQ(0, pinned_pages());
+	ASSERT_EQ(0, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
+}
+
+/*
  * Pages punched out of the file stay pinned for the mappings that have
  * them, and are never handed to a later mapping, which gets the file's
  * new pages. (The extent that held the punched pages serves no new
