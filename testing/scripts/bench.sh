@@ -42,6 +42,8 @@
 #   BENCH_BOOTS=N    boot each kernel N times, alternately, and keep each
 #                    row's best (default 1 on x86_64, 3 on ppc64le)
 #   BENCH_OPTS=a,b   options for the benchmark, comma separated (-q: quick)
+#   BENCH_VTD_OPTS=o more properties of x86_64's intel-iommu, such as
+#                    caching-mode=on (every map then flushes the IOTLB)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 a=x86_64
@@ -158,7 +160,8 @@ boot() {
 			opts=${BENCH_OPTS:+$BENCH_OPTS,}-v
 			append="intel_iommu=on $append"
 			# Each edu on the root bus is alone in its IOMMU group.
-			qemu+=(-device intel-iommu,intremap=on -device edu -device edu)
+			qemu+=(-device "intel-iommu,intremap=on${BENCH_VTD_OPTS:+,$BENCH_VTD_OPTS}"
+			       -device edu -device edu)
 		fi
 		append="$append transparent_hugepage=madvise bench_opts=$opts" ;;
 	ppc64le)
