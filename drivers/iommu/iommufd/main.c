@@ -78,7 +78,7 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 	IOMMUFD_IOCTL(HWPT_GET_DIRTY_BITMAP,
 		      iommufd_hwpt_get_dirty_bitmap_ioctl,
 		      iommu_hwpt_get_dirty_bitmap, data),
-	IOMMUFD_IOCTL(HWPT_INVALIDATE, iommufd_not_supported,
+	IOMMUFD_IOCTL(HWPT_INVALIDATE, iommufd_hwpt_invalidate_ioctl,
 		      iommu_hwpt_invalidate, __reserved),
 	IOMMUFD_IOCTL(HWPT_SET_DIRTY_TRACKING,
 		      iommufd_hwpt_set_dirty_tracking_ioctl,

@@ -1120,6 +1120,13 @@ enum iommu_hwpt_invalidate_data_type {
  *
  * With @entry_num equal to 0, @data_uptr and @entry_len are not looked at
  * and the call just tells whether @data_type is supported.
+ *
+ * Errors, besides the common ones: EOPNOTSUPP if @__reserved is not 0;
+ * EINVAL if @entry_num is not 0 and @data_uptr or @entry_len is 0,
+ * @entry_len is larger than a page, or @entry_num is above 2^19; ENOENT
+ * if @hwpt_id is not a nested page table, which with this kernel is every
+ * call (nested page tables are not offered yet). @entry_num is 0 after
+ * each of these.
  */
 struct iommu_hwpt_invalidate {
 	__u32 size;

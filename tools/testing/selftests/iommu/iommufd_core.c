@@ -191,6 +191,48 @@ TEST_F(iommufd, unknown_flags)
 	ASSERT_EQ(next, peek_next_id(_metadata, self->fd));
 }
 
+/*
+ * IOMMU_HWPT_INVALIDATE: upstream's argument checks, then ENOENT, as for
+ * any page table that is not nested; entry_num always comes back 0.
+ */
+TEST_F(iommufd, hwpt_invalidate_without_nesting)
+{
+	uint8_t entries[2][32] = {};
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = ioas_alloc(self->fd),
+		.data_uptr = (uintptr_t)entries,
+		.entry_len = sizeof(entries[0]),
+		.entry_num = 2,
+	};
+
+	ASSERT_EQ(ENOENT, iommufd_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	ASSERT_EQ(0, cmd.entry_num);
+
+	cmd.entry_num = 2;
+	cmd.__reserved = 1;
+	ASSERT_EQ(EOPNOTSUPP,
+		  iommufd_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	ASSERT_EQ(0, cmd.entry_num);
+	cmd.__reserved = 0;
+
+	cmd.entry_num = 2;
+	cmd.data_uptr = 0;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+	ASSERT_EQ(0, cmd.entry_num);
+	cmd.data_uptr = (uintptr_t)entries;
+
+	cmd.entry_num = 2;
+	cmd.entry_len = getpagesize() + 1;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+
+	/* No entries: the arguments are not looked at. */
+	cmd.entry_num = 0;
+	cmd.entry_len = 0;
+	cmd.data_uptr = 0;
+	ASSERT_EQ(ENOENT, iommufd_ioctl(self->fd, IOMMU_HWPT_INVALIDATE, &cmd));
+}
+
 TEST_F(iommufd, unknown_ioctl)
 {
 	struct iommu_destroy cmd = { .size = sizeof(cmd) };
