@@ -386,11 +386,16 @@ static int edu_attach(int fd, __u32 ioas, int n)
 }
 
 /*
+ * Through VT-d, best of @reps, results in GiB/s. Without @second:
  * IOAS_MAP then IOAS_UNMAP of the first @len bytes of @buf into an IOAS
- * with edu attached through VT-d, best of @reps; results in GiB/s.
+ * with edu attached. With @second: two IOASes, each with an edu, @len
+ * bytes of @buf mapped into the first; then IOAS_MAP of the same memory
+ * into the second (already pinned for the first: ours shares the pins,
+ * upstream pins again), and IOAS_UNMAP of the first, which unpins
+ * nothing while the second holds the memory.
  */
 static void bench_vtd_map_unmap(void *buf, enum mem_kind kind,
-				unsigned long len, int reps)
+				unsigned long len, int reps, bool second)
 {
 	__u64 best_map = ~0ULL, best_unmap = ~0ULL;
 	char name[96];
@@ -398,69 +403,36 @@ static void bench_vtd_map_unmap(void *buf, enum mem_kind kind,
 
 	for (i = 0; i < reps; i++) {
 		int fd = iommu_open();
-		__u32 ioas = ioas_alloc(fd);
-		int devfd = edu_attach(fd, ioas, 0);
+		__u32 a = ioas_alloc(fd), b = a;
+		int deva = edu_attach(fd, a, 0), devb = -1;
 		__u64 t0, t1, t2;
 
-		t0 = now_ns();
-		ioas_map(fd, ioas, buf, len, BIG_IOVA);
-		t1 = now_ns();
-		if (ioas_unmap(fd, ioas, BIG_IOVA, len) != len)
-			die("IOMMU_IOAS_UNMAP left part of the mapping");
-		t2 = now_ns();
-		close(devfd);
-		close(fd);
-		best_map = min_ns(best_map, t1 - t0);
-		best_unmap = min_ns(best_unmap, t2 - t1);
-	}
-	snprintf(name, sizeof(name), "VT-d: IOAS_MAP %s %luMiB",
-		 mem_name[kind], len / SZ_1M);
-	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_map));
-	snprintf(name, sizeof(name), "VT-d: IOAS_UNMAP %s %luMiB",
-		 mem_name[kind], len / SZ_1M);
-	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_unmap));
-}
-
-/*
- * Two IOASes, each with an edu attached through VT-d; @len bytes of @buf
- * mapped into the first. Then, best of @reps: IOAS_MAP of the same memory
- * into the second (already pinned for the first: ours shares the pins,
- * upstream pins again), and IOAS_UNMAP of the first, which unpins nothing
- * while the second holds the memory. Results in GiB/s.
- */
-static void bench_vtd_second(void *buf, enum mem_kind kind,
-			     unsigned long len, int reps)
-{
-	__u64 best_map = ~0ULL, best_unmap = ~0ULL;
-	char name[96];
-	int i;
-
-	for (i = 0; i < reps; i++) {
-		int fd = iommu_open();
-		__u32 a = ioas_alloc(fd), b = ioas_alloc(fd);
-		int deva = edu_attach(fd, a, 0), devb = edu_attach(fd, b, 1);
-		__u64 t0, t1, t2;
-
-		ioas_map(fd, a, buf, len, BIG_IOVA);
+		if (second) {
+			b = ioas_alloc(fd);
+			devb = edu_attach(fd, b, 1);
+			ioas_map(fd, a, buf, len, BIG_IOVA);
+		}
 		t0 = now_ns();
 		ioas_map(fd, b, buf, len, BIG_IOVA);
 		t1 = now_ns();
 		if (ioas_unmap(fd, a, BIG_IOVA, len) != len)
-			die("IOMMU_IOAS_UNMAP of the first IOAS");
+			die("IOMMU_IOAS_UNMAP left part of the mapping");
 		t2 = now_ns();
+		if (second)
+			close(devb);
 		close(deva);
-		close(devb);
 		close(fd);
 		best_map = min_ns(best_map, t1 - t0);
 		best_unmap = min_ns(best_unmap, t2 - t1);
 	}
-	snprintf(name, sizeof(name),
-		 "VT-d: IOAS_MAP %s %luMiB pinned into 2nd IOAS",
-		 mem_name[kind], len / SZ_1M);
-	result(name, "GiB/s", TARGET_SHARED_PIN, gib_per_s(len, best_map));
-	snprintf(name, sizeof(name),
-		 "VT-d: IOAS_UNMAP %s %luMiB still in 2nd IOAS",
-		 mem_name[kind], len / SZ_1M);
+	snprintf(name, sizeof(name), "VT-d: IOAS_MAP %s %luMiB%s",
+		 mem_name[kind], len / SZ_1M,
+		 second ? " pinned into 2nd IOAS" : "");
+	result(name, "GiB/s", second ? TARGET_SHARED_PIN : TARGET_THROUGHPUT,
+	       gib_per_s(len, best_map));
+	snprintf(name, sizeof(name), "VT-d: IOAS_UNMAP %s %luMiB%s",
+		 mem_name[kind], len / SZ_1M,
+		 second ? " still in 2nd IOAS" : "");
 	result(name, "GiB/s", TARGET_THROUGHPUT, gib_per_s(len, best_unmap));
 }
 
@@ -488,10 +460,10 @@ static void bench_vtd(void)
 
 		for (s = 0; s < nsizes; s++)
 			bench_vtd_map_unmap(buf, kind, sizes[s],
-					    quick ? 2 : reps[s]);
+					    quick ? 2 : reps[s], false);
 		for (s = 0; s < nsizes; s++)
-			bench_vtd_second(buf, kind, sizes[s],
-					 quick ? 2 : reps[s]);
+			bench_vtd_map_unmap(buf, kind, sizes[s],
+					    quick ? 2 : reps[s], true);
 		munmap(buf, len);
 	}
 }
