@@ -66,7 +66,9 @@
  *  - EFAULT: the argument or a buffer it points at is not accessible. A
  *    command that maps (IOAS_MAP, IOAS_MAP_FILE, IOAS_COPY) or grants a
  *    window and then cannot write its reply takes back what it made, and
- *    only that: what other threads changed meanwhile stays.
+ *    only that: what other threads changed meanwhile stays. IOAS_UNMAP
+ *    and a set of IOMMU_OPTION cannot take their change back: from them,
+ *    EFAULT after the argument was read means the change was made.
  *  - ENOMEM: a kernel allocation failed.
  *  - EOVERFLOW: an address plus a length wraps around, or a value is too
  *    large for the kernel's native types.
@@ -332,7 +334,10 @@ struct iommu_ioas_copy {
  * removed whole: if one of them is only partly inside the range, nothing is
  * unmapped and the call fails with ENOENT, as it does when the range holds no
  * mapping at all. The pair @iova = 0, @length = U64_MAX clears the entire
- * IOAS and succeeds even when it is already empty.
+ * IOAS and succeeds even when it is already empty. When an emulated device
+ * (an access) holds pages of the range, its driver is asked to release
+ * them first; if it still holds them afterwards, the call fails with
+ * EDEADLOCK.
  */
 struct iommu_ioas_unmap {
 	__u32 size;
