@@ -120,6 +120,15 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_put_dev;
 	}
+	/*
+	 * On a paging table, a nested one would be made; upstream answers
+	 * EOPNOTSUPP there without driver data, and nesting is not offered
+	 * here yet.
+	 */
+	if (pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+		rc = -EOPNOTSUPP;
+		goto out_put_pt;
+	}
 	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {
 		rc = -EINVAL;
 		goto out_put_pt;

@@ -958,7 +958,9 @@ enum iommu_hwpt_data_type {
  *
  * With IOMMU_HWPT_DATA_NONE, @data_len and @data_uptr must be 0; with any
  * other type both must be given. A format the IOMMU does not support gives
- * EOPNOTSUPP.
+ * EOPNOTSUPP. This kernel does not offer nested page tables yet: a page
+ * table as @pt_id gives EOPNOTSUPP (as upstream answers for one without
+ * data); an ID of anything else that is no IOAS gives EINVAL.
  */
 struct iommu_hwpt_alloc {
 	__u32 size;

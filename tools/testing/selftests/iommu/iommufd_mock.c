@@ -1454,8 +1454,9 @@ TEST_F(mock_dev, hwpt_alloc_refused)
 				       &hwpt));
 	ASSERT_EQ(EINVAL, __hwpt_alloc(self->fd, self->idev, self->stdev, 0,
 				       &hwpt));
-	ASSERT_EQ(EINVAL, __hwpt_alloc(self->fd, self->idev, self->hwpt, 0,
-				       &hwpt));
+	/* A page table: a nested one, not offered; upstream's errno. */
+	ASSERT_EQ(EOPNOTSUPP, __hwpt_alloc(self->fd, self->idev, self->hwpt,
+					   0, &hwpt));
 	/*
 	 * Nothing at all. Upstream answers EINVAL here, the documented
 	 * rule for an ID naming nothing is ENOENT: require only a refusal.
