@@ -425,22 +425,27 @@ iommufd_device_enter_pt(struct iommufd_device *idev, struct iommufd_object *pt,
 		rc = iommufd_device_may_enter(idev, hwpt->ioas, extra);
 		if (!rc)
 			rc = iommufd_device_enter(idev, hwpt, old, extra);
-		/*
-		 * A table the device's hardware cannot use is EINVAL to user
-		 * space, as upstream answers (QEMU then tries another).
-		 */
-		if (rc == -EMEDIUMTYPE)
-			rc = -EINVAL;
-		return rc ? ERR_PTR(rc) : hwpt;
+		if (rc)
+			hwpt = ERR_PTR(rc);
+		break;
 	case IOMMUFD_OBJ_IOAS:
 		ioas = container_of(pt, struct iommufd_ioas, obj);
 		rc = iommufd_device_may_enter(idev, ioas, extra);
 		if (rc)
 			return ERR_PTR(rc);
-		return iommufd_device_enter_ioas(idev, ioas, old, extra);
+		hwpt = iommufd_device_enter_ioas(idev, ioas, old, extra);
+		break;
 	default:
 		return ERR_PTR(-EINVAL);
 	}
+	/*
+	 * A table the device's hardware cannot use, named or the new
+	 * automatic one, is EINVAL to user space, as upstream answers (QEMU
+	 * then tries another).
+	 */
+	if (PTR_ERR_OR_ZERO(hwpt) == -EMEDIUMTYPE)
+		return ERR_PTR(-EINVAL);
+	return hwpt;
 }
 
 /* Destroy the automatic tables on @dead, which lost their last device. */
