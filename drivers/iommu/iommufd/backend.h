@@ -205,8 +205,9 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  * @attach: make @hwdev translate through @domain. If the device is
  *          attached elsewhere, switch it over without a moment in which its
  *          DMA is blocked or goes through neither table. Return
- *          -EMEDIUMTYPE if @domain is of a kind @hwdev cannot use, so that
- *          the core may try another; on any error nothing changed.
+ *          -EMEDIUMTYPE if @hwdev cannot use @domain (a table of another
+ *          kind, or another table than its group's), so that the core
+ *          may try another; on any error nothing changed.
  * @detach: block all DMA of @hwdev; the core has detached its extra tables
  *          first
  * @map: map the @nr runs of @runs, in order, to consecutive IOVAs from

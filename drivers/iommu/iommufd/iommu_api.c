@@ -405,10 +405,14 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
-	/* The group moves only if no other device of it is attached. */
+	/*
+	 * The group moves only if no other device of it is attached: this
+	 * table is not one the device can use, and an automatic attach goes
+	 * on to the next one (the group's own, perhaps).
+	 */
 	others = grp->nattached - adev->attached;
 	if (others) {
-		rc = -EINVAL;
+		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
 	rc = iommu_api_setup_msi(hwdev->dev, adom);

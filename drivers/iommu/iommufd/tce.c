@@ -954,9 +954,13 @@ static int tce_attach(struct iommufd_hwdev *hwdev,
 	old = grp->main;
 	if (old == dom)
 		goto out_attached;
-	/* The group moves only if no other device of it is attached. */
+	/*
+	 * The group moves only if no other device of it is attached, and to
+	 * a table no group uses as an extra one; else the core may try
+	 * another table.
+	 */
 	if (grp->nmain - tdev->attached || dom->extra_users) {
-		rc = -EINVAL;
+		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
 	grp->main = dom;
