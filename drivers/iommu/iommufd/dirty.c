@@ -131,8 +131,8 @@ int iommufd_hwpt_set_dirty_tracking_ioctl(struct iommufd_ucmd *ucmd)
 	struct iommufd_hwpt *hwpt;
 	int rc = 0;
 
-	if ((cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) ||
-	    cmd->__reserved)
+	/* __reserved is not checked: upstream's ABI ignores it. */
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
 		return -EOPNOTSUPP;
 	hwpt = iommufd_dirty_get_hwpt(ucmd, cmd->hwpt_id, &rd);
 	if (IS_ERR(hwpt))

@@ -940,7 +940,8 @@ enum iommu_hwpt_data_type {
  * @data_len: size in bytes of the data at @data_uptr
  * @data_uptr: user pointer to the data described by @data_type
  * @fault_id: ID of a fault queue, used only with IOMMU_HWPT_FAULT_ID_VALID
- * @__reserved2: pads the structure to a multiple of 8 bytes; must be 0
+ * @__reserved2: pads the structure to a multiple of 8 bytes; set to 0, not
+ *                checked (upstream's ABI ignores it)
  *
  * Creates a hardware page table (HWPT), the object that stands for an IOMMU
  * translation context (an iommu_domain inside the kernel). Attaching a
@@ -1024,7 +1025,7 @@ enum iommufd_hwpt_set_dirty_tracking_flags {
  * @size: sizeof(struct iommu_hwpt_set_dirty_tracking)
  * @flags: bits of enum iommufd_hwpt_set_dirty_tracking_flags
  * @hwpt_id: ID of a kernel-managed hardware page table
- * @__reserved: must be 0
+ * @__reserved: set to 0; not checked (upstream's ABI ignores it)
  *
  * Starts or stops the recording of DMA writes in the page table. The page
  * table must have been created with IOMMU_HWPT_ALLOC_DIRTY_TRACKING.
@@ -1032,9 +1033,9 @@ enum iommufd_hwpt_set_dirty_tracking_flags {
  * IOMMU_HWPT_GET_DIRTY_BITMAP reports only writes made after it; stopping
  * keeps the record for a last read.
  *
- * Errors: EOPNOTSUPP for unknown @flags, non-zero @__reserved, or a page
- * table made without IOMMU_HWPT_ALLOC_DIRTY_TRACKING; ENOENT if @hwpt_id is
- * not a kernel-managed page table.
+ * Errors: EOPNOTSUPP for unknown @flags or a page table made without
+ * IOMMU_HWPT_ALLOC_DIRTY_TRACKING; ENOENT if @hwpt_id is not a
+ * kernel-managed page table.
  */
 struct iommu_hwpt_set_dirty_tracking {
 	__u32 size;
