@@ -27,7 +27,10 @@
 #include "io_pagetable.h"
 #include "pin.h"
 
-/* Automatic placement stays off the first and the last page. */
+/*
+ * Automatic placement stays off the first and the last page, in every kind
+ * of space (as upstream's does): many clients take IOVA 0 for "none".
+ */
 #define IOPT_AUTO_LOW PAGE_SIZE
 #define IOPT_AUTO_HIGH (ULONG_MAX - PAGE_SIZE)
 
@@ -213,16 +216,29 @@ static bool iopt_fit_allowed(struct iommufd_iopt *iopt, unsigned long lo,
 }
 
 /*
+ * Is an offset of @page_offset bytes into a CPU page allowed at the start of
+ * an IO page of @align bytes? The memory's first byte must sit as far into
+ * its IO page as the IOVA does into its own.
+ */
+static bool iopt_offset_fits(unsigned long page_offset, unsigned long align)
+{
+	return !(page_offset & (min(align, PAGE_SIZE) - 1));
+}
+
+/*
  * Choose an IOVA for @length bytes. @hint carries the low address bits the
  * IOVA should share (the user address, or the source IOVA of a copy), so
- * that memory backed by huge pages stays mappable with large IO pages.
+ * that memory backed by huge pages stays mappable with large IO pages;
+ * @page_offset is where in its CPU page the memory starts.
  */
 static int iopt_place(struct iommufd_iopt *iopt, unsigned long *iova,
-		      unsigned long hint, unsigned long length)
+		      unsigned long hint, unsigned long page_offset,
+		      unsigned long length)
 {
-	unsigned long max_align = PAGE_SIZE, align;
+	unsigned long max_align = PAGE_SIZE, align, lo, hi;
 	struct interval_tree_node *node;
 	struct iopt_window *window;
+	bool sized = false, offset_fits = false;
 
 	lockdep_assert_held(&iopt->iova_rwsem);
 
@@ -236,37 +252,59 @@ static int iopt_place(struct iommufd_iopt *iopt, unsigned long *iova,
 		align = min(align, 1UL << __ffs(hint));
 	align = min(align, max_align);
 	if (align < iopt->iova_alignment ||
-	    (length & (iopt->iova_alignment - 1)))
+	    (length & (iopt->iova_alignment - 1)) ||
+	    !iopt_offset_fits(page_offset, iopt->iova_alignment))
 		return -EINVAL;
 
-	if (!iopt->windowed) {
-		if (RB_EMPTY_ROOT(&iopt->allowed.rb_root))
-			return iopt_fit_in(iopt, IOPT_AUTO_LOW, IOPT_AUTO_HIGH,
-					   length, align, iova) ? 0 : -ENOSPC;
-		return iopt_fit_allowed(iopt, 0, ULONG_MAX, length, align,
-					iova) ? 0 : -ENOSPC;
-	}
+	if (!iopt->windowed)
+		return iopt_fit_allowed(iopt, IOPT_AUTO_LOW, IOPT_AUTO_HIGH,
+					length, align, iova) ? 0 : -ENOSPC;
 
+	/*
+	 * The first window with room whose IO pages the length and the
+	 * memory's offset fit. EINVAL if windows of IO pages the length fits
+	 * exist but the offset fits none of them, else ENOSPC.
+	 */
 	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
 	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
 		window = container_of(node, struct iopt_window, node);
 		if (length & (window->page_size - 1))
 			continue;
-		if (iopt_fit_allowed(iopt, node->start, node->last, length,
+		sized = true;
+		if (!iopt_offset_fits(page_offset, window->page_size))
+			continue;
+		offset_fits = true;
+		lo = max_t(unsigned long, node->start, IOPT_AUTO_LOW);
+		hi = min_t(unsigned long, node->last, IOPT_AUTO_HIGH);
+		if (lo <= hi &&
+		    iopt_fit_allowed(iopt, lo, hi, length,
 				     max(align, window->page_size), iova))
 			return 0;
 	}
-	return -ENOSPC;
+	return sized && !offset_fits ? -EINVAL : -ENOSPC;
 }
 
-/* Fixed or automatic IOVA for a new range; with iova_rwsem held. */
+/*
+ * Fixed or automatic IOVA for a new range of memory starting @page_offset
+ * bytes into its first CPU page; with iova_rwsem held. Checked before
+ * anything is pinned, and again once the write lock is held.
+ */
 static int iopt_choose_iova(struct iommufd_iopt *iopt, unsigned long *iova,
-			    unsigned long hint, unsigned long length,
-			    bool fixed_iova)
+			    unsigned long hint, unsigned long page_offset,
+			    unsigned long length, bool fixed_iova)
 {
-	if (fixed_iova)
-		return iopt_check_fixed(iopt, *iova, length);
-	return iopt_place(iopt, iova, hint, length);
+	int rc;
+
+	if (!fixed_iova)
+		return iopt_place(iopt, iova, hint, page_offset, length);
+	rc = iopt_check_fixed(iopt, *iova, length);
+	if (rc)
+		return rc;
+	if (!iopt_offset_fits(page_offset,
+			      iopt_range_alignment(iopt, *iova,
+						   *iova + length - 1)))
+		return -EINVAL;
+	return 0;
 }
 
 static unsigned long iopt_area_length(struct iopt_area *area)
@@ -381,7 +419,7 @@ static int iopt_check_backing(struct iommufd_iopt *iopt,
 	if (!align)
 		return -ERANGE;
 	if (((iova | length) & (align - 1)) ||
-	    (area->page_offset & (min(align, PAGE_SIZE) - 1)))
+	    !iopt_offset_fits(area->page_offset, align))
 		return -EINVAL;
 	if (align <= PAGE_SIZE)
 		return 0;
@@ -452,7 +490,8 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
 	 * is repeated under the write lock, as the space may change meanwhile.
 	 */
 	down_read(&iopt->iova_rwsem);
-	rc = iopt_choose_iova(iopt, iova, addr, length, fixed_iova);
+	rc = iopt_choose_iova(iopt, iova, addr, offset_in_page(addr), length,
+			      fixed_iova);
 	up_read(&iopt->iova_rwsem);
 	if (rc)
 		return rc;
@@ -476,7 +515,8 @@ static int iopt_map_source(struct iommufd_iopt *iopt, unsigned long *iova,
 	area->writable = prot & IOMMU_WRITE;
 
 	down_write(&iopt->iova_rwsem);
-	rc = iopt_choose_iova(iopt, iova, addr, length, fixed_iova);
+	rc = iopt_choose_iova(iopt, iova, addr, area->page_offset, length,
+			      fixed_iova);
 	if (!rc)
 		rc = iopt_check_backing(iopt, area, *iova, length);
 	if (!rc) {
@@ -576,10 +616,6 @@ static int iopt_take_pieces(struct iommufd_iopt *src, unsigned long src_iova,
 		/* Areas are disjoint and sorted: a gap means a hole. */
 		if (!area || area->node.start > cur) {
 			rc = -ENOENT;
-			break;
-		}
-		if ((prot & IOMMU_WRITE) && !area->writable) {
-			rc = -EPERM;
 			break;
 		}
 		last = min(area->node.last, src_last);
@@ -695,14 +731,22 @@ int iopt_copy(struct iommufd_iopt *dst, unsigned long *dst_iova,
 		goto out_free;
 
 	down_write(&dst->iova_rwsem);
-	rc = iopt_choose_iova(dst, dst_iova, src_iova, length, fixed_iova);
-	/* Each piece must be mappable where it lands. */
+	piece = list_first_entry(&pieces, struct iopt_area, batch);
+	rc = iopt_choose_iova(dst, dst_iova, src_iova, piece->page_offset,
+			      length, fixed_iova);
+	/*
+	 * Each piece must allow the access asked for and be mappable where
+	 * it lands; in upstream's order, the place is checked first.
+	 */
 	list_for_each_entry(piece, &pieces, batch) {
 		if (rc)
 			break;
-		rc = iopt_check_backing(dst, piece, piece->node.start +
-					*dst_iova - src_iova,
-					iopt_area_length(piece));
+		if ((prot & IOMMU_WRITE) && !piece->writable)
+			rc = -EPERM;
+		else
+			rc = iopt_check_backing(dst, piece, piece->node.start +
+						*dst_iova - src_iova,
+						iopt_area_length(piece));
 	}
 	if (!rc) {
 		new_stamp = iopt_next_stamp(dst);

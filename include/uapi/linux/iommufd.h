@@ -231,16 +231,29 @@ enum iommufd_ioas_map_flags {
  *
  * Makes the caller's memory [@user_va, @user_va + @length) reachable by DMA
  * at [@iova, @iova + @length) for every device attached to the IOAS. The
- * pages are pinned, and counted against the locked-memory limit described
- * under IOMMU_OPTION_RLIMIT_MODE, for as long as a device or an emulated
- * access needs them.
+ * pages are pinned, and charged to the locked-memory limit described under
+ * IOMMU_OPTION_RLIMIT_MODE, by this command, whether or not a device is
+ * attached yet, and stay pinned until the mapping is removed. This differs
+ * from upstream, which pins only once a page table or an emulated access
+ * needs the pages: here EFAULT (memory that cannot be pinned) and ENOMEM
+ * (over the limit) come from the map, never from a later attach.
  *
  * A fixed @iova and @length must respect the alignment reported by
  * IOMMU_IOAS_IOVA_RANGES, must lie outside reserved IOVA (EINVAL), and must
  * not overlap any existing mapping (EEXIST); a mapping is never replaced in
  * place. Without FIXED_IOVA the kernel looks for a free, suitably aligned
- * hole inside the allowed ranges (see IOMMU_IOAS_ALLOW_IOVAS) and fails
- * with ENOSPC when none is large enough.
+ * hole inside the allowed ranges (see IOMMU_IOAS_ALLOW_IOVAS), never in the
+ * first or the last page of the IOVA space, and fails with ENOSPC when none
+ * is large enough. The memory must start as far into an IO page as the
+ * IOVA does (EINVAL otherwise, before anything is pinned).
+ *
+ * Errors, besides the common ones: EINVAL for a zero @length, no access
+ * flag, a misaligned @iova, @length or @user_va, or a fixed range that
+ * covers reserved IOVA; EEXIST if a fixed range overlaps a mapping; ENOSPC
+ * as above; ERANGE and EFBIG in a windowed IOAS (see the IOVA windows
+ * section); EFAULT for memory that cannot be pinned (unmapped, or
+ * read-only for a writable mapping); ENOMEM also when the pages would
+ * exceed the locked-memory limit.
  */
 struct iommu_ioas_map {
 	__u32 size;

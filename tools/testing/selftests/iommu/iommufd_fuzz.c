@@ -1002,7 +1002,13 @@ static struct want predict_place(struct fz *f, int i, bool fixed,
 			return any;
 		}
 	}
-	/* Then the memory is pinned, and only then its offset checked. */
+	/* The memory's offset in its first page, before anything is pinned */
+	need = align;
+	if (w && w->page_size > need)
+		need = w->page_size;
+	if (pgoff & ((need < PSZ ? need : PSZ) - 1))
+		return want1(EINVAL);
+	/* Then the memory is pinned. */
 	if (pin) {
 		any.n = 0;
 		if (!fixed)
@@ -1014,14 +1020,6 @@ static struct want predict_place(struct fz *f, int i, bool fixed,
 			want_add(&any, pin);
 		}
 		return any;
-	}
-	need = align;
-	if (w && w->page_size > need)
-		need = w->page_size;
-	if (pgoff & ((need < PSZ ? need : PSZ) - 1)) {
-		if (fixed)
-			return want1(EINVAL);
-		want_add(&any, EINVAL);
 	}
 	if (w && w->page_size > PSZ)
 		want_add(&any, EFBIG);
@@ -1048,8 +1046,7 @@ static void check_chosen(struct fz *f, int i, __u64 iova, __u64 len)
 			in = true;
 	if (!in)
 		fz_fail(f, "IOAS %u: chosen IOVA %#llx outside the allowed ranges", m->id, iova);
-	if (!m->windowed && !m->nallowed &&
-	    (iova < AUTO_LOW || last > AUTO_HIGH))
+	if (iova < AUTO_LOW || last > AUTO_HIGH)
 		fz_fail(f, "IOAS %u: chosen IOVA %#llx outside the automatic range", m->id, iova);
 	w = find_window(m, iova, last);
 	if (m->windowed && (!w || (iova & (w->page_size - 1))))
@@ -1309,16 +1306,20 @@ static void op_unmap(struct fz *f)
 	}
 }
 
-/* The source areas [src, src + len) of IOAS @si covers, or an errno. */
+/*
+ * The source areas [src, src + len) of IOAS @si covers, or ENOENT for a
+ * hole; *@ro tells whether one of them is read-only.
+ */
 static int copy_pieces(struct fz *f, int si, __u64 src, __u64 len,
-		       bool write, struct area *out, unsigned int *n)
+		       bool *ro, struct area *out, unsigned int *n)
 {
 	struct ioas *m = &f->ioas[si];
 	__u64 cur = src, last = src + len - 1;
-	int hole = ENOENT, ro = EPERM;
+	int hole = ENOENT;
 	unsigned int k;
 
 	*n = 0;
+	*ro = false;
 	for (;;) {
 		struct area *a = NULL;
 
@@ -1328,8 +1329,7 @@ static int copy_pieces(struct fz *f, int si, __u64 src, __u64 len,
 				a = &m->areas[k];
 		if (!a)
 			return hole;
-		if (write && !a->writable)
-			return ro;
+		*ro |= !a->writable;
 		out[*n] = *a;
 		out[*n].iova = cur;
 		out[*n].off = a->off + (cur - a->iova);
@@ -1348,12 +1348,13 @@ static struct want predict_copy(struct fz *f, int si, int di,
 				struct area *pieces, unsigned int *n)
 {
 	bool fixed = cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA;
+	struct want w;
 	__u64 bits = 0;
 	unsigned int k;
+	bool ro;
 	int rc;
 
-	rc = copy_pieces(f, si, cmd->src_iova, cmd->length,
-			 cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, pieces, n);
+	rc = copy_pieces(f, si, cmd->src_iova, cmd->length, &ro, pieces, n);
 	if (rc)
 		return want1(rc);
 	/*
@@ -1365,8 +1366,18 @@ static struct want predict_copy(struct fz *f, int si, int di,
 		if (fixed)
 			bits |= pieces[k].iova - cmd->src_iova + cmd->dst_iova;
 	}
-	return predict_place(f, di, fixed, cmd->dst_iova, cmd->length,
-			     cmd->src_iova, bits, 0);
+	w = predict_place(f, di, fixed, cmd->dst_iova, cmd->length,
+			  cmd->src_iova, bits, 0);
+	/*
+	 * Write access to read-only pieces is refused once the place is
+	 * found; the model lumps the pieces' own checks with the place's.
+	 */
+	if (ro && (cmd->flags & IOMMU_IOAS_MAP_WRITEABLE)) {
+		if (w.n == 1 && !w.e[0] && !w.any_fail)
+			return want1(EPERM);
+		want_add(&w, EPERM);
+	}
+	return w;
 }
 
 static void op_copy(struct fz *f)

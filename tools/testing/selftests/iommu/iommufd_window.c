@@ -945,6 +945,88 @@ TEST_F(window, allow_iovas)
 }
 
 /* An IOAS made the upstream way keeps the upstream rules. */
+/*
+ * Automatic placement never picks the first or the last page of the IOVA
+ * space (many clients take IOVA 0 for "none"), in a window or an allowed
+ * range that holds them as well as anywhere else.
+ */
+TEST_F(window, automatic_iova_avoids_first_and_last_page)
+{
+	struct iommu_iova_range allow = { .start = 0, .last = 2 * PSZ - 1 };
+	int fd = self->e.fd;
+	uint32_t ioas = self->e.ioas, plain = self->e.plain;
+	uint64_t iova;
+
+	/* A window of two pages at 0: only the second can be chosen. */
+	ASSERT_EQ(0, add_exact(fd, ioas, 0, 2 * PSZ));
+	iova = ioas_map(fd, ioas, self->e.buf, PSZ);
+	ASSERT_EQ(PSZ, iova);
+	iova = 0;
+	ASSERT_EQ(ENOSPC, __ioas_map(fd, ioas, self->e.buf, PSZ, &iova,
+				     MAP_RW));
+	/* A fixed IOVA may be page 0. */
+	ioas_map_fixed(fd, ioas, self->e.buf, PSZ, 0);
+	ASSERT_EQ(2 * PSZ, ioas_unmap_all(fd, ioas));
+
+	/* The same in the last two pages. */
+	ASSERT_EQ(0, add_exact(fd, ioas, 0 - 2 * PSZ, 2 * PSZ));
+	allow.start = 0 - 2 * PSZ;
+	allow.last = 0 - 1ULL;
+	ASSERT_EQ(0, __ioas_allow_iovas(fd, ioas, &allow, 1));
+	iova = ioas_map(fd, ioas, self->e.buf, PSZ);
+	ASSERT_EQ(0 - 2 * PSZ, iova);
+	iova = 0;
+	ASSERT_EQ(ENOSPC, __ioas_map(fd, ioas, self->e.buf, PSZ, &iova,
+				     MAP_RW));
+	ASSERT_EQ(PSZ, ioas_unmap_all(fd, ioas));
+
+	/* An IOAS without windows, with allowed ranges at either end. */
+	allow.start = 0;
+	allow.last = 2 * PSZ - 1;
+	ASSERT_EQ(0, __ioas_allow_iovas(fd, plain, &allow, 1));
+	iova = ioas_map(fd, plain, self->e.buf, PSZ);
+	ASSERT_EQ(PSZ, iova);
+	iova = 0;
+	ASSERT_EQ(ENOSPC, __ioas_map(fd, plain, self->e.buf, PSZ, &iova,
+				     MAP_RW));
+	ASSERT_EQ(PSZ, ioas_unmap_all(fd, plain));
+	ASSERT_EQ(0, __ioas_allow_iovas(fd, plain, NULL, 0));
+}
+
+/*
+ * Memory that starts where no IO page of the window can start is refused
+ * before anything is pinned: the untouched pages are not even faulted in.
+ */
+TEST_F(window, offset_refused_before_pinning)
+{
+	int fd = self->e.fd;
+	uint32_t ioas = self->e.ioas;
+	unsigned char vec[4];
+	uint64_t iova;
+	unsigned int i;
+	char *mem;
+
+	ASSERT_EQ(0, win_add(fd, ioas, WIN(.flags = EXACT, .iova = SZ_1G,
+					   .length = SZ_16M, .page_size = PSZ),
+			     NULL));
+	mem = mmap(NULL, 4 * PSZ, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+
+	ASSERT_EQ(EINVAL, map_at(fd, ioas, mem + PSZ / 2, PSZ, SZ_1G));
+	iova = 0;
+	ASSERT_EQ(EINVAL, __ioas_map(fd, ioas, mem + PSZ / 2, PSZ, &iova,
+				     MAP_RW));
+	ASSERT_EQ(0, mincore(mem, 4 * PSZ, vec));
+	for (i = 0; i != ARRAY_SIZE(vec); i++)
+		ASSERT_EQ(0, vec[i] & 1);
+
+	/* The same memory from its page boundary is fine. */
+	ioas_map_fixed(fd, ioas, mem, PSZ, SZ_1G);
+	ASSERT_EQ(PSZ, ioas_unmap_all(fd, ioas));
+	munmap(mem, 4 * PSZ);
+}
+
 TEST_F(window, not_windowed)
 {
 	const uint64_t iovas[] = { SZ_1M, 1ULL << 40, 1ULL << 59, 0 - SZ_1M };
