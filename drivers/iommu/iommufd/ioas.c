@@ -373,12 +373,14 @@ int iommufd_ioas_window_add_ioctl(struct iommufd_ucmd *ucmd)
 	req.page_size = cmd->page_size ?: PAGE_SIZE;
 	req.align = cmd->align ?: req.page_size;
 	if (!req.length || !is_power_of_2(req.page_size) ||
-	    req.page_size < IOAS_WINDOW_MIN_PAGE || !is_power_of_2(req.align) ||
-	    req.lowest > req.highest)
+	    req.page_size < IOAS_WINDOW_MIN_PAGE)
 		return -EINVAL;
+	/* An exact request ignores the constraints' fields. */
 	if (req.exact && ((req.start | req.length) & (req.page_size - 1)))
 		return -EINVAL;
-	if (!req.exact && (req.length & (req.page_size - 1)))
+	if (!req.exact && ((req.length & (req.page_size - 1)) ||
+			   !is_power_of_2(req.align) ||
+			   req.lowest > req.highest))
 		return -EINVAL;
 	if (req.exact && check_add_overflow(req.start, req.length - 1, &last))
 		return -EOVERFLOW;
@@ -498,12 +500,15 @@ static int ioas_option_rlimit_mode(struct iommufd_ctx *ictx,
 	case IOMMU_OPTION_OP_SET:
 		if (!capable(CAP_SYS_RESOURCE))
 			return -EPERM;
-		if (cmd->val64 > 1)
-			return -EINVAL;
-		/* Only before anything that may have pinned memory exists. */
+		/*
+		 * Only before anything that may have pinned memory exists;
+		 * EBUSY comes before EINVAL, as upstream checks them.
+		 */
 		xa_lock(&ictx->objects);
 		if (!xa_empty(&ictx->objects))
 			rc = -EBUSY;
+		else if (cmd->val64 > 1)
+			rc = -EINVAL;
 		else
 			ictx->account_mode = cmd->val64 ? IOMMUFD_ACCOUNT_MM :
 							  IOMMUFD_ACCOUNT_USER;

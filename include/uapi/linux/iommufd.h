@@ -72,6 +72,10 @@
  *  - ENOMEM: a kernel allocation failed.
  *  - EOVERFLOW: an address plus a length wraps around, or a value is too
  *    large for the kernel's native types.
+ *  - EIO: the IOMMU, or the hypervisor that owns it, refused to change its
+ *    translation tables (on PowerPC pSeries, a TCE or dynamic DMA window
+ *    hypercall failed) while mapping, granting a window or attaching; what
+ *    the command changed is taken back.
  *
  * Individual commands add a few more, described with each structure. The
  * most common ones are EEXIST (a mapping at a fixed IOVA would overlap an
@@ -485,12 +489,14 @@ enum iommufd_window_flags {
  * @iova: with IOMMU_IOAS_WINDOW_EXACT, the first IOVA of the window; on
  *        return, the first IOVA of the window granted
  * @length: size of the window in bytes
- * @lowest: without IOMMU_IOAS_WINDOW_EXACT, the lowest acceptable first IOVA
+ * @lowest: without IOMMU_IOAS_WINDOW_EXACT, the lowest acceptable first
+ *          IOVA; ignored with it
  * @highest: without IOMMU_IOAS_WINDOW_EXACT, the highest acceptable last
- *           IOVA; 0 means no limit
+ *           IOVA; 0 means no limit; ignored with it
  * @align: without IOMMU_IOAS_WINDOW_EXACT, a power of two the first IOVA
  *         must be a multiple of; 0 means the page size. The window starts
  *         at a multiple of the page size too, whatever @align says.
+ *         Ignored with IOMMU_IOAS_WINDOW_EXACT.
  * @page_size: IO page size of the window, a power of two of at least 4096;
  *             0 means PAGE_SIZE
  *
@@ -505,19 +511,20 @@ enum iommufd_window_flags {
  * Errors, besides the common ones:
  *
  *  - EINVAL: @ioas_id is not windowed; @length is 0; @page_size is not a
- *    power of two of at least 4096; @align is not a power of two; @iova or
- *    @length is not a multiple of the page size; @lowest is above
- *    @highest.
+ *    power of two of at least 4096; @iova (if exact) or @length is not a
+ *    multiple of the page size; by constraints, @align is not a power of
+ *    two or @lowest is above @highest.
  *  - EOVERFLOW: the range wraps around the end of the address space.
  *  - EEXIST: an exact window overlaps a window already granted.
  *  - EADDRINUSE: an exact window covers IOVA an attached device reserves.
  *  - ERANGE: an exact window lies outside every aperture of a device, or
  *    does not start where a fixed-start aperture requires.
- *  - EOPNOTSUPP: a device does not support @page_size or @levels, or a
- *    length that is not a power of two where it needs one
- *    (IOMMU_APERTURE_POW2_LENGTH).
+ *  - EOPNOTSUPP: a device does not support @page_size or @levels, or an
+ *    exact window's length is not a power of two where the device needs
+ *    one (IOMMU_APERTURE_POW2_LENGTH).
  *  - ENOSPC: a device has no window left, or no placement satisfies the
- *    constraints.
+ *    constraints (a length that is not a power of two fits no aperture
+ *    that needs one).
  *
  * A refused request changes nothing.
  */
@@ -975,6 +982,17 @@ enum iommu_hwpt_data_type {
  * EOPNOTSUPP. This kernel does not offer nested page tables yet: a page
  * table as @pt_id gives EOPNOTSUPP (as upstream answers for one without
  * data); an ID of anything else that is no IOAS gives EINVAL.
+ *
+ * Errors: EOPNOTSUPP for unknown @flags, flags the device's IOMMU cannot
+ * grant (a nesting parent, dirty tracking), non-zero @__reserved, or a
+ * @data_type other than IOMMU_HWPT_DATA_NONE; EINVAL if @data_len and
+ * @data_type disagree, for an unknown @pt_id, or if the device's IOMMU
+ * cannot map CPU-sized pages; ENOENT if @dev_id is not a device;
+ * EADDRINUSE if a mapping of the IOAS lies where the device cannot
+ * translate (outside its aperture, in its reserved IOVA, or misaligned for
+ * its IO page sizes). In a windowed IOAS, a window the device cannot
+ * translate gives what IOMMU_IOAS_WINDOW_ADD would have given for it
+ * (ERANGE, ENOSPC or EOPNOTSUPP). ENOMEM when memory runs out.
  */
 struct iommu_hwpt_alloc {
 	__u32 size;

@@ -1575,8 +1575,6 @@ static void op_option(struct fz *f)
 			w = want1(EOPNOTSUPP);
 		else if (!set)
 			w = want1(0);
-		else if (cmd.val64 > 1)
-			w = want1(EINVAL);
 		else
 			w = want1(EBUSY);	/* the scratch IOAS exists */
 	} else if (i < 0) {
@@ -1734,10 +1732,11 @@ static void op_window_add(struct fz *f)
 	highest = cmd.highest ? cmd.highest : U64MAX;
 	if (cmd.flags & ~IOMMU_IOAS_WINDOW_EXACT)
 		w = want1(EOPNOTSUPP);
-	else if (!cmd.length || (ps & (ps - 1)) || ps < 4096 ||
-		 (align & (align - 1)) || cmd.lowest > highest)
+	else if (!cmd.length || (ps & (ps - 1)) || ps < 4096)
 		w = want1(EINVAL);
 	else if ((exact ? cmd.iova | cmd.length : cmd.length) & (ps - 1))
+		w = want1(EINVAL);
+	else if (!exact && ((align & (align - 1)) || cmd.lowest > highest))
 		w = want1(EINVAL);
 	else if (exact &&
 		 __builtin_add_overflow(cmd.iova, cmd.length - 1, &last))

@@ -537,6 +537,10 @@ TEST(option_rlimit_mode)
 	val = 0;
 	ASSERT_EQ(EBUSY, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
 					  IOMMU_OPTION_OP_SET, 0, &val));
+	/* EBUSY before EINVAL, in upstream's order. */
+	val = 2;
+	ASSERT_EQ(EBUSY, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
+					  IOMMU_OPTION_OP_SET, 0, &val));
 	close(fd);
 
 	/* Nor without CAP_SYS_RESOURCE. */

@@ -644,6 +644,13 @@ TEST_F(window, add_bad_arguments)
 		    .length = SZ_1G);
 
 	check_ranges(fd, ioas, span(SZ_1G, SZ_16M));
+
+	/* An exact request ignores the fields of one by constraints. */
+	ASSERT_EQ(0, win_add(fd, ioas, WIN(.flags = EXACT, .iova = w,
+					   .length = SZ_1M, .align = 3,
+					   .lowest = 3 * SZ_1G, .highest = w),
+			     NULL));
+	check_ranges(fd, ioas, span(SZ_1G, SZ_16M), span(w, SZ_1M));
 }
 
 /* With no device, any window is fine that overlaps no other. */
