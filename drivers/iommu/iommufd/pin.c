@@ -48,9 +48,7 @@
  * long-term pin. When the read section around the pinning reports an
  * invalidation, the range is pinned a second time inside a fresh read
  * section and compared with the first result; the extent stays usable
- * only if the two agree. Without CONFIG_MMU_NOTIFIER no translation can
- * be trusted after the fact, so every extent is born stale and nothing is
- * shared.
+ * only if the two agree.
  *
  * File pages have no user translation to go stale; what can change is the
  * file itself: a truncation or hole punch takes pages out of the file while
@@ -266,7 +264,6 @@ static unsigned long iopin_extent_npages(const struct iopin_extent *ext)
 	return ext->node.last - ext->node.start + 1;
 }
 
-#if IS_ENABLED(CONFIG_MMU_NOTIFIER)
 /*
  * Runs inside every invalidation of the range, possibly with mmap_lock held
  * and possibly while this very extent is being pinned: no locks, no sleep.
@@ -315,27 +312,6 @@ static bool iopin_read_retry(struct iopin_extent *ext, unsigned long seq)
 {
 	return mmu_interval_check_retry(&ext->notifier, seq);
 }
-#else
-static int iopin_notifier_insert(struct iopin_extent *ext)
-{
-	ext->stale = true;
-	return 0;
-}
-
-static void iopin_notifier_remove(struct iopin_extent *ext)
-{
-}
-
-static unsigned long iopin_read_begin(struct iopin_extent *ext)
-{
-	return 0;
-}
-
-static bool iopin_read_retry(struct iopin_extent *ext, unsigned long seq)
-{
-	return true;
-}
-#endif
 
 /*
  * Start following what may change the pages of @ext: its translation, for
@@ -434,8 +410,6 @@ static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
 
 	lockdep_assert_held(&ext->space->mutex);
 
-	if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))
-		return false;
 	batch = kmalloc_array(IOPIN_CHECK_BATCH, sizeof(*batch),
 			      GFP_KERNEL_ACCOUNT);
 	if (!batch)
