@@ -9,6 +9,9 @@
 #   make static             checkpatch, kernel-doc, sparse and W=1 only
 #   make bench              performance against the base tree's iommufd (not a test)
 #   make bench ARCH=ppc64le the same against VFIO's SPAPR TCE container
+#   make soak               long fuzzer and stress runs on the x86_64 debug
+#                           kernel and its KCSAN twin (not a test; takes
+#                           SOAK_MINUTES=30 per kernel; ARCH= picks one)
 #   make clean              remove .build (ccache is kept)
 #
 # All output goes to .build/ (override with IOMMUFD_BUILD=dir).
@@ -20,7 +23,7 @@ ONE := $(if $(filter command line,$(origin ARCH)),$(ARCH),x86_64)
 # Our scripts drive the kernel's make themselves; do not leak ARCH to them.
 unexport ARCH
 
-.PHONY: check run shell static build bench clean
+.PHONY: check run shell static build bench soak clean
 
 check:
 	@$(SCRIPTS)/check.sh $(MACHINES)
@@ -45,6 +48,11 @@ build:
 # x86_64 unless ARCH= says ppc64le.
 bench:
 	@$(SCRIPTS)/deps.sh && $(SCRIPTS)/tree.sh && $(SCRIPTS)/bench.sh $(ONE)
+
+# Long fuzzer and stress runs, never part of check: x86_64 and x86_64-kcsan
+# unless ARCH= names machines.
+soak:
+	@$(SCRIPTS)/soak.sh $(if $(filter command line,$(origin ARCH)),$(ARCH))
 
 clean:
 	rm -rf .build

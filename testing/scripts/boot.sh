@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot one test machine under QEMU (TCG): boot.sh ARCH check|run|shell
-# check and run write the console to $LOGS/ARCH-MODE.log (run also shows
-# it); shell is interactive (leave with 'poweroff -f', or Ctrl-a x).
+# Boot one test machine under QEMU (TCG): boot.sh ARCH check|run|soak|shell
+# check, run and soak write the console to $LOGS/ARCH-MODE.log (run also
+# shows it); shell is interactive (leave with 'poweroff -f', or Ctrl-a x).
+# soak (soak.sh) runs the fuzzer and the stress for SOAK_SECONDS; ARCH may
+# also be x86_64-kcsan there, where soak.sh sets PANIC_ON_WARN=0.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-a=${1:?usage: boot.sh ARCH check|run|shell}
+a=${1:?usage: boot.sh ARCH check|run|soak|shell}
 mode=${2:-check}
 arch_vars "$a"
 kernel=$KOUT/$IMAGE
@@ -13,9 +15,9 @@ initrd=$BUILD/$a/initramfs.cpio.gz
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "$a: build the kernel and initramfs first"
 
 # A WARN is a test failure: panic on it, and leave QEMU on panic.
-append="itest=$mode panic_on_warn=1 panic=-1 oops=panic"
+append="itest=$mode panic_on_warn=${PANIC_ON_WARN:-1} panic=-1 oops=panic"
 case $a in
-x86_64)
+x86_64|x86_64-kcsan)
 	timeout=${TIMEOUT:-1100}
 	qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G
 	      -device intel-iommu,intremap=on,snoop-control=on
@@ -45,6 +47,11 @@ ppc64le)
 	qemu=("${PSERIES_QEMU[@]}")
 	append="console=hvc0 $append" ;;
 esac
+if [ "$mode" = soak ]; then
+	soak=${SOAK_SECONDS:-1800}
+	timeout=${TIMEOUT:-$((soak + 900))}
+	append="$append itest_soak=$soak"
+fi
 # The guest's /init fits its time budgets inside the same limit.
 append="$append itest_limit=$timeout"
 # ONLY=iommufd_mock,iommufd_core: run only these binaries (a development

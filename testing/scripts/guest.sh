@@ -59,7 +59,7 @@ say "$a: building initramfs"
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,tests,usr/bin,usr/sbin}
 case $a in
-x86_64) bb=/bin/busybox ;;
+x86_64|x86_64-kcsan) bb=/bin/busybox ;;
 arm64) bb=$BUILD/busybox/arm64/bin/busybox ;;
 ppc64le) bb=$BUILD/busybox/ppc64el/bin/busybox ;;
 esac

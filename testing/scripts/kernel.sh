@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Configure and build one machine's kernel: kernel.sh ARCH
-# The configuration is tinyconfig plus testing/configs/{common,ARCH}.config;
+# The configuration is tinyconfig plus testing/configs/common.config and the
+# machine's fragments (ARCH.config; see arch_vars in lib.sh);
 # every option the fragments ask for is checked to have stuck, so a renamed
 # or unmet dependency cannot silently drop a feature from the test kernel.
 set -euo pipefail
@@ -10,7 +11,8 @@ a=${1:?usage: kernel.sh ARCH}
 arch_vars "$a"
 mkdir -p "$KOUT" "$LOGS"
 log=$LOGS/build-$a.log
-frags="$REPO/testing/configs/common.config $REPO/testing/configs/$a.config"
+frags="$REPO/testing/configs/common.config"
+for f in $FRAGS; do frags="$frags $REPO/testing/configs/$f.config"; done
 
 cstamp=$(cat $frags | sha1sum | cut -c1-40)
 if [ "$(cat "$KOUT/.frag-stamp" 2>/dev/null)" != "$cstamp" ] || [ ! -f "$KOUT/.config" ]; then

@@ -21,10 +21,14 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 die() { echo "error: $*" >&2; exit 1; }
 say() { echo ">>> $*"; }
 
-# arch_vars ARCH: sets KARCH, CROSS, IMAGE, TARGET_CC for one machine.
+# arch_vars MACHINE: sets KARCH, CROSS, IMAGE, TARGET_CC and FRAGS (the
+# config fragments after common.config) for one machine. x86_64-kcsan is
+# make soak's x86_64 kernel with KCSAN in place of KASAN.
 arch_vars() {
+	FRAGS=$1
 	case $1 in
-	x86_64)
+	x86_64|x86_64-kcsan)
+		[ "$1" = x86_64-kcsan ] && FRAGS="x86_64 x86_64-kcsan"
 		KARCH=x86; CROSS=; IMAGE=arch/x86/boot/bzImage
 		TARGET_CC=gcc ;;
 	arm64)
