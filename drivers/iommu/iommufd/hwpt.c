@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
- * Hardware page table objects: creation, destruction, IOMMU_HWPT_ALLOC
- * and IOMMU_HWPT_INVALIDATE.
- * Attaching devices to them is device.c's business.
+ * Hardware page table objects: creation, destruction, IOMMU_HWPT_ALLOC,
+ * IOMMU_HWPT_INVALIDATE and the dirty-tracking commands (whose work is
+ * iopt_dirty.c's). Attaching devices to them is device.c's business.
  */
 #include <linux/bits.h>
 #include <linux/err.h>
@@ -180,5 +180,62 @@ int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd)
 	cmd->entry_num = 0;
 	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
 		return -EFAULT;
+	return rc;
+}
+
+/* The page table @id, if it was made to track dirty IOVA. */
+static struct iommufd_hwpt *iommufd_hwpt_get_dirty(struct iommufd_ucmd *ucmd,
+						   u32 id)
+{
+	struct iommufd_object *obj;
+	struct iommufd_hwpt *hwpt;
+
+	obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	hwpt = container_of(obj, struct iommufd_hwpt, obj);
+	if (!hwpt->domain->dirty_tracking) {
+		iommufd_put_object(ucmd->ictx, obj);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return hwpt;
+}
+
+int iommufd_hwpt_set_dirty_tracking_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iommufd_hwpt *hwpt;
+	int rc;
+
+	/* __reserved is not checked: upstream's ABI ignores it. */
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+	hwpt = iommufd_hwpt_get_dirty(ucmd, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	rc = iopt_set_dirty_tracking(&hwpt->ioas->iopt, hwpt->domain,
+				     cmd->flags &
+					IOMMU_HWPT_DIRTY_TRACKING_ENABLE);
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc;
+}
+
+int iommufd_hwpt_get_dirty_bitmap_ioctl(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iommufd_hwpt *hwpt;
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = iommufd_hwpt_get_dirty(ucmd, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	rc = iopt_read_dirty(&hwpt->ioas->iopt, hwpt->domain, cmd->iova,
+			     cmd->length, cmd->page_size,
+			     !(cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR),
+			     u64_to_user_ptr(cmd->data));
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
 	return rc;
 }

@@ -45,7 +45,14 @@
  * iommufd_access_pin_pages() call and sits in @access_pins under the IOVA
  * it was made for. An UNMAP that meets such a record asks the accesses of
  * the IOAS to let go (iommufd_access_notify_unmap()) and proceeds only
- * once the records inside its range are gone.
+ * once the records inside its range are gone. That is the engine's one
+ * call up into the layers that use it; everything else calls down.
+ *
+ * The engine is io_pagetable.c (areas: placing, mapping, copying,
+ * unmapping), iopt_domain.c (reserved and allowed IOVA, domains),
+ * window.c (windows and device limits), iopt_dirty.c (dirty tracking) and
+ * iopt_access.c (what emulated devices use). Only these files touch the
+ * trees and iova_rwsem; everyone else calls the functions below.
  */
 #ifndef __IOMMUFD_IO_PAGETABLE_H
 #define __IOMMUFD_IO_PAGETABLE_H
@@ -219,6 +226,36 @@ struct iopt_access_pin {
 	struct iommufd_pin *pins[] __counted_by(npins);
 };
 
+/*
+ * The areas that overlap [start, last], in IOVA order: iopt_area_first(),
+ * then iopt_area_next() until NULL; with iova_rwsem held.
+ */
+static inline struct iopt_area *iopt_area_first(struct iommufd_iopt *iopt,
+						unsigned long start,
+						unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+	node = interval_tree_iter_first(&iopt->areas, start, last);
+	return node ? container_of(node, struct iopt_area, node) : NULL;
+}
+
+static inline struct iopt_area *iopt_area_next(struct iopt_area *area,
+					       unsigned long start,
+					       unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_next(&area->node, start, last);
+	return node ? container_of(node, struct iopt_area, node) : NULL;
+}
+
+static inline unsigned long iopt_area_length(struct iopt_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
 /* A new stamp for the areas or the window one call creates. */
 static inline u64 iopt_next_stamp(struct iommufd_iopt *iopt)
 {
@@ -272,9 +309,17 @@ int iopt_add_domain(struct iommufd_iopt *iopt, struct iommufd_domain *domain);
 void iopt_remove_domain(struct iommufd_iopt *iopt,
 			struct iommufd_domain *domain);
 int iopt_set_large_pages(struct iommufd_iopt *iopt, bool enable);
+bool iopt_large_pages(struct iommufd_iopt *iopt);
+unsigned long iopt_iova_alignment(struct iommufd_iopt *iopt);
 unsigned long iopt_pgsize_bitmap(struct iommufd_iopt *iopt);
 bool iopt_cache_coherent(struct iommufd_iopt *iopt);
 int iopt_tally_pins(struct iommufd_iopt *iopt, struct iommufd_pin_tally *tally);
+
+int iopt_set_dirty_tracking(struct iommufd_iopt *iopt,
+			    struct iommufd_domain *domain, bool enable);
+int iopt_read_dirty(struct iommufd_iopt *iopt, struct iommufd_domain *domain,
+		    u64 iova, u64 length, u64 page_size, bool clear,
+		    void __user *data);
 
 struct page;
 struct iopt_access_pin *iopt_access_pin(struct iommufd_iopt *iopt,
@@ -286,6 +331,15 @@ int iopt_access_rw(struct iommufd_iopt *iopt, unsigned long iova,
 		   unsigned long last, void *data, bool write);
 int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
 			unsigned long *start);
+
+/*
+ * Inside the IOVA engine only (io_pagetable.c, iopt_domain.c,
+ * iopt_access.c, window.c), with iova_rwsem held.
+ */
+int iopt_area_map_range(struct iommufd_iopt *iopt, struct iopt_area *area,
+			struct iommufd_domain *domain, unsigned long length);
+bool iopt_is_unmapping(struct iommufd_iopt *iopt, unsigned long start,
+		       unsigned long last);
 
 /* window.c */
 int iopt_window_add(struct iommufd_iopt *iopt,

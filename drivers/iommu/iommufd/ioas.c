@@ -334,9 +334,7 @@ int iommufd_ioas_iova_ranges_ioctl(struct iommufd_ucmd *ucmd)
 
 	/* The count is written back even when the array was too short. */
 	cmd->num_iovas = out.count;
-	down_read(&ioas->iopt.iova_rwsem);
-	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
-	up_read(&ioas->iopt.iova_rwsem);
+	cmd->out_iova_alignment = iopt_iova_alignment(&ioas->iopt);
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (!rc && out.count > out.capacity)
 		rc = -EMSGSIZE;
@@ -531,9 +529,7 @@ static int ioas_option_huge_pages(struct iommufd_ctx *ictx,
 
 	switch (cmd->op) {
 	case IOMMU_OPTION_OP_GET:
-		down_read(&ioas->iopt.iova_rwsem);
-		cmd->val64 = ioas->iopt.large_pages;
-		up_read(&ioas->iopt.iova_rwsem);
+		cmd->val64 = iopt_large_pages(&ioas->iopt);
 		break;
 	case IOMMU_OPTION_OP_SET:
 		if (cmd->val64 > 1)

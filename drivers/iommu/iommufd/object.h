@@ -67,7 +67,7 @@
  *                              uses; the IOMMU core's group mutex nests
  *                              inside it
  *   iopt->iova_rwsem           io_pagetable.h; never held while pinning
- *                              memory to map (dirty.c pins pages of a
+ *                              memory to map (iopt_dirty.c pins pages of a
  *                              user bitmap under it, as copy_to_user()
  *                              would fault them in)
  *   tce_lock                   tce.c: the windows of each TCE table group

@@ -289,7 +289,7 @@ static int vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
 		   check_add_overflow((unsigned long)unmap.iova,
 				      (unsigned long)unmap.size - 1, &last)) {
 		rc = -EINVAL;
-	} else if (!READ_ONCE(ioas->iopt.large_pages)) {
+	} else if (!iopt_large_pages(&ioas->iopt)) {
 		/* Type1 v1: the range need not follow the mappings. */
 		rc = iopt_unmap_cut(&ioas->iopt, unmap.iova, last, &unmapped);
 	} else {
