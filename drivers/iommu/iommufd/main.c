@@ -107,16 +107,7 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 		      __reserved),
 	IOMMUFD_IOCTL(WINDOW_CAPS, iommufd_window_caps_ioctl,
 		      iommu_window_caps, reserved),
-#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
-	[_IOC_NR(IOMMU_TEST_CMD) - IOMMUFD_CMD_BASE] = {
-		.cmd = IOMMU_TEST_CMD,
-		.min_size = offsetofend(struct iommu_test_cmd, last),
-		.size = sizeof(struct iommu_test_cmd) +
-			BUILD_BUG_ON_ZERO(sizeof(struct iommu_test_cmd) >
-					  IOMMUFD_CMD_BUF_SIZE),
-		.handler = iommufd_test_cmd,
-	},
-#endif
+	IOMMUFD_TEST_IOCTLS
 };
 
 /**

@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 
 #include "object.h"
+#include "selftest.h"
 
 struct iommufd_object_type_info {
 	void (*destroy)(struct iommufd_object *obj);
@@ -25,11 +26,7 @@ static const struct iommufd_object_type_info iommufd_object_types[] = {
 	[IOMMUFD_OBJ_ACCESS] = {
 		.destroy = iommufd_access_object_destroy,
 	},
-#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
-	[IOMMUFD_OBJ_SELFTEST] = {
-		.destroy = iommufd_selftest_destroy,
-	},
-#endif
+	IOMMUFD_TEST_OBJECT_TYPES
 };
 
 static_assert(ARRAY_SIZE(iommufd_object_types) == IOMMUFD_OBJ_MAX);

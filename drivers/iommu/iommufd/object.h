@@ -188,6 +188,5 @@ void iommufd_ioas_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_destroy(struct iommufd_object *obj);
 void iommufd_device_destroy(struct iommufd_object *obj);
 void iommufd_access_object_destroy(struct iommufd_object *obj);
-void iommufd_selftest_destroy(struct iommufd_object *obj);
 
 #endif
