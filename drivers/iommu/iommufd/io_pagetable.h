@@ -3,7 +3,7 @@
 /*
  * The IOVA space of one IOAS.
  *
- * An io_pagetable keeps three sets of IOVA ranges, each an interval tree:
+ * An io_pagetable keeps four sets of IOVA ranges, each an interval tree:
  *
  *   areas     what user space mapped: each area is one MAP, MAP_FILE or one
  *             piece of a COPY, and holds a handle on the pinned pages that
@@ -27,6 +27,26 @@
  *
  * Ranges are inclusive: [start, last]. "last + 1" may overflow at the top
  * of the address space, so code compares with last, never with an end.
+ *
+ * Invariants, true whenever iova_rwsem is free, and checked by
+ * iopt_validate() (iopt_validate.c, with CONFIG_IOMMUFD_TEST; the
+ * selftests call it after every operation and every injected failure):
+ *
+ *   I1  Areas do not overlap, and the pin of each covers exactly the CPU
+ *       pages its bytes lie in.
+ *   I2  No reserved range overlaps an area, an allowed range or a window.
+ *   I3  Every area's IOVA and length are multiples of @iova_alignment, and
+ *       its memory starts as far into an IO page as its IOVA does.
+ *   I4  @iova_alignment is what the domains need: the largest of their
+ *       smallest IO page sizes, and at least PAGE_SIZE without
+ *       @large_pages.
+ *   I5  Every area lies inside the aperture of every domain.
+ *   I6  Windows exist only in a windowed space; they do not overlap,
+ *       @nr_windows counts them, and every area lies inside one window,
+ *       aligned to its IO page size.
+ *   I7  Every entry of @limits, with the device's other spaces, and every
+ *       domain accept every window.
+ *   I8  Every access pin record in @access_pins covers mapped IOVA only.
  *
  * Pages are pinned before the IOVA lock is taken, so the lock is held only
  * for the tree updates and for the translation tables; an area becomes
@@ -340,6 +360,17 @@ int iopt_area_map_range(struct iommufd_iopt *iopt, struct iopt_area *area,
 			struct iommufd_domain *domain, unsigned long length);
 bool iopt_is_unmapping(struct iommufd_iopt *iopt, unsigned long start,
 		       unsigned long last);
+unsigned long iopt_needed_alignment(struct iommufd_iopt *iopt,
+				    struct iommufd_domain *extra);
+int iopt_domain_accept(struct iommufd_domain *domain,
+		       const struct iommufd_window *window);
+int iopt_limits_check_locked(struct iommufd_iopt *iopt,
+			     const struct iommufd_window_caps *caps,
+			     struct list_head *dev_limits,
+			     const struct iommufd_iopt *leaving);
+
+/* iopt_validate.c, with CONFIG_IOMMUFD_TEST */
+int iopt_validate(struct iommufd_iopt *iopt);
 
 /* window.c */
 int iopt_window_add(struct iommufd_iopt *iopt,

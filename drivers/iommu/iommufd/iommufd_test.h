@@ -24,8 +24,8 @@
  * The value goes in &struct iommu_test_cmd.op and selects which member of
  * its union carries the arguments. Values 1 to 15 follow the numbering the
  * upstream selftests were built against. Operations private to this project
- * will be numbered from 0x1000 upward, so that upstream can keep growing the
- * low range without a collision; none is defined yet.
+ * are numbered from 0x1000 upward, so that upstream can keep growing the
+ * low range without a collision.
  */
 enum {
 	/* Block [start, start + length) of IOAS @id, see add_reserved */
@@ -62,6 +62,12 @@ enum {
 	IOMMU_TEST_OP_MD_CHECK_IOTLB = 14,
 	/* Inject an I/O page fault from a mock device */
 	IOMMU_TEST_OP_TRIGGER_IOPF = 15,
+	/*
+	 * (extension) Check the invariants of IOAS @id (0: of every IOAS of
+	 * the file), those numbered in io_pagetable.h; EBADMSG, with the
+	 * broken one in the kernel log, if one does not hold
+	 */
+	IOMMU_TEST_OP_IOAS_VALIDATE = 0x1000,
 };
 
 /**

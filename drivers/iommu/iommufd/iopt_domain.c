@@ -184,8 +184,8 @@ void iopt_unreserve(struct iommufd_iopt *iopt, const void *owner)
  * The alignment every area must have: the smallest IO page size of every
  * domain, and at least PAGE_SIZE when large pages are off.
  */
-static unsigned long iopt_needed_alignment(struct iommufd_iopt *iopt,
-					   struct iommufd_domain *extra)
+unsigned long iopt_needed_alignment(struct iommufd_iopt *iopt,
+				    struct iommufd_domain *extra)
 {
 	unsigned long align = iopt->large_pages ? 1 : PAGE_SIZE;
 	struct iommufd_domain *domain;

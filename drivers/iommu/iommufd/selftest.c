@@ -76,6 +76,39 @@ static int test_add_reserved(struct iommufd_ucmd *ucmd,
 	return rc;
 }
 
+/* Check the invariants of IOAS @id, or of every IOAS if @id is 0. */
+static int test_ioas_validate(struct iommufd_ucmd *ucmd,
+			      struct iommu_test_cmd *cmd)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	void *entry;
+	int rc = 0;
+
+	if (cmd->id) {
+		obj = iommufd_get_object(ucmd->ictx, cmd->id,
+					 IOMMUFD_OBJ_IOAS);
+		if (IS_ERR(obj))
+			return PTR_ERR(obj);
+		rc = iopt_validate(&container_of(obj, struct iommufd_ioas,
+						 obj)->iopt);
+		iommufd_put_object(ucmd->ictx, obj);
+		return rc;
+	}
+	/* Objects of other types, or going away, are skipped. */
+	xa_for_each(&ucmd->ictx->objects, index, entry) {
+		obj = iommufd_get_object(ucmd->ictx, index, IOMMUFD_OBJ_IOAS);
+		if (IS_ERR(obj))
+			continue;
+		rc = iopt_validate(&container_of(obj, struct iommufd_ioas,
+						 obj)->iopt);
+		iommufd_put_object(ucmd->ictx, obj);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
 static int test_mock_domain(struct iommufd_ucmd *ucmd,
 			    struct iommu_test_cmd *cmd, u32 dev_flags)
 {
@@ -364,6 +397,8 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* No path of ours depends on a temporary buffer's size. */
 		return 0;
+	case IOMMU_TEST_OP_IOAS_VALIDATE:
+		return test_ioas_validate(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -186,8 +186,8 @@ static int iopt_caps_accept(const struct iommufd_window_caps *caps,
  * the windows its hardware offers, decide; a table can be in an IOAS that
  * no device it was made for is attached to (IOMMU_HWPT_ALLOC).
  */
-static int iopt_domain_accept(struct iommufd_domain *domain,
-			      const struct iommufd_window *window)
+int iopt_domain_accept(struct iommufd_domain *domain,
+		       const struct iommufd_window *window)
 {
 	if (window->start < domain->aperture_start ||
 	    window->last > domain->aperture_last)
@@ -602,10 +602,10 @@ void iopt_windows_destroy(struct iommufd_iopt *iopt)
  * @dev_limits, the device's list of limits, also check the windows against
  * those it has in its other IOASes, except @leaving.
  */
-static int iopt_limits_check_locked(struct iommufd_iopt *iopt,
-				    const struct iommufd_window_caps *caps,
-				    struct list_head *dev_limits,
-				    const struct iommufd_iopt *leaving)
+int iopt_limits_check_locked(struct iommufd_iopt *iopt,
+			     const struct iommufd_window_caps *caps,
+			     struct list_head *dev_limits,
+			     const struct iommufd_iopt *leaving)
 {
 	struct interval_tree_node *node;
 	struct iommufd_window desc;
