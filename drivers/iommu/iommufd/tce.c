@@ -66,7 +66,8 @@
  * asked, so this backend does not ask either: a user moving from the
  * container to /dev/iommu needs no boot option.
  *
- * TCEs are written with the hypervisor's calls directly, H_PUT_TCE_INDIRECT
+ * TCEs are written with the hypervisor's calls directly (tce_hw.c, which
+ * also creates and removes the windows), H_PUT_TCE_INDIRECT
  * taking up to 512 consecutive entries of any physical pages at once: the
  * platform's table operations take only physically contiguous memory, one
  * hypervisor call per run, and grant read with every mapping. Entries are
@@ -83,120 +84,17 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-#include <asm/firmware.h>
 #include <asm/iommu.h>
-#include <asm/plpar_wrappers.h>
 #include <asm/tce.h>
 #include <uapi/linux/iommufd.h>
 
 #include "backend.h"
-
-/* Slots of a table group: the default window and the dynamic one. */
-#define TCE_SLOT_DEFAULT	0
-#define TCE_SLOT_DDW		1
-#define TCE_NR_SLOTS		IOMMU_TABLE_GROUP_MAX_TABLES
-
-/* Where PAPR platforms place a dynamic DMA window. */
-#define TCE_DDW_START		BIT(59)
-
-/* Levels of the tables the platform builds (pSeries: flat tables). */
-#define TCE_LEVELS		1
-
-/* Entries of a software copy: physical 4 KiB frame and TCE_PCI_* bits. */
-#define TCE_COPY_PERM		(TCE_PCI_READ | TCE_PCI_WRITE)
-#define TCE_COPY_SHIFT		2
-
-/**
- * struct tce_window - one window of a domain
- * @start: first IOVA
- * @last: last IOVA (inclusive)
- * @shift: log2 of the IO page size
- * @copy: the TCEs, by entry number from @start; xa_mk_value() of the
- *        physical address in 4 KiB units, shifted by TCE_COPY_SHIFT, ORed
- *        with TCE_PCI_* bits. An unmapped entry that was mapped before
- *        holds XA_ZERO_ENTRY, which lookups and iteration see as empty,
- *        so that the nodes stay: like the levels of a hardware page table,
- *        they are freed with the window, and a map and unmap cycle neither
- *        allocates nor frees (under RCU) a node each time.
- * @tbl: the platform's table while the window exists in the hypervisor,
- *       with a reference of ours
- */
-struct tce_window {
-	unsigned long start;
-	unsigned long last;
-	unsigned int shift;
-	struct xarray copy;
-	struct iommu_table *tbl;
-};
-
-struct tce_group;
-
-/**
- * struct tce_domain - the windows of an IOAS for one table group
- * @base: what the core sees
- * @tg: the table group the windows are for
- * @group: its IOMMU group, referenced
- * @win: the windows, by slot; NULL for a slot not in use
- * @grp: the group state while the domain is attached, as main or extra
- *       domain, else NULL
- * @extra_users: devices of @grp that have the domain as an extra domain
- * @extra_link: in @grp's extras while @extra_users is not 0
- */
-struct tce_domain {
-	struct iommufd_domain base;
-	struct iommu_table_group *tg;
-	struct iommu_group *group;
-	struct tce_window *win[TCE_NR_SLOTS];
-	struct tce_group *grp;
-	unsigned int extra_users;
-	struct list_head extra_link;
-};
-
-/**
- * struct tce_group - a table group with bound devices
- * @link: in tce_groups
- * @group: the IOMMU group, referenced
- * @tg: its table group
- * @nbound: devices of the group bound through this backend
- * @main: the domain the attached devices translate through, or NULL
- * @nmain: bound devices attached to @main
- * @extras: extra domains of the devices (struct tce_domain.extra_link)
- * @live: the windows that exist in the hypervisor, by slot
- */
-struct tce_group {
-	struct list_head link;
-	struct iommu_group *group;
-	struct iommu_table_group *tg;
-	unsigned int nbound;
-	struct tce_domain *main;
-	unsigned int nmain;
-	struct list_head extras;
-	struct tce_window *live[TCE_NR_SLOTS];
-};
-
-/**
- * struct tce_dev - a device bound through this backend
- * @base: what the core sees
- * @grp: its table group's state
- * @attached: the device counts in @grp->nmain
- */
-struct tce_dev {
-	struct iommufd_hwdev base;
-	struct tce_group *grp;
-	bool attached;
-};
+#include "tce.h"
 
 static const struct iommufd_backend_ops tce_ops;
 
-static DEFINE_MUTEX(tce_lock);
-static LIST_HEAD(tce_groups);
-
-/*
- * The list H_PUT_TCE_INDIRECT reads: one 4 KiB-aligned page of big-endian
- * TCEs, at most 512 of them; under tce_lock.
- */
-#define TCE_LIST_ENTRIES	512
-static __be64 *tce_list;
+/* See "Locking" above and object.h. */
+DEFINE_MUTEX(tce_lock);
 
 static struct tce_dev *to_tce_dev(struct iommufd_hwdev *hwdev)
 {
@@ -243,292 +141,6 @@ static unsigned int tce_slot_of(struct iommu_table_group *tg,
 	    last - start < tce_default_size(tg))
 		return TCE_SLOT_DEFAULT;
 	return TCE_SLOT_DDW;
-}
-
-static u64 tce_copy_entry(phys_addr_t paddr, int prot)
-{
-	u64 perm = 0;
-
-	if (prot & IOMMU_READ)
-		perm |= TCE_PCI_READ;
-	if (prot & IOMMU_WRITE)
-		perm |= TCE_PCI_WRITE;
-	return ((paddr >> 12) << TCE_COPY_SHIFT) | perm;
-}
-
-static phys_addr_t tce_copy_paddr(u64 entry)
-{
-	return (phys_addr_t)(entry >> TCE_COPY_SHIFT) << 12;
-}
-
-/* ---- the hypervisor's copy of a window ---------------------------------- */
-
-/**
- * struct tce_batch - consecutive TCEs of a window on their way to the
- *                    hypervisor, in tce_list
- * @win: the window, in the hypervisor
- * @first: entry number of tce_list[0], from the window's start
- * @n: entries in tce_list
- * @rc: 0, or -EIO once a call failed; later entries are not written
- */
-struct tce_batch {
-	struct tce_window *win;
-	unsigned long first;
-	unsigned int n;
-	int rc;
-};
-
-static void tce_batch_flush(struct tce_batch *b)
-{
-	struct iommu_table *tbl = b->win->tbl;
-	unsigned long ioba, i;
-	long rc = 0;
-
-	lockdep_assert_held(&tce_lock);
-
-	if (!b->n)
-		return;
-	ioba = (tbl->it_offset + b->first) << tbl->it_page_shift;
-	if (!b->rc && b->n > 1 && firmware_has_feature(FW_FEATURE_PUT_TCE_IND))
-		rc = plpar_tce_put_indirect(tbl->it_index, ioba, __pa(tce_list),
-					    b->n);
-	else
-		for (i = 0; i != b->n && !b->rc && !rc; i++)
-			rc = plpar_tce_put(tbl->it_index,
-					   ioba + (i << tbl->it_page_shift),
-					   be64_to_cpu(tce_list[i]));
-	if (rc)
-		b->rc = -EIO;
-	b->n = 0;
-}
-
-/* Queue @entry (of the copy) as the TCE of entry @index of the window. */
-static void tce_batch_add(struct tce_batch *b, unsigned long index,
-			  u64 entry)
-{
-	if (b->n && (index != b->first + b->n || b->n == TCE_LIST_ENTRIES))
-		tce_batch_flush(b);
-	if (!b->n)
-		b->first = index;
-	tce_list[b->n++] = cpu_to_be64(tce_copy_paddr(entry) |
-				       (entry & TCE_COPY_PERM));
-}
-
-/* Send what is queued; 0 or -EIO. */
-static int tce_batch_end(struct tce_batch *b)
-{
-	tce_batch_flush(b);
-	iommu_flush_tce(b->win->tbl);
-	return b->rc;
-}
-
-static void tce_hw_clear(struct tce_window *win, unsigned long index,
-			 unsigned long n)
-{
-	struct iommu_table *tbl = win->tbl;
-	unsigned long hw = tbl->it_offset + index;
-
-	tbl->it_ops->clear(tbl, hw, n);
-	iommu_tce_kill(tbl, hw, n);
-}
-
-/* Clear in the hypervisor every TCE @win's copy holds, a run at a time. */
-static void tce_window_clear(struct tce_window *win)
-{
-	unsigned long first = 0, n = 0, index;
-	void *val;
-
-	xa_for_each(&win->copy, index, val) {
-		if (n && index == first + n) {
-			n++;
-			continue;
-		}
-		if (n)
-			tce_hw_clear(win, first, n);
-		first = index;
-		n = 1;
-	}
-	if (n)
-		tce_hw_clear(win, first, n);
-}
-
-/* Write every TCE of @win's copy to the hypervisor. */
-static int tce_window_replay(struct tce_window *win)
-{
-	struct tce_batch b = { .win = win };
-	unsigned long index;
-	void *val;
-
-	xa_for_each(&win->copy, index, val)
-		tce_batch_add(&b, index, xa_to_value(val));
-	return tce_batch_end(&b);
-}
-
-/* Take @grp's window in @slot out of the hypervisor, its TCEs cleared. */
-static void tce_window_unprogram(struct tce_group *grp, unsigned int slot)
-{
-	struct iommu_table_group *tg = grp->tg;
-	struct tce_window *win = grp->live[slot];
-
-	lockdep_assert_held(&tce_lock);
-
-	tce_window_clear(win);
-	iommu_flush_tce(win->tbl);
-	if (tg->ops->unset_window(tg, slot))
-		pr_warn("iommufd: TCE window %u of IOMMU group %d not removed\n",
-			slot, iommu_group_id(grp->group));
-	iommu_tce_table_put(win->tbl);
-	win->tbl = NULL;
-	grp->live[slot] = NULL;
-}
-
-/* Create @win in the hypervisor as @grp's window @slot and fill it. */
-static int tce_window_program(struct tce_group *grp, unsigned int slot,
-			      struct tce_window *win)
-{
-	struct iommu_table_group *tg = grp->tg;
-	unsigned long size = win->last - win->start + 1;
-	struct iommu_table *tbl;
-	long rc;
-
-	lockdep_assert_held(&tce_lock);
-
-	rc = tg->ops->create_table(tg, slot, win->shift, size, TCE_LEVELS,
-				   &tbl);
-	if (rc)
-		return rc < 0 ? rc : -EIO;
-	/* The platform chose where the window is. */
-	if (tbl->it_page_shift != win->shift ||
-	    tbl->it_offset << tbl->it_page_shift != win->start ||
-	    tbl->it_size << tbl->it_page_shift != size) {
-		rc = -ERANGE;
-		goto err_unset;
-	}
-	rc = tg->ops->set_window(tg, slot, tbl);
-	if (rc)
-		goto err_unset;
-	win->tbl = tbl;
-	grp->live[slot] = win;
-	rc = tce_window_replay(win);
-	if (rc) {
-		tce_window_unprogram(grp, slot);
-		return rc;
-	}
-	return 0;
-
-err_unset:
-	tg->ops->unset_window(tg, slot);
-	iommu_tce_table_put(tbl);
-	return rc;
-}
-
-/* ---- table groups: which windows the hypervisor holds ------------------- */
-
-/* The windows @grp's domains want in the hypervisor, by slot. */
-static void tce_group_wanted(struct tce_group *grp,
-			     struct tce_window **want)
-{
-	struct tce_domain *dom;
-	unsigned int s;
-
-	for (s = 0; s != TCE_NR_SLOTS; s++)
-		want[s] = grp->main ? grp->main->win[s] : NULL;
-	list_for_each_entry(dom, &grp->extras, extra_link)
-		for (s = 0; s != TCE_NR_SLOTS; s++)
-			if (dom->win[s] && !WARN_ON(want[s]))
-				want[s] = dom->win[s];
-}
-
-/*
- * Make the hypervisor hold exactly the windows @grp's domains have. On
- * failure some wanted windows may be missing; no unwanted one is left.
- */
-static int tce_group_program(struct tce_group *grp)
-{
-	struct tce_window *want[TCE_NR_SLOTS];
-	unsigned int s;
-	int rc;
-
-	lockdep_assert_held(&tce_lock);
-
-	tce_group_wanted(grp, want);
-	/* Making the default window resets the PE: no DDW may exist then. */
-	if (want[TCE_SLOT_DEFAULT] &&
-	    want[TCE_SLOT_DEFAULT] != grp->live[TCE_SLOT_DEFAULT] &&
-	    grp->live[TCE_SLOT_DDW])
-		tce_window_unprogram(grp, TCE_SLOT_DDW);
-	for (s = 0; s != TCE_NR_SLOTS; s++)
-		if (grp->live[s] && grp->live[s] != want[s])
-			tce_window_unprogram(grp, s);
-	for (s = 0; s != TCE_NR_SLOTS; s++) {
-		if (!want[s] || grp->live[s])
-			continue;
-		rc = tce_window_program(grp, s, want[s]);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/*
- * After a failed tce_group_program(), with @grp's domains put back as they
- * were: program those again, or block all DMA if even that fails.
- */
-static void tce_group_restore(struct tce_group *grp)
-{
-	unsigned int s;
-
-	lockdep_assert_held(&tce_lock);
-
-	if (!tce_group_program(grp))
-		return;
-	pr_warn("iommufd: TCE windows of IOMMU group %d not restored; its DMA is blocked\n",
-		iommu_group_id(grp->group));
-	for (s = 0; s != TCE_NR_SLOTS; s++)
-		if (grp->live[s])
-			tce_window_unprogram(grp, s);
-}
-
-/* Is @dom attached in @grp, as main or as extra domain? */
-static void tce_domain_relink(struct tce_domain *dom, struct tce_group *grp)
-{
-	dom->grp = grp->main == dom || dom->extra_users ? grp : NULL;
-}
-
-static struct tce_group *tce_group_get(struct iommu_group *group,
-				       struct iommu_table_group *tg)
-{
-	struct tce_group *grp;
-
-	lockdep_assert_held(&tce_lock);
-
-	list_for_each_entry(grp, &tce_groups, link) {
-		if (grp->group == group) {
-			grp->nbound++;
-			return grp;
-		}
-	}
-	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
-	if (!grp)
-		return NULL;
-	grp->group = group;
-	grp->tg = tg;
-	grp->nbound = 1;
-	INIT_LIST_HEAD(&grp->extras);
-	list_add(&grp->link, &tce_groups);
-	return grp;
-}
-
-static void tce_group_put(struct tce_group *grp)
-{
-	lockdep_assert_held(&tce_lock);
-
-	if (--grp->nbound)
-		return;
-	WARN_ON(grp->main || !list_empty(&grp->extras) ||
-		grp->live[TCE_SLOT_DEFAULT] || grp->live[TCE_SLOT_DDW]);
-	list_del(&grp->link);
-	kfree(grp);
 }
 
 /* ---- devices ------------------------------------------------------------ */
@@ -1077,9 +689,10 @@ static struct iommufd_backend tce_backend = {
 /* Register the backend; see backend.c. */
 int iommufd_tce_init(void)
 {
-	tce_list = (__be64 *)__get_free_page(GFP_KERNEL);
-	if (!tce_list)
-		return -ENOMEM;
+	int rc = tce_hw_init();
+
+	if (rc)
+		return rc;
 	iommufd_backend_register(&tce_backend);
 	return 0;
 }
@@ -1087,5 +700,5 @@ int iommufd_tce_init(void)
 void iommufd_tce_exit(void)
 {
 	iommufd_backend_unregister(&tce_backend);
-	free_page((unsigned long)tce_list);
+	tce_hw_exit();
 }
