@@ -14,9 +14,14 @@
  *
  * Registration happens at module init and exit, and probing at bind; the
  * registry's rwsem is the outermost lock of the driver (object.h).
+ *
+ * Also here: the per-IOMMU-group bookkeeping every backend of grouped
+ * hardware needs (struct iommufd_hwgroup).
  */
+#include <linux/bug.h>
 #include <linux/list.h>
 #include <linux/rwsem.h>
+#include <linux/slab.h>
 
 #include "backend.h"
 
@@ -110,4 +115,53 @@ void iommufd_backends_exit(void)
 {
 	iommufd_iommu_api_exit();
 	iommufd_tce_exit();
+}
+
+/**
+ * iommufd_hwgroup_get() - the state of an IOMMU group, one more device bound
+ * @groups: the backend's list of groups
+ * @group: the device's IOMMU group
+ * @size: size of the backend's structure that embeds struct iommufd_hwgroup
+ *        first, allocated zeroed if the group has no state yet
+ *
+ * Context: under the backend's lock that protects @groups.
+ * Return: the state, with @nbound counting the new device (1 for a new
+ * state, which the caller then initializes), or NULL if out of memory.
+ */
+struct iommufd_hwgroup *iommufd_hwgroup_get(struct list_head *groups,
+					    struct iommu_group *group,
+					    size_t size)
+{
+	struct iommufd_hwgroup *grp;
+
+	list_for_each_entry(grp, groups, link) {
+		if (grp->group == group) {
+			grp->nbound++;
+			return grp;
+		}
+	}
+	grp = kzalloc(size, GFP_KERNEL);
+	if (!grp)
+		return NULL;
+	grp->group = group;
+	grp->nbound = 1;
+	list_add(&grp->link, groups);
+	return grp;
+}
+
+/**
+ * iommufd_hwgroup_put() - a device of the group is released
+ * @grp: its group's state
+ *
+ * Context: under the backend's lock that protects the list of groups.
+ * Return: true if that was the group's last bound device: @grp is off the
+ * list and the caller frees it.
+ */
+bool iommufd_hwgroup_put(struct iommufd_hwgroup *grp)
+{
+	if (--grp->nbound)
+		return false;
+	WARN_ON(grp->nattached);
+	list_del(&grp->link);
+	return true;
 }

@@ -51,6 +51,7 @@
 #include <linux/types.h>
 
 struct device;
+struct iommu_group;
 struct iommu_user_data;
 struct iova_bitmap;
 struct iommufd_backend_ops;
@@ -64,6 +65,42 @@ struct iommufd_hwdev {
 	const struct iommufd_backend_ops *ops;
 	struct device *dev;
 };
+
+/**
+ * struct iommufd_hwgroup - an IOMMU group with devices bound by a backend
+ * @link: in the backend's list of its groups
+ * @group: the IOMMU group
+ * @nbound: devices of the group the backend has bound
+ * @nattached: bound devices attached to the group's (main) domain
+ *
+ * The devices of an IOMMU group share one translation, so a backend keeps
+ * its state per group: backends embed this in their own structure, keep
+ * them on a list under their own lock, and take and drop them with
+ * iommufd_hwgroup_get() and iommufd_hwgroup_put() as devices are bound and
+ * released. A group moves to another domain only while no other of its
+ * devices is attached (iommufd_hwgroup_may_move()).
+ */
+struct iommufd_hwgroup {
+	struct list_head link;
+	struct iommu_group *group;
+	unsigned int nbound;
+	unsigned int nattached;
+};
+
+struct iommufd_hwgroup *iommufd_hwgroup_get(struct list_head *groups,
+					    struct iommu_group *group,
+					    size_t size);
+bool iommufd_hwgroup_put(struct iommufd_hwgroup *grp);
+
+/*
+ * May a device of @grp move the group to another domain? Only if no other
+ * device of it is attached; @attached says whether this one is counted.
+ */
+static inline bool iommufd_hwgroup_may_move(const struct iommufd_hwgroup *grp,
+					    bool attached)
+{
+	return grp->nattached == (attached ? 1 : 0);
+}
 
 /* Most apertures a backend describes for one device. */
 #define IOMMUFD_MAX_APERTURES 4

@@ -54,25 +54,20 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 
 /**
  * struct iommu_api_group - state of an IOMMU group with bound devices
- * @link: entry in iommu_api_groups
- * @group: the group, referenced
- * @nbound: devices of the group bound through this backend
+ * @base: the bookkeeping every backend shares, in iommu_api_groups;
+ *        @base.nattached counts the devices attached to @domain
  * @domain: the domain the group translates through, NULL when blocked
- * @nattached: bound devices attached to @domain
  */
 struct iommu_api_group {
-	struct list_head link;
-	struct iommu_group *group;
-	unsigned int nbound;
+	struct iommufd_hwgroup base;
 	struct iommu_api_domain *domain;
-	unsigned int nattached;
 };
 
 /**
  * struct iommu_api_dev - a device bound through this backend
  * @base: what the core sees
  * @grp: state of the device's group
- * @attached: the device counts in @grp->nattached
+ * @attached: the device counts in @grp->base.nattached
  */
 struct iommu_api_dev {
 	struct iommufd_hwdev base;
@@ -112,33 +107,22 @@ static struct iommu_api_domain *to_api_domain(struct iommufd_domain *domain)
 /* Find or create the state of @group, holding a bound device's count. */
 static struct iommu_api_group *iommu_api_group_get(struct iommu_group *group)
 {
-	struct iommu_api_group *grp;
+	struct iommufd_hwgroup *grp;
 
 	lockdep_assert_held(&iommu_api_lock);
 
-	list_for_each_entry(grp, &iommu_api_groups, link) {
-		if (grp->group == group) {
-			grp->nbound++;
-			return grp;
-		}
-	}
-	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
-	if (!grp)
-		return NULL;
-	grp->group = group;
-	grp->nbound = 1;
-	list_add(&grp->link, &iommu_api_groups);
-	return grp;
+	grp = iommufd_hwgroup_get(&iommu_api_groups, group,
+				  sizeof(struct iommu_api_group));
+	return grp ? container_of(grp, struct iommu_api_group, base) : NULL;
 }
 
 static void iommu_api_group_put(struct iommu_api_group *grp)
 {
 	lockdep_assert_held(&iommu_api_lock);
 
-	if (--grp->nbound)
+	if (!iommufd_hwgroup_put(&grp->base))
 		return;
 	WARN_ON(grp->domain);
-	list_del(&grp->link);
 	kfree(grp);
 }
 
@@ -200,7 +184,7 @@ err_put_group:
 static void iommu_api_release(struct iommufd_hwdev *hwdev)
 {
 	struct iommu_api_dev *adev = to_api_dev(hwdev);
-	struct iommu_group *group = adev->grp->group;
+	struct iommu_group *group = adev->grp->base.group;
 
 	WARN_ON(adev->attached);
 	mutex_lock(&iommu_api_lock);
@@ -390,7 +374,6 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 	struct iommu_api_dev *adev = to_api_dev(hwdev);
 	struct iommu_api_group *grp = adev->grp;
 	struct iommu_api_domain *adom;
-	unsigned int others;
 	int rc;
 
 	if (domain->ops != &iommu_api_ops)
@@ -410,8 +393,7 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 	 * table is not one the device can use, and an automatic attach goes
 	 * on to the next one (the group's own, perhaps).
 	 */
-	others = grp->nattached - adev->attached;
-	if (others) {
+	if (!iommufd_hwgroup_may_move(&grp->base, adev->attached)) {
 		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
@@ -424,7 +406,7 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 	 * The drivers answer -EINVAL for a domain they cannot use (for
 	 * instance one of another IOMMU instance).
 	 */
-	rc = iommu_group_replace_domain(grp->group, adom->domain);
+	rc = iommu_group_replace_domain(grp->base.group, adom->domain);
 	if (rc) {
 		if (rc == -EINVAL)
 			rc = -EMEDIUMTYPE;
@@ -434,7 +416,7 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 out_attached:
 	if (!adev->attached) {
 		adev->attached = true;
-		grp->nattached++;
+		grp->base.nattached++;
 	}
 	rc = 0;
 out_unlock:
@@ -450,9 +432,9 @@ static void iommu_api_detach(struct iommufd_hwdev *hwdev)
 	mutex_lock(&iommu_api_lock);
 	if (!WARN_ON(!adev->attached)) {
 		adev->attached = false;
-		if (!--grp->nattached) {
+		if (!--grp->base.nattached) {
 			/* Back to blocking DMA, as the group's owner wants. */
-			iommu_detach_group(grp->domain->domain, grp->group);
+			iommu_detach_group(grp->domain->domain, grp->base.group);
 			grp->domain = NULL;
 		}
 	}

@@ -206,7 +206,7 @@ err_put_group:
 static void tce_release(struct iommufd_hwdev *hwdev)
 {
 	struct tce_dev *tdev = to_tce_dev(hwdev);
-	struct iommu_group *group = tdev->grp->group;
+	struct iommu_group *group = tdev->grp->base.group;
 
 	WARN_ON(tdev->attached);
 	mutex_lock(&tce_lock);
@@ -571,7 +571,8 @@ static int tce_attach(struct iommufd_hwdev *hwdev,
 	 * a table no group uses as an extra one; else the core may try
 	 * another table.
 	 */
-	if (grp->nmain - tdev->attached || dom->extra_users) {
+	if (!iommufd_hwgroup_may_move(&grp->base, tdev->attached) ||
+	    dom->extra_users) {
 		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
@@ -588,7 +589,7 @@ static int tce_attach(struct iommufd_hwdev *hwdev,
 out_attached:
 	if (!tdev->attached) {
 		tdev->attached = true;
-		grp->nmain++;
+		grp->base.nattached++;
 	}
 out_unlock:
 	mutex_unlock(&tce_lock);
@@ -605,7 +606,7 @@ static void tce_detach(struct iommufd_hwdev *hwdev)
 	old = grp->main;
 	if (!WARN_ON(!tdev->attached)) {
 		tdev->attached = false;
-		if (!--grp->nmain) {
+		if (!--grp->base.nattached) {
 			grp->main = NULL;
 			/* Taking windows down never fails. */
 			tce_group_program(grp);

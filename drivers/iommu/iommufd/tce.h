@@ -81,22 +81,17 @@ struct tce_domain {
 
 /**
  * struct tce_group - a table group with bound devices
- * @link: in tce_groups
- * @group: the IOMMU group, referenced
+ * @base: the bookkeeping every backend shares, in tce_groups;
+ *        @base.nattached counts the devices attached to @main
  * @tg: its table group
- * @nbound: devices of the group bound through this backend
  * @main: the domain the attached devices translate through, or NULL
- * @nmain: bound devices attached to @main
  * @extras: extra domains of the devices (struct tce_domain.extra_link)
  * @live: the windows that exist in the hypervisor, by slot
  */
 struct tce_group {
-	struct list_head link;
-	struct iommu_group *group;
+	struct iommufd_hwgroup base;
 	struct iommu_table_group *tg;
-	unsigned int nbound;
 	struct tce_domain *main;
-	unsigned int nmain;
 	struct list_head extras;
 	struct tce_window *live[TCE_NR_SLOTS];
 };
@@ -105,7 +100,7 @@ struct tce_group {
  * struct tce_dev - a device bound through this backend
  * @base: what the core sees
  * @grp: its table group's state
- * @attached: the device counts in @grp->nmain
+ * @attached: the device counts in @grp->base.nattached
  */
 struct tce_dev {
 	struct iommufd_hwdev base;

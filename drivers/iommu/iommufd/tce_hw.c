@@ -128,7 +128,7 @@ static void tce_window_unprogram(struct tce_group *grp, unsigned int slot)
 	iommu_flush_tce(win->tbl);
 	if (tg->ops->unset_window(tg, slot))
 		pr_warn("iommufd: TCE window %u of IOMMU group %d not removed\n",
-			slot, iommu_group_id(grp->group));
+			slot, iommu_group_id(grp->base.group));
 	iommu_tce_table_put(win->tbl);
 	win->tbl = NULL;
 	grp->live[slot] = NULL;
@@ -235,7 +235,7 @@ void tce_group_restore(struct tce_group *grp)
 	if (!tce_group_program(grp))
 		return;
 	pr_warn("iommufd: TCE windows of IOMMU group %d not restored; its DMA is blocked\n",
-		iommu_group_id(grp->group));
+		iommu_group_id(grp->base.group));
 	for (s = 0; s != TCE_NR_SLOTS; s++)
 		if (grp->live[s])
 			tce_window_unprogram(grp, s);
@@ -251,24 +251,19 @@ void tce_domain_relink(struct tce_domain *dom, struct tce_group *grp)
 struct tce_group *tce_group_get(struct iommu_group *group,
 				struct iommu_table_group *tg)
 {
+	struct iommufd_hwgroup *hwgrp;
 	struct tce_group *grp;
 
 	lockdep_assert_held(&tce_lock);
 
-	list_for_each_entry(grp, &tce_groups, link) {
-		if (grp->group == group) {
-			grp->nbound++;
-			return grp;
-		}
-	}
-	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
-	if (!grp)
+	hwgrp = iommufd_hwgroup_get(&tce_groups, group, sizeof(*grp));
+	if (!hwgrp)
 		return NULL;
-	grp->group = group;
-	grp->tg = tg;
-	grp->nbound = 1;
-	INIT_LIST_HEAD(&grp->extras);
-	list_add(&grp->link, &tce_groups);
+	grp = container_of(hwgrp, struct tce_group, base);
+	if (hwgrp->nbound == 1) {
+		grp->tg = tg;
+		INIT_LIST_HEAD(&grp->extras);
+	}
 	return grp;
 }
 
@@ -277,11 +272,10 @@ void tce_group_put(struct tce_group *grp)
 {
 	lockdep_assert_held(&tce_lock);
 
-	if (--grp->nbound)
+	if (!iommufd_hwgroup_put(&grp->base))
 		return;
 	WARN_ON(grp->main || !list_empty(&grp->extras) ||
 		grp->live[TCE_SLOT_DEFAULT] || grp->live[TCE_SLOT_DDW]);
-	list_del(&grp->link);
 	kfree(grp);
 }
 
