@@ -22,7 +22,10 @@
  *            extent is freed when none of its pages is pinned any more.
  *   handle   struct iommufd_pin, what callers hold: an immutable list of
  *            segments, each a run of pages of one extent. Every page of a
- *            segment counts one user for the handle.
+ *            segment counts one user for the handle. A segment that covers
+ *            its whole extent (the usual case: a map of what an earlier
+ *            map pinned) is counted once for the extent, not per page, so
+ *            that mapping memory already pinned costs nothing per page.
  *
  * Pinning a range walks it through the space's tree. Where a usable extent
  * already holds the pages, the handle just adds itself as a user: no page
@@ -130,10 +133,12 @@ struct iopin_space {
  * @node: [first, last] virtual page number of the range
  * @notifier: watches the range for invalidations
  * @space: the space it belongs to, which it holds a reference on
- * @pages: pinned page of each virtual page, valid while its @users count
- *         is not zero
- * @users: for each page, how many handles use it
- * @npinned: pages whose @users count is not zero
+ * @pages: pinned page of each virtual page, valid while the page has a
+ *         user
+ * @users: for each page, how many segments of handles use it besides
+ *         those counted in @whole; see iopin_users()
+ * @whole: segments of handles that cover every page of the extent
+ * @npinned: pages that have a user
  * @dead_item: on a local list of extents to free once the mutex is dropped
  * @writable: pinned with FOLL_WRITE
  * @in_tree: @node is in @space's tree
@@ -146,6 +151,7 @@ struct iopin_extent {
 	struct iopin_space *space;
 	struct page **pages;
 	u32 *users;
+	u32 whole;
 	unsigned long npinned;
 	struct list_head dead_item;
 	bool writable;
@@ -265,6 +271,25 @@ static unsigned long iopin_extent_npages(const struct iopin_extent *ext)
 }
 
 /*
+ * Bound on @whole and on each @users count, so that their sum fits too.
+ * Reaching it takes 2^31 maps of the same memory.
+ */
+#define IOPIN_MAX_USERS (U32_MAX / 2)
+
+/* How many segments use page @index of @ext; it is pinned while not 0. */
+static u32 iopin_users(const struct iopin_extent *ext, unsigned long index)
+{
+	return ext->whole + ext->users[index];
+}
+
+/* Does a segment of @npages from @first cover all of @ext? */
+static bool iopin_covers(const struct iopin_extent *ext, unsigned long first,
+			 unsigned long npages)
+{
+	return !first && npages == iopin_extent_npages(ext);
+}
+
+/*
  * Runs inside every invalidation of the range, possibly with mmap_lock held
  * and possibly while this very extent is being pinned: no locks, no sleep.
  */
@@ -354,7 +379,7 @@ static void iopin_extent_unlink(struct iopin_extent *ext)
 /*
  * A new extent for @npages pages. Its arrays need no zeroing, and a large
  * extent's are not zeroed: every entry of @pages is written before it is
- * read, and @users once the pages are pinned.
+ * read, and @users is cleared once the pages are pinned.
  */
 static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 {
@@ -530,7 +555,9 @@ static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 	iommufd_acct_pinned(&space->acct, npages, true);
 	space->npinned += npages;
 	ext->npinned = npages;
-	memset32(ext->users, 1, npages);
+	/* The caller's segment covers the extent: one whole user. */
+	ext->whole = 1;
+	memset32(ext->users, 0, npages);
 	refcount_inc(&space->refs);
 	if (!READ_ONCE(ext->stale)) {
 		interval_tree_insert(&ext->node, &space->extents);
@@ -547,7 +574,10 @@ err_free:
 	return ERR_PTR(rc);
 }
 
-/* Add a user to pages [@first, @first + @npages) of @ext, all or none. */
+/*
+ * Add a user to pages [@first, @first + @npages) of @ext, all or none, all
+ * of them in use already: once for the extent if that is all of it.
+ */
 static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 			    unsigned long npages)
 {
@@ -555,8 +585,15 @@ static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 
 	lockdep_assert_held(&ext->space->mutex);
 
+	if (iopin_covers(ext, first, npages)) {
+		if (ext->whole == IOPIN_MAX_USERS)
+			return -EOVERFLOW;
+		ext->whole++;
+		return 0;
+	}
 	for (i = first; i < first + npages; i++) {
-		if (WARN_ON(!ext->users[i]) || ext->users[i] == U32_MAX) {
+		if (WARN_ON(!iopin_users(ext, i)) ||
+		    ext->users[i] == IOPIN_MAX_USERS) {
 			while (i-- != first)
 				ext->users[i]--;
 			return -EOVERFLOW;
@@ -585,7 +622,7 @@ static void iopin_unpin_file(struct iopin_extent *ext, unsigned long first,
 		lo = i - min(idx, i);
 		hi = min(i + folio_nr_pages(folio) - idx,
 			 iopin_extent_npages(ext));
-		for (j = lo; j < hi && !ext->users[j]; j++)
+		for (j = lo; j < hi && !iopin_users(ext, j); j++)
 			;
 		if (j == hi) {
 			if (ext->writable)
@@ -616,14 +653,22 @@ static unsigned long iopin_extent_put(struct iopin_extent *ext,
 				      unsigned long first, unsigned long npages,
 				      struct list_head *dead)
 {
+	bool covers = iopin_covers(ext, first, npages);
 	unsigned long i, run = first, unpinned = 0;
 
 	lockdep_assert_held(&ext->space->mutex);
 
+	if (covers) {
+		/* Only the last whole user looks at the pages. */
+		if (WARN_ON(!ext->whole) || --ext->whole)
+			return 0;
+	}
 	/* Pages [run, i) have lost their last user. */
 	for (i = first; i <= first + npages; i++) {
-		if (i < first + npages && !WARN_ON(!ext->users[i]) &&
-		    !--ext->users[i])
+		if (i < first + npages &&
+		    (covers ? !ext->users[i] :
+			      !WARN_ON(!ext->users[i]) && !--ext->users[i] &&
+			      !ext->whole))
 			continue;
 		if (i > run) {
 			iopin_unpin(ext, run, i - run);
@@ -788,9 +833,9 @@ static bool iopin_extent_upgrade(struct iopin_extent *ext)
 		return false;
 	/* Each run [run, run + n) of pages in use. */
 	for (i = 0; pinned && same && i < npages; i = run + n) {
-		for (run = i; run < npages && !ext->users[run]; run++)
+		for (run = i; run < npages && !iopin_users(ext, run); run++)
 			;
-		for (n = 0; run + n < npages && ext->users[run + n]; n++)
+		for (n = 0; run + n < npages && iopin_users(ext, run + n); n++)
 			;
 		if (!n)
 			break;
@@ -852,13 +897,19 @@ static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 
 		i = max(node->start, cursor);
 		lim = min(node->last, *end);
-		if (i == cursor && ext->users[i - node->start]) {
+		/* Every page in use, none that can go stale but by notifier. */
+		if (i == cursor && !ext->space->file &&
+		    ext->npinned == iopin_extent_npages(ext)) {
+			*end = lim;
+			return ext;
+		}
+		if (i == cursor && iopin_users(ext, i - node->start)) {
 			if (!iopin_page_current(ext, i - node->start)) {
 				WRITE_ONCE(ext->stale, true);
 				iopin_extent_unlink(ext);
 				continue;
 			}
-			while (i < lim && ext->users[i + 1 - node->start] &&
+			while (i < lim && iopin_users(ext, i + 1 - node->start) &&
 			       iopin_page_current(ext, i + 1 - node->start))
 				i++;
 			*end = i;
@@ -866,7 +917,7 @@ static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 		}
 		/* The gap at @cursor ends where this extent has a page. */
 		for (; i <= lim; i++) {
-			if (ext->users[i - node->start]) {
+			if (iopin_users(ext, i - node->start)) {
 				*end = i - 1;
 				break;
 			}
