@@ -318,6 +318,10 @@ static void take_snap(struct __test_metadata *_metadata, struct state *st,
 {
 	unsigned int i;
 
+	/* First the kernel's own invariants of every IOAS (io_pagetable.h). */
+	ASSERT_EQ(0, __ioas_validate(st->fd, 0)) {
+		TH_LOG("an IOAS invariant is broken: see the kernel log");
+	}
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i != st->nioas; i++) {
 		struct layout *l = &s->layout[i];

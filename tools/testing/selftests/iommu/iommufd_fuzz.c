@@ -932,6 +932,16 @@ static void check_objects(struct fz *f)
 			fz_fail(f, "table %u is gone", hwpts[k].id);
 }
 
+/* The kernel's own invariants (io_pagetable.h), where it can check them. */
+static void check_invariants(struct fz *f)
+{
+	int rc = __ioas_validate(f->fd, 0);
+
+	if (rc && rc != ENOTTY)
+		fz_fail(f, "IOAS invariants: %s (see the kernel log)",
+			strerror(rc));
+}
+
 /* Everything observable against the model. */
 static void verify(struct fz *f)
 {
@@ -947,6 +957,8 @@ static void verify(struct fz *f)
 		check_pins(f);
 	if (!f->bad)
 		check_objects(f);
+	if (!f->bad)
+		check_invariants(f);
 }
 
 /* ---- predicting a new mapping ------------------------------------------ */

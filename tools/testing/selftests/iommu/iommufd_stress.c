@@ -1322,6 +1322,30 @@ static void teardown(void)
 }
 
 /*
+ * How many contexts' IOASes break the kernel's invariants (io_pagetable.h),
+ * checked once the threads are done; 0 also without the test command.
+ */
+static unsigned int invariants_broken(void)
+{
+	unsigned int i, s, n = 0;
+	int rc;
+
+	for (i = 0; i != NCTX; i++) {
+		for (s = 0; s != NFDS; s++) {
+			if (ctxs[i].fds[s] < 0)
+				continue;
+			rc = __ioas_validate(ctxs[i].fds[s], 0);
+			if (rc && rc != ENOTTY) {
+				ksft_print_msg("context %u, fd %u: %s\n", i, s,
+					       strerror(rc));
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/*
  * What RLIMIT_MEMLOCK lets a fresh context charge, in the default mode:
  * bit 0 set if @pages pages can be mapped, bit 1 set if one more can.
  */
@@ -1408,7 +1432,7 @@ int main(void)
 	unsigned int nthreads = env_ul("IOMMUFD_STRESS_THREADS", 6);
 	long vmpin, vmlck, vmpin_end, vmlck_end;
 	struct worker *workers, setup_w = {};
-	unsigned int probe, probe_end, i;
+	unsigned int probe, probe_end, broken, i;
 	uint64_t seed, s, pinned = 0, charged = 0;
 	struct rlimit lim;
 	struct timespec t;
@@ -1420,7 +1444,7 @@ int main(void)
 		ksft_exit_skip("cannot open %s: %s\n", IOMMUFD_DEV,
 			       strerror(errno));
 	close(fd);
-	ksft_set_plan(4);
+	ksft_set_plan(5);
 	psz = getpagesize();
 	clock_gettime(CLOCK_REALTIME, &t);
 	seed = env_ul("IOMMUFD_STRESS_SEED", t.tv_sec * 1000000007ULL +
@@ -1479,6 +1503,7 @@ int main(void)
 	}
 	for (i = 0; i != nthreads; i++)
 		pthread_join(workers[i].thread, NULL);
+	broken = invariants_broken();
 	teardown();
 
 	for (i = 0; i != NKINDS; i++)
@@ -1488,6 +1513,8 @@ int main(void)
 		       closes);
 	ksft_test_result(!failures,
 			 "stress: every ioctl succeeded or failed as documented\n");
+	ksft_test_result(!broken,
+			 "stress: the IOAS invariants hold at the end\n");
 
 	vmpin_end = proc_status_kb("VmPin");
 	vmlck_end = proc_status_kb("VmLck");

@@ -139,6 +139,12 @@ int __mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags,
 			uint32_t *idev_id);
 /* Move mock device @stdev_id to *@pt_id; *@pt_id becomes the HWPT used. */
 int __mock_domain_replace(int fd, uint32_t stdev_id, uint32_t *pt_id);
+/*
+ * IOMMU_TEST_OP_IOAS_VALIDATE: do the kernel's invariants of IOAS @ioas_id
+ * (0: of every IOAS of @fd) hold? 0, EBADMSG with the broken one named in
+ * the kernel log, or ENOTTY without the test command.
+ */
+int __ioas_validate(int fd, uint32_t ioas_id);
 /* Does [iova, iova + length) of mock HWPT @hwpt_id translate to @buf? */
 int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
 		   uint64_t length);

@@ -384,6 +384,17 @@ int __mock_domain_replace(int fd, uint32_t stdev_id, uint32_t *pt_id)
 	return rc;
 }
 
+int __ioas_validate(int fd, uint32_t ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_IOAS_VALIDATE,
+		.id = ioas_id,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
 int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
 		   uint64_t length)
 {
