@@ -12,11 +12,14 @@ root=$out/initramfs
 hdrs=$out/headers/include
 [ -d "$hdrs" ] || die "$a: no installed headers; build the kernel first"
 
+# The selftests are a kselftest target (their Makefile includes ../lib.mk),
+# so they build inside the kernel tree: bring it up to date first.
 say "$a: building selftests"
+"$(dirname "$0")/tree.sh"
 mkdir -p "$tests"
-env -u MAKEFLAGS make -s -C "$REPO/tools/testing/selftests/iommu" \
+env -u MAKEFLAGS make -s -C "$SRC/tools/testing/selftests/iommu" \
 	CC="$TARGET_CC" OUTPUT="$tests" KHDR_INCLUDES="-isystem $hdrs" \
-	HARNESS_DIR="$BASE/tools/testing/selftests" ||
+	USERLDFLAGS=-static ||
 	die "$a: selftests failed to build"
 "$TARGET_CC" -O2 -Wall -Wextra -static -isystem "$hdrs" \
 	-I "$REPO/tools/testing/selftests/iommu/include" \
@@ -69,7 +72,8 @@ for applet in $(/bin/busybox --list); do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 cp "$REPO/testing/guest/init" "$root/init"
-cp "$tests"/* "$root/tests/"
+# The test programs only, not the library objects beside them.
+find "$tests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/tests/" \;
 if [ -n "$conf" ]; then
 	mkdir -p "$root/conformance"
 	for p in $CONFORMANCE_PROGS; do
