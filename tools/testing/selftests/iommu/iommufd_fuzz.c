@@ -1109,6 +1109,21 @@ static uint32_t pick_map_flags(struct fz *f)
 	return flags;
 }
 
+/*
+ * The end of every map: check the answer against @w, and on success the
+ * kernel's choice of IOVA, then give the model the new area.
+ */
+static void finish_map(struct fz *f, int rc, struct want w, int i,
+		       __u32 flags, __u64 iova, __u64 len, enum src src,
+		       __u64 off)
+{
+	if (!check_rc(f, rc, w) || rc)
+		return;
+	if (!(flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		check_chosen(f, i, iova, len);
+	add_area(f, i, iova, len, src, off, flags & IOMMU_IOAS_MAP_WRITEABLE);
+}
+
 static void op_map(struct fz *f)
 {
 	struct iommu_ioas_map cmd = { .size = sizeof(cmd) };
@@ -1155,12 +1170,7 @@ static void op_map(struct fz *f)
 				  cmd.user_va & (PSZ - 1), pin);
 	w = shape_want(f->shape, w, true);
 	rc = fz_ioctl(f, IOMMU_IOAS_MAP, &cmd, sizeof(cmd));
-	if (!check_rc(f, rc, w) || rc)
-		return;
-	if (!(cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-		check_chosen(f, i, cmd.iova, cmd.length);
-	add_area(f, i, cmd.iova, cmd.length, src, off,
-		 cmd.flags & IOMMU_IOAS_MAP_WRITEABLE);
+	finish_map(f, rc, w, i, cmd.flags, cmd.iova, cmd.length, src, off);
 }
 
 static void op_map_file(struct fz *f)
@@ -1216,12 +1226,8 @@ static void op_map_file(struct fz *f)
 				  cmd.start & (PSZ - 1), pin);
 	w = shape_want(f->shape, w, true);
 	rc = fz_ioctl(f, IOMMU_IOAS_MAP_FILE, &cmd, sizeof(cmd));
-	if (!check_rc(f, rc, w) || rc)
-		return;
-	if (!(cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-		check_chosen(f, i, cmd.iova, cmd.length);
-	add_area(f, i, cmd.iova, cmd.length, SRC_FILE, cmd.start,
-		 cmd.flags & IOMMU_IOAS_MAP_WRITEABLE);
+	finish_map(f, rc, w, i, cmd.flags, cmd.iova, cmd.length, SRC_FILE,
+		   cmd.start);
 }
 
 static void remove_area(struct ioas *m, unsigned int k)
