@@ -227,10 +227,6 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	return desc->handler(&ucmd);
 }
 
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-static struct miscdevice vfio_misc_dev;
-#endif
-
 static int iommufd_fops_open(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx;
@@ -246,11 +242,8 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	 * The VFIO container node charges pinned memory the way VFIO's own
 	 * container does: to the process, not to the user.
 	 */
-	ictx->account_mode = IOMMUFD_ACCOUNT_USER;
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-	if (filp->private_data == &vfio_misc_dev)
-		ictx->account_mode = IOMMUFD_ACCOUNT_MM;
-#endif
+	ictx->account_mode = iommufd_vfio_node_opened(filp) ?
+			     IOMMUFD_ACCOUNT_MM : IOMMUFD_ACCOUNT_USER;
 	filp->private_data = ictx;
 	return 0;
 }
@@ -353,14 +346,6 @@ static struct miscdevice iommufd_misc_dev = {
 	.fops = &iommufd_fops,
 };
 
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-static struct miscdevice vfio_misc_dev = {
-	.name = "vfio", .nodename = "vfio/vfio",
-	.minor = VFIO_MINOR, .mode = 0666,
-	.fops = &iommufd_fops,
-};
-#endif
-
 static int __init iommufd_init(void)
 {
 	int rc;
@@ -371,11 +356,9 @@ static int __init iommufd_init(void)
 	rc = iommufd_test_init();
 	if (rc)
 		goto err_backends;
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-	rc = misc_register(&vfio_misc_dev);
+	rc = iommufd_vfio_node_register(&iommufd_fops);
 	if (rc)
 		goto err_test;
-#endif
 	/* Last: from here on user space can open us. */
 	rc = misc_register(&iommufd_misc_dev);
 	if (rc)
@@ -383,10 +366,8 @@ static int __init iommufd_init(void)
 	return 0;
 
 err_vfio:
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-	misc_deregister(&vfio_misc_dev);
+	iommufd_vfio_node_unregister();
 err_test:
-#endif
 	iommufd_test_exit();
 err_backends:
 	iommufd_backends_exit();
@@ -396,9 +377,7 @@ err_backends:
 static void __exit iommufd_exit(void)
 {
 	misc_deregister(&iommufd_misc_dev);
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-	misc_deregister(&vfio_misc_dev);
-#endif
+	iommufd_vfio_node_unregister();
 	iommufd_test_exit();
 	iommufd_backends_exit();
 }
@@ -406,9 +385,5 @@ static void __exit iommufd_exit(void)
 module_init(iommufd_init);
 module_exit(iommufd_exit);
 
-#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
-MODULE_ALIAS_MISCDEV(VFIO_MINOR);
-MODULE_ALIAS("devname:vfio/vfio");
-#endif
 MODULE_DESCRIPTION("IOMMU file descriptor: user space IO address spaces");
 MODULE_LICENSE("GPL");

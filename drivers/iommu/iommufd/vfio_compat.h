@@ -3,9 +3,33 @@
 #ifndef __IOMMUFD_VFIO_COMPAT_H
 #define __IOMMUFD_VFIO_COMPAT_H
 
+#include <linux/fs.h>
+
 struct iommufd_ctx;
 
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
+
+/* vfio_node.c: /dev/vfio/vfio, with CONFIG_IOMMUFD_VFIO_CONTAINER */
+#if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
+int iommufd_vfio_node_register(const struct file_operations *fops);
+void iommufd_vfio_node_unregister(void);
+bool iommufd_vfio_node_opened(struct file *filp);
+#else
+static inline int
+iommufd_vfio_node_register(const struct file_operations *fops)
+{
+	return 0;
+}
+
+static inline void iommufd_vfio_node_unregister(void)
+{
+}
+
+static inline bool iommufd_vfio_node_opened(struct file *filp)
+{
+	return false;
+}
+#endif
 
 #endif
