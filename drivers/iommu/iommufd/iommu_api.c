@@ -33,9 +33,8 @@
  * domains that do: VFIO tells KVM that such a device's DMA is coherent, and
  * KVM then skips emulating the guest's cache flushes.
  *
- * Locking: iommu_api_lock protects the group list and each group's state.
- * It nests inside ictx->attach_lock and outside the IOMMU core's own group
- * mutex.
+ * Locking: iommu_api_lock protects the group list and each group's state;
+ * its place in the driver's lock order is in object.h.
  */
 #include <linux/iommu.h>
 #include <linux/list.h>

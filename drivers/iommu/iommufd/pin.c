@@ -64,15 +64,11 @@
  * which keeps F_SEAL_WRITE from being added under it, as a shared
  * writable mmap() would.
  *
- * Locking, outermost first:
- *
- *   iopin_spaces_lock   the global table of spaces
- *   space->mutex        the space's tree, every extent's per-page user
- *                       counts, and the charge of the space
- *   mmap_lock           taken by the page pinning, by mm-mode charging and
- *                       by notifier insertion
- *
- * The notifier callback takes none of them. Extents are freed, and the
+ * Locking (in the driver's one order, object.h): iopin_spaces_lock guards
+ * the global table of spaces; space->mutex guards the space's tree, every
+ * extent's user counts and the space's charge, and mmap_lock is taken
+ * inside it by the page pinning, by mm-mode charging and by notifier
+ * insertion. The notifier callback takes none of them. Extents are freed, and the
  * references they hold on their space dropped, only after space->mutex is
  * released, so that the last reference on a space is never dropped under
  * its own mutex. A handle holds its own reference on its space, which
