@@ -136,6 +136,7 @@ struct iopin_space {
  * @whole: segments of handles that cover every page of the extent
  * @npinned: pages that have a user
  * @dead_item: on a local list of extents to free once the mutex is dropped
+ * @inline_arrays: @pages and @users share the extent's own allocation
  * @writable: pinned with FOLL_WRITE
  * @in_tree: @node is in @space's tree
  * @stale: the range was invalidated since it was pinned; set by the
@@ -150,6 +151,7 @@ struct iopin_extent {
 	u32 whole;
 	unsigned long npinned;
 	struct list_head dead_item;
+	bool inline_arrays;
 	bool writable;
 	bool in_tree;
 	bool stale;
@@ -389,6 +391,7 @@ static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 			return NULL;
 		ext->pages = (struct page **)(ext + 1);
 		ext->users = (u32 *)(ext->pages + npages);
+		ext->inline_arrays = true;
 		return ext;
 	}
 	ext = kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
@@ -409,7 +412,11 @@ static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 
 static void iopin_extent_free(struct iopin_extent *ext)
 {
-	if (ext->pages != (struct page **)(ext + 1)) {
+	/*
+	 * Not told by the address: a separate array can sit right after the
+	 * extent, in the next object of the same slab cache.
+	 */
+	if (!ext->inline_arrays) {
 		kvfree(ext->users);
 		kvfree(ext->pages);
 	}
