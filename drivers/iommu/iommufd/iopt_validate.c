@@ -11,6 +11,7 @@
 #include <linux/interval_tree.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
 
 #include "backend.h"
@@ -159,7 +160,8 @@ static int iopt_validate_access_pins(struct iommufd_iopt *iopt)
  * iopt_validate() - check the invariants of an IOVA space
  * @iopt: the IOVA space
  *
- * Context: process context; takes iova_rwsem for reading.
+ * Context: process context; takes the context's attach_lock (the device
+ * limits look at the devices' other IOASes) and iova_rwsem for reading.
  * Return: 0, or -EBADMSG after logging the first invariant found broken.
  */
 int iopt_validate(struct iommufd_iopt *iopt)
@@ -167,6 +169,7 @@ int iopt_validate(struct iommufd_iopt *iopt)
 	struct iopt_area *area, *prev = NULL;
 	int rc = 0;
 
+	mutex_lock(iopt->windows_lock);
 	down_read(&iopt->iova_rwsem);
 	for (area = iopt_area_first(iopt, 0, ULONG_MAX); area && !rc;
 	     prev = area, area = iopt_area_next(area, 0, ULONG_MAX))
@@ -182,5 +185,6 @@ int iopt_validate(struct iommufd_iopt *iopt)
 	if (!rc)
 		rc = iopt_validate_access_pins(iopt);
 	up_read(&iopt->iova_rwsem);
+	mutex_unlock(iopt->windows_lock);
 	return rc;
 }
