@@ -563,61 +563,64 @@ int iopt_map_file(struct iommufd_iopt *iopt, unsigned long *iova,
 			       fixed_iova, account_mode, stamp);
 }
 
+struct iopt_pieces {
+	unsigned long first;
+	unsigned long last;
+	int prot;
+	struct list_head *list;
+};
+
+/* One piece of a copy: the part of @area inside the source range. */
+static int iopt_take_piece(struct iopt_area *area, void *opaque)
+{
+	struct iopt_pieces *p = opaque;
+	unsigned long cur = max(area->node.start, p->first);
+	unsigned long last = min(area->node.last, p->last);
+	unsigned long byte, first_page, npages;
+	struct iopt_area *piece;
+	struct iommufd_pin *pin;
+
+	byte = area->page_offset + (cur - area->node.start);
+	first_page = byte >> PAGE_SHIFT;
+	npages = ((byte + (last - cur)) >> PAGE_SHIFT) - first_page + 1;
+
+	piece = kzalloc(sizeof(*piece), GFP_KERNEL_ACCOUNT);
+	if (!piece)
+		return -ENOMEM;
+	pin = iommufd_pin_slice(area->pin, first_page, npages);
+	if (IS_ERR(pin)) {
+		kfree(piece);
+		return PTR_ERR(pin);
+	}
+	piece->pin = pin;
+	piece->page_offset = byte & ~PAGE_MASK;
+	piece->prot = p->prot;
+	piece->writable = area->writable;
+	piece->node.start = cur;
+	piece->node.last = last;
+	list_add_tail(&piece->batch, p->list);
+	return 0;
+}
+
 /*
  * Build the areas that will copy [src_iova, src_last] of @src into another
  * space: one per source area, each with its own handle on the same pinned
  * pages, on @pieces in IOVA order. Until they are inserted, node.start and
- * node.last hold the source range of each piece.
+ * node.last hold the source range of each piece. -ENOENT if the range has
+ * a hole.
  */
 static int iopt_take_pieces(struct iommufd_iopt *src, unsigned long src_iova,
 			    unsigned long src_last, int prot,
 			    struct list_head *pieces)
 {
-	unsigned long cur = src_iova;
-	struct iopt_area *area;
-	int rc = 0;
+	struct iopt_pieces p = {
+		.first = src_iova, .last = src_last, .prot = prot,
+		.list = pieces,
+	};
+	int rc;
 
 	down_read(&src->iova_rwsem);
-	area = iopt_area_first(src, src_iova, src_last);
-	while (true) {
-		unsigned long last, byte, first_page, npages;
-		struct iopt_area *piece;
-		struct iommufd_pin *pin;
-
-		/* Areas are disjoint and sorted: a gap means a hole. */
-		if (!area || area->node.start > cur) {
-			rc = -ENOENT;
-			break;
-		}
-		last = min(area->node.last, src_last);
-		byte = area->page_offset + (cur - area->node.start);
-		first_page = byte >> PAGE_SHIFT;
-		npages = ((byte + (last - cur)) >> PAGE_SHIFT) - first_page + 1;
-
-		piece = kzalloc(sizeof(*piece), GFP_KERNEL_ACCOUNT);
-		if (!piece) {
-			rc = -ENOMEM;
-			break;
-		}
-		pin = iommufd_pin_slice(area->pin, first_page, npages);
-		if (IS_ERR(pin)) {
-			kfree(piece);
-			rc = PTR_ERR(pin);
-			break;
-		}
-		piece->pin = pin;
-		piece->page_offset = byte & ~PAGE_MASK;
-		piece->prot = prot;
-		piece->writable = area->writable;
-		piece->node.start = cur;
-		piece->node.last = last;
-		list_add_tail(&piece->batch, pieces);
-
-		if (last == src_last)
-			break;
-		cur = last + 1;
-		area = iopt_area_next(area, src_iova, src_last);
-	}
+	rc = iopt_walk_mapped(src, src_iova, src_last, iopt_take_piece, &p);
 	up_read(&src->iova_rwsem);
 	return rc;
 }
@@ -989,6 +992,48 @@ int iopt_unmap_cut(struct iommufd_iopt *iopt, unsigned long start,
 	if (rc)
 		return rc;
 	return iopt_unmap(iopt, start, last, IOPT_UNMAP_EMPTY_OK, unmapped);
+}
+
+/**
+ * iopt_walk_mapped() - visit the areas of a range that must be all mapped
+ * @iopt: the IOVA space
+ * @iova: first IOVA
+ * @last: last IOVA (inclusive)
+ * @fn: called for each area overlapping the range, in IOVA order, as long
+ *	as no hole precedes it; a nonzero return ends the walk. May be NULL.
+ * @opaque: passed to @fn
+ *
+ * The one place that decides whether a range is covered by areas without a
+ * gap, for the callers that need it (copies, access pins, dirty reads,
+ * validation).
+ *
+ * Context: iova_rwsem held.
+ * Return: 0 if every IOVA of the range is in an area and @fn returned 0
+ * for each, -ENOENT at the first hole, else what @fn returned.
+ */
+int iopt_walk_mapped(struct iommufd_iopt *iopt, unsigned long iova,
+		     unsigned long last, iopt_area_fn fn, void *opaque)
+{
+	struct iopt_area *area;
+	unsigned long next = iova;
+	int rc;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (area = iopt_area_first(iopt, iova, last); area;
+	     area = iopt_area_next(area, iova, last)) {
+		if (area->node.start > next)
+			return -ENOENT;
+		if (fn) {
+			rc = fn(area, opaque);
+			if (rc)
+				return rc;
+		}
+		if (area->node.last >= last)
+			return 0;
+		next = area->node.last + 1;
+	}
+	return -ENOENT;
 }
 
 /**

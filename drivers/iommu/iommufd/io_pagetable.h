@@ -354,8 +354,12 @@ int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
 
 /*
  * Inside the IOVA engine only (io_pagetable.c, iopt_domain.c,
- * iopt_access.c, window.c), with iova_rwsem held.
+ * iopt_access.c, iopt_dirty.c, iopt_validate.c, window.c), with iova_rwsem
+ * held.
  */
+typedef int (*iopt_area_fn)(struct iopt_area *area, void *opaque);
+int iopt_walk_mapped(struct iommufd_iopt *iopt, unsigned long iova,
+		     unsigned long last, iopt_area_fn fn, void *opaque);
 int iopt_area_map_range(struct iommufd_iopt *iopt, struct iopt_area *area,
 			struct iommufd_domain *domain, unsigned long length);
 bool iopt_is_unmapping(struct iommufd_iopt *iopt, unsigned long start,

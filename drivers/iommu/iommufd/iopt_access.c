@@ -42,43 +42,50 @@ static unsigned long iopt_area_page_index(struct iopt_area *area,
 	return (area->page_offset + (iova - area->node.start)) >> PAGE_SHIFT;
 }
 
+struct iopt_access_check {
+	unsigned long last;
+	bool write;
+	bool pages;
+	unsigned int nareas;
+};
+
 /*
- * Count the areas that cover [iova, last] without a gap, after checking
- * that each may be used as asked. For pinning (@pages), the pages of the
- * areas must also line up with IOVA pages, so that each IOVA page of the
- * range is backed by exactly one page.
+ * One area of an access's range: may it be used as asked? For pinning
+ * (@pages), the pages of the areas must also line up with IOVA pages, so
+ * that each IOVA page of the range is backed by exactly one page.
  */
+static int iopt_access_check_area(struct iopt_area *area, void *opaque)
+{
+	struct iopt_access_check *chk = opaque;
+	int rc;
+
+	rc = iopt_area_check_access(area, chk->write);
+	if (rc)
+		return rc;
+	if (chk->pages &&
+	    (offset_in_page(area->node.start - area->page_offset) ||
+	     (area->node.last < chk->last &&
+	      offset_in_page(area->node.last + 1))))
+		return -EINVAL;
+	chk->nareas++;
+	return 0;
+}
+
+/* Count the areas that cover [iova, last] without a gap, checking each. */
 static int iopt_access_count_areas(struct iommufd_iopt *iopt,
 				   unsigned long iova, unsigned long last,
 				   bool write, bool pages, unsigned int *nareas)
 {
-	unsigned long next_iova = iova;
-	struct iopt_area *area;
-	unsigned int n = 0;
+	struct iopt_access_check chk = {
+		.last = last, .write = write, .pages = pages,
+	};
 	int rc;
 
-	lockdep_assert_held(&iopt->iova_rwsem);
-
-	for (area = iopt_area_first(iopt, iova, last); area;
-	     area = iopt_area_next(area, iova, last)) {
-		if (area->node.start > next_iova)
-			return -ENOENT;
-		rc = iopt_area_check_access(area, write);
-		if (rc)
-			return rc;
-		if (pages &&
-		    (offset_in_page(area->node.start - area->page_offset) ||
-		     (area->node.last < last &&
-		      offset_in_page(area->node.last + 1))))
-			return -EINVAL;
-		n++;
-		if (area->node.last >= last) {
-			*nareas = n;
-			return 0;
-		}
-		next_iova = area->node.last + 1;
-	}
-	return -ENOENT;
+	rc = iopt_walk_mapped(iopt, iova, last, iopt_access_check_area, &chk);
+	if (rc)
+		return rc;
+	*nareas = chk.nareas;
+	return 0;
 }
 
 /**

@@ -43,26 +43,6 @@ struct iopt_dirty_read {
 	bool clear;
 };
 
-/* Is all of [@iova, @last] mapped? */
-static bool iopt_dirty_covered(struct iommufd_iopt *iopt, unsigned long iova,
-			       unsigned long last)
-{
-	struct iopt_area *area;
-	unsigned long next = iova;
-
-	lockdep_assert_held(&iopt->iova_rwsem);
-
-	for (area = iopt_area_first(iopt, iova, last); area;
-	     area = iopt_area_next(area, iova, last)) {
-		if (area->node.start > next)
-			return false;
-		if (area->node.last >= last)
-			return true;
-		next = area->node.last + 1;
-	}
-	return false;
-}
-
 /*
  * Read the record of the mapped parts of [@iova, @last] into @bitmap
  * (NULL to clear only).
@@ -160,7 +140,7 @@ int iopt_read_dirty(struct iommufd_iopt *iopt, struct iommufd_domain *domain,
 	down_read(&iopt->iova_rwsem);
 	if (((iova | length) &
 	     (max_t(u64, iopt->iova_alignment, page_size) - 1)) ||
-	    !iopt_dirty_covered(iopt, iova, last)) {
+	    iopt_walk_mapped(iopt, iova, last, NULL, NULL)) {
 		rc = -EINVAL;
 		goto out_unlock;
 	}

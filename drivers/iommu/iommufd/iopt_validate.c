@@ -132,27 +132,12 @@ static int iopt_validate_windows(struct iommufd_iopt *iopt)
 static int iopt_validate_access_pins(struct iommufd_iopt *iopt)
 {
 	struct interval_tree_node *node;
-	struct iopt_area *area;
-	unsigned long cur;
-	bool covered;
 
 	for (node = interval_tree_iter_first(&iopt->access_pins, 0, ULONG_MAX);
-	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		cur = node->start;
-		covered = false;
-		for (area = iopt_area_first(iopt, node->start, node->last);
-		     area && area->node.start <= cur;
-		     area = iopt_area_next(area, node->start, node->last)) {
-			if (area->node.last >= node->last) {
-				covered = true;
-				break;
-			}
-			cur = area->node.last + 1;
-		}
-		if (!covered)
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		if (iopt_walk_mapped(iopt, node->start, node->last, NULL, NULL))
 			return iopt_broken("I8", "access pin [%#lx, %#lx] on a hole",
 					   node->start, node->last);
-	}
 	return 0;
 }
 
