@@ -47,6 +47,7 @@
 #ifndef __IOMMUFD_BACKEND_H
 #define __IOMMUFD_BACKEND_H
 
+#include <linux/bug.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -77,8 +78,9 @@ struct iommufd_hwdev {
  * its state per group: backends embed this in their own structure, keep
  * them on a list under their own lock, and take and drop them with
  * iommufd_hwgroup_get() and iommufd_hwgroup_put() as devices are bound and
- * released. A group moves to another domain only while no other of its
- * devices is attached (iommufd_hwgroup_may_move()).
+ * released, and count its attached devices with iommufd_hwgroup_attached()
+ * and iommufd_hwgroup_detached(). A group moves to another domain only
+ * while no other of its devices is attached (iommufd_hwgroup_may_move()).
  */
 struct iommufd_hwgroup {
 	struct list_head link;
@@ -100,6 +102,32 @@ static inline bool iommufd_hwgroup_may_move(const struct iommufd_hwgroup *grp,
 					    bool attached)
 {
 	return grp->nattached == (attached ? 1 : 0);
+}
+
+/*
+ * A device of @grp is now attached to the group's domain; @attached is the
+ * device's own flag, so that attaching it again does not count twice.
+ */
+static inline void iommufd_hwgroup_attached(struct iommufd_hwgroup *grp,
+					    bool *attached)
+{
+	if (!*attached) {
+		*attached = true;
+		grp->nattached++;
+	}
+}
+
+/*
+ * A device of @grp is detached. True if it was the last attached one: the
+ * backend then takes the group off its domain.
+ */
+static inline bool iommufd_hwgroup_detached(struct iommufd_hwgroup *grp,
+					    bool *attached)
+{
+	if (WARN_ON(!*attached))
+		return false;
+	*attached = false;
+	return !--grp->nattached;
 }
 
 /* Most apertures a backend describes for one device. */

@@ -413,10 +413,7 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 	}
 	grp->domain = adom;
 out_attached:
-	if (!adev->attached) {
-		adev->attached = true;
-		grp->base.nattached++;
-	}
+	iommufd_hwgroup_attached(&grp->base, &adev->attached);
 	rc = 0;
 out_unlock:
 	mutex_unlock(&iommu_api_lock);
@@ -429,13 +426,10 @@ static void iommu_api_detach(struct iommufd_hwdev *hwdev)
 	struct iommu_api_group *grp = adev->grp;
 
 	mutex_lock(&iommu_api_lock);
-	if (!WARN_ON(!adev->attached)) {
-		adev->attached = false;
-		if (!--grp->base.nattached) {
-			/* Back to blocking DMA, as the group's owner wants. */
-			iommu_detach_group(grp->domain->domain, grp->base.group);
-			grp->domain = NULL;
-		}
+	if (iommufd_hwgroup_detached(&grp->base, &adev->attached)) {
+		/* Back to blocking DMA, as the group's owner wants. */
+		iommu_detach_group(grp->domain->domain, grp->base.group);
+		grp->domain = NULL;
 	}
 	mutex_unlock(&iommu_api_lock);
 }

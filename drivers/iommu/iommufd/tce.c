@@ -587,10 +587,7 @@ static int tce_attach(struct iommufd_hwdev *hwdev,
 	if (old)
 		tce_domain_relink(old, grp);
 out_attached:
-	if (!tdev->attached) {
-		tdev->attached = true;
-		grp->base.nattached++;
-	}
+	iommufd_hwgroup_attached(&grp->base, &tdev->attached);
 out_unlock:
 	mutex_unlock(&tce_lock);
 	return rc;
@@ -604,14 +601,11 @@ static void tce_detach(struct iommufd_hwdev *hwdev)
 
 	mutex_lock(&tce_lock);
 	old = grp->main;
-	if (!WARN_ON(!tdev->attached)) {
-		tdev->attached = false;
-		if (!--grp->base.nattached) {
-			grp->main = NULL;
-			/* Taking windows down never fails. */
-			tce_group_program(grp);
-			tce_domain_relink(old, grp);
-		}
+	if (iommufd_hwgroup_detached(&grp->base, &tdev->attached)) {
+		grp->main = NULL;
+		/* Taking windows down never fails. */
+		tce_group_program(grp);
+		tce_domain_relink(old, grp);
 	}
 	mutex_unlock(&tce_lock);
 }
