@@ -132,7 +132,9 @@ struct iopin_space {
  * @pages: pinned page of each virtual page, valid while the page has a
  *         user
  * @users: for each page, how many segments of handles use it besides
- *         those counted in @whole; see iopin_users()
+ *         those counted in @whole (see iopin_users()); for a large extent,
+ *         NULL (all zero) until a segment that does not cover all of it
+ *         uses it, as most extents are only ever used whole
  * @whole: segments of handles that cover every page of the extent
  * @npinned: pages that have a user
  * @dead_item: on a local list of extents to free once the mutex is dropped
@@ -277,7 +279,7 @@ static unsigned long iopin_extent_npages(const struct iopin_extent *ext)
 /* How many segments use page @index of @ext; it is pinned while not 0. */
 static u32 iopin_users(const struct iopin_extent *ext, unsigned long index)
 {
-	return ext->whole + ext->users[index];
+	return ext->whole + (ext->users ? ext->users[index] : 0);
 }
 
 /* Does a segment of @npages from @first cover all of @ext? */
@@ -375,9 +377,11 @@ static void iopin_extent_unlink(struct iopin_extent *ext)
 #define IOPIN_EXTENT_INLINE_PAGES 16
 
 /*
- * A new extent for @npages pages. Its arrays need no zeroing, and a large
- * extent's are not zeroed: every entry of @pages is written before it is
- * read, and @users is cleared once the pages are pinned.
+ * A new extent for @npages pages. A small one comes zeroed, with both
+ * arrays inline. A large one gets @pages only, not zeroed (every entry is
+ * written before it is read), and no @users until a segment that does not
+ * cover it needs them (iopin_extent_get()): 4 bytes per page saved for
+ * the extents that are only ever used whole.
  */
 static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 {
@@ -399,11 +403,7 @@ static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 		return NULL;
 	ext->pages = kvmalloc_array(npages, sizeof(*ext->pages),
 				    GFP_KERNEL_ACCOUNT);
-	ext->users = kvmalloc_array(npages, sizeof(*ext->users),
-				    GFP_KERNEL_ACCOUNT);
-	if (!ext->pages || !ext->users) {
-		kvfree(ext->users);
-		kvfree(ext->pages);
+	if (!ext->pages) {
 		kfree(ext);
 		return NULL;
 	}
@@ -560,7 +560,6 @@ static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 	ext->npinned = npages;
 	/* The caller's segment covers the extent: one whole user. */
 	ext->whole = 1;
-	memset32(ext->users, 0, npages);
 	refcount_inc(&space->refs);
 	if (!READ_ONCE(ext->stale)) {
 		interval_tree_insert(&ext->node, &space->extents);
@@ -580,6 +579,7 @@ err_free:
 /*
  * Add a user to pages [@first, @first + @npages) of @ext, all or none, all
  * of them in use already: once for the extent if that is all of it.
+ * Return: 0, -ENOMEM, or -EOVERFLOW if a page has too many users.
  */
 static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 			    unsigned long npages)
@@ -593,6 +593,12 @@ static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 			return -EOVERFLOW;
 		ext->whole++;
 		return 0;
+	}
+	if (!ext->users) {
+		ext->users = kvcalloc(iopin_extent_npages(ext),
+				      sizeof(*ext->users), GFP_KERNEL_ACCOUNT);
+		if (!ext->users)
+			return -ENOMEM;
 	}
 	for (i = first; i < first + npages; i++) {
 		if (WARN_ON(!iopin_users(ext, i)) ||
@@ -669,7 +675,7 @@ static unsigned long iopin_extent_put(struct iopin_extent *ext,
 	/* Pages [run, i) have lost their last user. */
 	for (i = first; i <= first + npages; i++) {
 		if (i < first + npages &&
-		    (covers ? !ext->users[i] :
+		    (covers ? !iopin_users(ext, i) :
 			      !WARN_ON(!ext->users[i]) && !--ext->users[i] &&
 			      !ext->whole))
 			continue;
