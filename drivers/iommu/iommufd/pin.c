@@ -20,6 +20,9 @@
  *            pinned_vm while that number is above zero; when it drops to
  *            zero the page is unpinned and uncharged on the spot. An
  *            extent is freed when none of its pages is pinned any more.
+ *            It keeps its pages in the form of pin_pages.h: a pointer per
+ *            page, or one entry per physically contiguous run (a huge
+ *            page is one run), whichever is much smaller.
  *   handle   struct iommufd_pin, what callers hold: an immutable list of
  *            segments, each a run of pages of one extent. Every page of a
  *            segment counts one user for the handle. A segment that covers
@@ -95,6 +98,7 @@
 
 #include "account.h"
 #include "pin.h"
+#include "pin_pages.h"
 
 /* Bounds one GUP call and the arrays of one extent (2 MiB of pointers). */
 #define IOPIN_EXTENT_MAX_PAGES BIT(18)
@@ -130,7 +134,7 @@ struct iopin_space {
  * @notifier: watches the range for invalidations
  * @space: the space it belongs to, which it holds a reference on
  * @pages: pinned page of each virtual page, valid while the page has a
- *         user
+ *         user (pin_pages.h)
  * @users: for each page, how many segments of handles use it besides
  *         those counted in @whole (see iopin_users()); for a large extent,
  *         NULL (all zero) until a segment that does not cover all of it
@@ -148,7 +152,7 @@ struct iopin_extent {
 	struct interval_tree_node node;
 	struct mmu_interval_notifier notifier;
 	struct iopin_space *space;
-	struct page **pages;
+	struct iopin_pages pages;
 	u32 *users;
 	u32 whole;
 	unsigned long npinned;
@@ -388,22 +392,22 @@ static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 	struct iopin_extent *ext;
 
 	if (npages <= IOPIN_EXTENT_INLINE_PAGES) {
-		ext = kzalloc(sizeof(*ext) + npages * (sizeof(*ext->pages) +
+		ext = kzalloc(sizeof(*ext) + npages * (sizeof(*ext->pages.flat) +
 						       sizeof(*ext->users)),
 			      GFP_KERNEL_ACCOUNT);
 		if (!ext)
 			return NULL;
-		ext->pages = (struct page **)(ext + 1);
-		ext->users = (u32 *)(ext->pages + npages);
+		ext->pages.flat = (struct page **)(ext + 1);
+		ext->users = (u32 *)(ext->pages.flat + npages);
 		ext->inline_arrays = true;
 		return ext;
 	}
 	ext = kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
 	if (!ext)
 		return NULL;
-	ext->pages = kvmalloc_array(npages, sizeof(*ext->pages),
-				    GFP_KERNEL_ACCOUNT);
-	if (!ext->pages) {
+	ext->pages.flat = kvmalloc_array(npages, sizeof(*ext->pages.flat),
+					 GFP_KERNEL_ACCOUNT);
+	if (!ext->pages.flat) {
 		kfree(ext);
 		return NULL;
 	}
@@ -418,7 +422,7 @@ static void iopin_extent_free(struct iopin_extent *ext)
 	 */
 	if (!ext->inline_arrays) {
 		kvfree(ext->users);
-		kvfree(ext->pages);
+		iopin_pages_free(&ext->pages);
 	}
 	kfree(ext);
 }
@@ -452,8 +456,8 @@ static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
 					  n, gup_flags, batch);
 		if (got <= 0)
 			break;
-		same = got == n && !memcmp(batch, &ext->pages[done],
-					   n * sizeof(*batch));
+		same = got == n &&
+		       iopin_pages_equal(&ext->pages, done, batch, n);
 		unpin_user_pages(batch, got);
 	}
 	kfree(batch);
@@ -471,10 +475,10 @@ static int iopin_pin_user(struct iopin_extent *ext)
 
 	seq = iopin_read_begin(ext);
 	got = pin_user_pages_fast(ext->node.start << PAGE_SHIFT, npages,
-				  gup_flags, ext->pages);
+				  gup_flags, ext->pages.flat);
 	if (got != npages) {
 		if (got > 0)
-			unpin_user_pages(ext->pages, got);
+			unpin_user_pages(ext->pages.flat, got);
 		return got < 0 ? got : -EFAULT;
 	}
 	if (iopin_read_retry(ext, seq) && !iopin_recheck(ext, gup_flags))
@@ -510,7 +514,7 @@ static int iopin_pin_file(struct iopin_extent *ext)
 	for (f = 0, i = offset >> PAGE_SHIFT; f < got && n < npages;
 	     f++, i = 0)
 		while (n < npages && i < folio_nr_pages(folios[f]))
-			ext->pages[n++] = folio_page(folios[f], i++);
+			ext->pages.flat[n++] = folio_page(folios[f], i++);
 	if (n != npages || f != got) {
 		unpin_folios(folios, got);
 		kvfree(folios);
@@ -554,6 +558,8 @@ static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 	rc = space->file ? iopin_pin_file(ext) : iopin_pin_user(ext);
 	if (rc)
 		goto err_uncharge;
+	if (!ext->inline_arrays)
+		iopin_pages_compact(&ext->pages, npages);
 
 	iommufd_acct_pinned(&space->acct, npages, true);
 	space->npinned += npages;
@@ -624,8 +630,9 @@ static void iopin_unpin_file(struct iopin_extent *ext, unsigned long first,
 	unsigned long i = first, lo, hi, j;
 
 	while (i < first + npages) {
-		struct folio *folio = page_folio(ext->pages[i]);
-		unsigned long idx = folio_page_idx(folio, ext->pages[i]);
+		struct page *page = iopin_pages_at(&ext->pages, i);
+		struct folio *folio = page_folio(page);
+		unsigned long idx = folio_page_idx(folio, page);
 
 		/* The folio's pages in the extent: [lo, hi). */
 		lo = i - min(idx, i);
@@ -649,8 +656,7 @@ static void iopin_unpin(struct iopin_extent *ext, unsigned long first,
 	if (ext->space->file)
 		iopin_unpin_file(ext, first, npages);
 	else
-		unpin_user_pages_dirty_lock(&ext->pages[first], npages,
-					    ext->writable);
+		iopin_pages_unpin(&ext->pages, first, npages, ext->writable);
 }
 
 /*
@@ -802,7 +808,8 @@ static bool iopin_page_current(const struct iopin_extent *ext,
 	const struct file *file = ext->space->file;
 
 	return !file ||
-	       READ_ONCE(page_folio(ext->pages[index])->mapping) ==
+	       READ_ONCE(page_folio(iopin_pages_at(&ext->pages,
+						   index))->mapping) ==
 	       file->f_mapping;
 }
 
@@ -853,8 +860,8 @@ static bool iopin_extent_upgrade(struct iopin_extent *ext)
 					  &pages[run]);
 		/* Not all writable (a read-only mapping): leave it be. */
 		pinned = got == n;
-		same = !pinned || !memcmp(&pages[run], &ext->pages[run],
-					  n * sizeof(*pages));
+		same = !pinned ||
+		       iopin_pages_equal(&ext->pages, run, &pages[run], n);
 	}
 	for (i = 0; i < npages; i++)
 		if (pages[i])
@@ -1239,7 +1246,7 @@ struct page *iommufd_pin_page(struct iommufd_pin *pin, unsigned long index)
 	if (WARN_ON(index >= pin->npages))
 		return NULL;
 	seg = &pin->segs[iopin_find_seg(pin, index)];
-	return seg->ext->pages[seg->first + index - seg->index];
+	return iopin_pages_at(&seg->ext->pages, seg->first + index - seg->index);
 }
 
 /**
@@ -1257,24 +1264,31 @@ struct page *iommufd_pin_page(struct iommufd_pin *pin, unsigned long index)
 unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
 				 unsigned long max, phys_addr_t *phys)
 {
-	unsigned long s, i, lim, pfn, n = 0;
+	unsigned long s, i, lim, run, pfn = 0, n = 0;
+	struct page *page;
 
 	if (WARN_ON(index >= pin->npages || !max))
 		return 0;
 	max = min(max, pin->npages - index);
-	s = iopin_find_seg(pin, index);
-	pfn = page_to_pfn(pin->segs[s].ext->pages[pin->segs[s].first + index -
-						   pin->segs[s].index]);
-	*phys = PFN_PHYS(pfn);
 
-	for (; s < pin->nsegs && n < max; s++) {
+	for (s = iopin_find_seg(pin, index); s < pin->nsegs && n < max; s++) {
 		const struct iopin_seg *seg = &pin->segs[s];
 
+		/* Where the run goes on in this segment's extent. */
+		i = seg->first + index + n - seg->index;
 		lim = seg->first + seg->npages;
-		for (i = seg->first + index + n - seg->index; i < lim && n < max;
-		     i++, n++)
-			if (page_to_pfn(seg->ext->pages[i]) != pfn + n)
-				return n;
+		page = iopin_pages_at(&seg->ext->pages, i);
+		if (!n) {
+			pfn = page_to_pfn(page);
+			*phys = PFN_PHYS(pfn);
+		} else if (page_to_pfn(page) != pfn + n) {
+			break;
+		}
+		run = iopin_pages_contig(&seg->ext->pages, i,
+					 min(lim - i, max - n));
+		n += run;
+		if (i + run < lim)
+			break;
 	}
 	return n;
 }

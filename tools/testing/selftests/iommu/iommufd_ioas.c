@@ -586,6 +586,97 @@ TEST_F(ioas, pin_once_across_ioases)
 	ASSERT_EQ(base, proc_status_kb("VmPin"));
 }
 
+#define HUGE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+#define SZ_2M (2UL << 20)
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
+#endif
+
+/* Each 4 KiB of @mem says where it is. */
+static void fill_by_page(uint8_t *mem, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 4096)
+		memset(mem + i, (uint8_t)(i / 4096 * 13 + 1), 4096);
+}
+
+/*
+ * Memory in huge pages, which the pin layer keeps as runs of pages rather
+ * than a pointer per page (pin_pages.h): the device, a copy that slices an
+ * extent across huge-page boundaries, an access pin and reads across such
+ * a boundary, and the read-only to writable upgrade must all see the right
+ * pages; the charge is taken once; and at the end every huge page is back
+ * in the pool, which it is not while a single page of it is still pinned.
+ */
+TEST(pin_huge_pages_as_runs)
+{
+	const uint64_t len = 4 * SZ_2M, cut = SZ_2M - 3 * PSZ;
+	long saved = read_long(HUGE_2M "nr_hugepages"), free0, vmpin;
+	uint64_t iova = MOCK_APERTURE_START, iova2 = MOCK_APERTURE_START;
+	uint32_t ioas, other, hwpt, hwpt2, pin;
+	uint8_t *mem, tmp[64];
+	int fd, afd;
+
+	if (mock_missing())
+		SKIP(return, NO_MOCK_MSG);
+	if (saved < 0)
+		SKIP(return, "no 2 MiB huge pages");
+	write_long(HUGE_2M "nr_hugepages", saved + 4);
+	free0 = read_long(HUGE_2M "free_hugepages");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB,
+		   -1, 0);
+	if (mem == MAP_FAILED) {
+		write_long(HUGE_2M "nr_hugepages", saved);
+		SKIP(return, "no free 2 MiB huge pages");
+	}
+	fill_by_page(mem, len);
+	vmpin = proc_status_kb("VmPin");
+
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	ioas = ioas_alloc(fd);
+	other = ioas_alloc(fd);
+	mock_domain(fd, ioas, NULL, &hwpt, NULL);
+	mock_domain(fd, other, NULL, &hwpt2, NULL);
+
+	/* Read-only, then writable: the extent is made writable in place. */
+	ASSERT_EQ(0, __ioas_map(fd, ioas, mem, len, &iova,
+				IOMMU_IOAS_MAP_READABLE |
+				IOMMU_IOAS_MAP_FIXED_IOVA));
+	ioas_map_fixed(fd, ioas, mem, len, iova + len);
+	ASSERT_EQ(vmpin + (long)(len / 1024), proc_status_kb("VmPin"));
+	md_check_map(fd, hwpt, iova, mem, len);
+	md_check_map(fd, hwpt, iova + len, mem, len);
+
+	/* A copy of the middle, from 3 pages before one huge page ends. */
+	ASSERT_EQ(0, __ioas_copy(fd, other, &iova2, ioas, iova + len + cut,
+				 SZ_2M + 6 * PSZ, MAP_FIXED_RW));
+	md_check_map(fd, hwpt2, iova2, mem + cut, SZ_2M + 6 * PSZ);
+
+	/* An access pin and a read across the boundary of two huge pages. */
+	afd = access_create(fd, ioas, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES);
+	pin = access_pages(fd, afd, iova + len + SZ_2M - 2 * PSZ, 4 * PSZ,
+			   mem + SZ_2M - 2 * PSZ, MOCK_FLAGS_ACCESS_WRITE);
+	access_rw(fd, afd, iova + len + SZ_2M - 32, tmp, sizeof(tmp), 0);
+	ASSERT_EQ(0, memcmp(tmp, mem + SZ_2M - 32, sizeof(tmp)));
+	access_unpin(fd, afd, pin);
+	ASSERT_EQ(0, close(afd));
+
+	/* Unmapping the first IOAS leaves the copy's pages, and only those. */
+	ASSERT_EQ(2 * len, ioas_unmap_all(fd, ioas));
+	md_check_map(fd, hwpt2, iova2, mem + cut, SZ_2M + 6 * PSZ);
+	ASSERT_EQ(vmpin + (long)((SZ_2M + 6 * PSZ) / 1024),
+		  proc_status_kb("VmPin"));
+
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(vmpin, proc_status_kb("VmPin"));
+	munmap(mem, len);
+	ASSERT_EQ(free0, read_long(HUGE_2M "free_hugepages"));
+	write_long(HUGE_2M "nr_hugepages", saved);
+}
+
 /*
  * Pages mapped read-only and then writable are still pinned and charged
  * once: the read-only pins become writable ones (they were counted twice).

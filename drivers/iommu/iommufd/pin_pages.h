@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * Where a pinned extent (pin.c) keeps its pages: the page behind each of
+ * its indexes, in one of two forms.
+ *
+ *   flat   one struct page pointer per page: what pinning produces, and
+ *          what memory made of scattered 4 KiB pages needs.
+ *   runs   one struct iopin_run per run of pages whose struct pages (and so
+ *          whose physical addresses) follow each other. A huge page of
+ *          2 MiB is one run instead of 512 pointers, so an extent of THP or
+ *          hugetlb memory costs about 16 bytes per huge page instead of 8
+ *          per 4 KiB.
+ *
+ * An extent is pinned into the flat form, then iopin_pages_compact() moves
+ * it to runs when they take at most a quarter of the flat array's memory.
+ * The pages never change afterwards; the functions here take no lock and
+ * leave locking to pin.c.
+ */
+#ifndef __IOMMUFD_PIN_PAGES_H
+#define __IOMMUFD_PIN_PAGES_H
+
+#include <linux/types.h>
+
+struct page;
+
+/**
+ * struct iopin_run - pages of an extent that follow each other in memory
+ * @index: index in the extent of the run's first page
+ * @page: the first page; page @index + k is @page + k up to the next run
+ */
+struct iopin_run {
+	unsigned long index;
+	struct page *page;
+};
+
+/**
+ * struct iopin_pages - the pages of one extent
+ * @flat: one page per index, or NULL once in the runs form
+ * @runs: the runs, in index order, when @flat is NULL
+ * @nruns: entries in @runs
+ */
+struct iopin_pages {
+	struct page **flat;
+	struct iopin_run *runs;
+	unsigned long nruns;
+};
+
+struct page *iopin_pages_at(const struct iopin_pages *pp, unsigned long index);
+unsigned long iopin_pages_contig(const struct iopin_pages *pp,
+				 unsigned long index, unsigned long max);
+bool iopin_pages_equal(const struct iopin_pages *pp, unsigned long index,
+		       struct page **pages, unsigned long npages);
+void iopin_pages_unpin(const struct iopin_pages *pp, unsigned long index,
+		       unsigned long npages, bool dirty);
+void iopin_pages_compact(struct iopin_pages *pp, unsigned long npages);
+void iopin_pages_free(struct iopin_pages *pp);
+
+#endif
