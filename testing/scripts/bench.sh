@@ -291,6 +291,13 @@ shopt -u nullglob
 		printf fmt, "row", "unit", stock, "ours", "ratio", "target", ""
 		for (i = 0; i < n; i++) {
 			k = order[i]
+			# (memory: ours may hold nothing the counters see)
+			if (unit[k] ~ /^B\// && (k in ours) && ours[k] <= 0 &&
+			    up[k] >= ours[k]) {
+				printf fmt, k, unit[k], sprintf("%.4g", up[k]), sprintf("%.4g", ours[k]),
+					"-", target[k], ""
+				continue
+			}
 			if (!(k in ours) || up[k] <= 0 || ours[k] <= 0) {
 				printf fmt, k, unit[k], up[k], ours[k], "-", target[k], "MISSING"
 				bad++
