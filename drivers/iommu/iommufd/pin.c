@@ -32,7 +32,11 @@
  *
  * Pinning a range walks it through the space's tree. Where a usable extent
  * already holds the pages, the handle just adds itself as a user: no page
- * table walk, no new charge. Every gap left over becomes a new extent.
+ * table walk, no new charge. Every gap left over becomes a new extent,
+ * which is entered in the tree marked as being pinned and then pinned with
+ * the space's mutex dropped, so that threads of one process pin different
+ * memory at the same time; a request that meets an extent being pinned
+ * under its current page waits for it and looks again.
  * A read-only extent that a writable request meets is first made writable
  * if it can be (iopin_extent_upgrade()), so that a page mapped both ways
  * is pinned and charged once. Extents of one space may still overlap: a
@@ -70,11 +74,12 @@
  * Locking (in the driver's one order, object.h): iopin_spaces_lock guards
  * the global table of spaces; space->mutex guards the space's tree, every
  * extent's user counts and the space's charge, and mmap_lock is taken
- * inside it by the page pinning, by mm-mode charging and by notifier
- * insertion. The notifier callback takes none of them. Extents are freed, and the
- * references they hold on their space dropped, only after space->mutex is
- * released, so that the last reference on a space is never dropped under
- * its own mutex. A handle holds its own reference on its space, which
+ * inside it by mm-mode charging, by notifier insertion and by the pinning
+ * that makes an extent writable; a new extent's pages are pinned without
+ * it. The notifier callback takes none of them. Extents are freed, and
+ * the references they hold on their space dropped, only after space->mutex
+ * is released, so that the last reference on a space is never dropped
+ * under its own mutex. A handle holds its own reference on its space, which
  * keeps the space alive for the whole of iommufd_pin_put().
  */
 #include <linux/fcntl.h>
@@ -95,6 +100,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 
 #include "account.h"
 #include "pin.h"
@@ -113,10 +119,13 @@
  * @acct: the owner; holds a reference on its mm_struct and user
  * @file: the memfd whose pages the space pins, with a reference held; NULL
  *        for the user memory of @acct.mm
- * @mutex: protects @extents, @npinned and the extents' @users and @npinned
+ * @mutex: protects @extents, @npinned, @fills and the extents' @users,
+ *         @npinned and @pinning
  * @extents: struct iopin_extent by virtual page number; stale extents may
  *           linger until a walk meets them
  * @npinned: pages pinned by all extents of the space
+ * @fills: extents whose pinning has ended, success or not
+ * @fill_wait: requests waiting for @fills to move
  */
 struct iopin_space {
 	struct hlist_node hnode;
@@ -126,6 +135,8 @@ struct iopin_space {
 	struct mutex mutex;	/* see above */
 	struct rb_root_cached extents;
 	unsigned long npinned;
+	unsigned long fills;
+	wait_queue_head_t fill_wait;
 };
 
 /**
@@ -144,6 +155,9 @@ struct iopin_space {
  * @dead_item: on a local list of extents to free once the mutex is dropped
  * @inline_arrays: @pages and @users share the extent's own allocation
  * @writable: pinned with FOLL_WRITE
+ * @pinning: its pages are being pinned, without the space's mutex; other
+ *           requests for them wait (iopin_wait_fill()) instead of pinning
+ *           them a second time
  * @in_tree: @node is in @space's tree
  * @stale: the range was invalidated since it was pinned; set by the
  *         notifier, never cleared once the extent is in use
@@ -159,6 +173,7 @@ struct iopin_extent {
 	struct list_head dead_item;
 	bool inline_arrays;
 	bool writable;
+	bool pinning;
 	bool in_tree;
 	bool stale;
 };
@@ -245,6 +260,7 @@ static struct iopin_space *iopin_space_get(enum iommufd_account_mode mode,
 		space->file = get_file(file);
 	mutex_init(&space->mutex);
 	space->extents = RB_ROOT_CACHED;
+	init_waitqueue_head(&space->fill_wait);
 	hash_add(iopin_spaces, &space->hnode, (unsigned long)acct.mm);
 out_unlock:
 	mutex_unlock(&iopin_spaces_lock);
@@ -440,8 +456,6 @@ static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
 	bool same = true;
 	long got;
 
-	lockdep_assert_held(&ext->space->mutex);
-
 	batch = kmalloc_array(IOPIN_CHECK_BATCH, sizeof(*batch),
 			      GFP_KERNEL_ACCOUNT);
 	if (!batch)
@@ -525,15 +539,15 @@ static int iopin_pin_file(struct iopin_extent *ext)
 }
 
 /*
- * Pin pages [@start, @start + @npages) of @space's source into a new
- * extent and charge them. On success every page has one user, the
- * caller's, and the extent holds a space reference. On failure nothing is
- * left behind.
+ * Start an extent for pages [@start, @start + @npages) of @space's source:
+ * watched, charged, and in the tree marked @pinning, so that requests for
+ * these pages wait for it rather than pin them again. No request uses it
+ * before iopin_extent_end(). On failure nothing is left behind.
  */
-static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
-						unsigned long start,
-						unsigned long npages,
-						bool writable)
+static struct iopin_extent *iopin_extent_begin(struct iopin_space *space,
+					       unsigned long start,
+					       unsigned long npages,
+					       bool writable)
 {
 	struct iopin_extent *ext;
 	int rc;
@@ -555,31 +569,87 @@ static struct iopin_extent *iopin_extent_create(struct iopin_space *space,
 	rc = iommufd_acct_charge(&space->acct, npages);
 	if (rc)
 		goto err_unwatch;
-	rc = space->file ? iopin_pin_file(ext) : iopin_pin_user(ext);
-	if (rc)
-		goto err_uncharge;
-	if (!ext->inline_arrays)
-		iopin_pages_compact(&ext->pages, npages);
 
-	iommufd_acct_pinned(&space->acct, npages, true);
-	space->npinned += npages;
-	ext->npinned = npages;
-	/* The caller's segment covers the extent: one whole user. */
-	ext->whole = 1;
+	ext->pinning = true;
 	refcount_inc(&space->refs);
-	if (!READ_ONCE(ext->stale)) {
-		interval_tree_insert(&ext->node, &space->extents);
-		ext->in_tree = true;
-	}
+	interval_tree_insert(&ext->node, &space->extents);
+	ext->in_tree = true;
 	return ext;
 
-err_uncharge:
-	iommufd_acct_uncharge(&space->acct, npages);
 err_unwatch:
 	iopin_unwatch(ext);
 err_free:
 	iopin_extent_free(ext);
 	return ERR_PTR(rc);
+}
+
+/*
+ * Pin the pages of @ext, begun by iopin_extent_begin(). Called without the
+ * space's mutex: only the caller looks at @ext until iopin_extent_end(),
+ * and other requests of the process go on meanwhile.
+ */
+static int iopin_extent_fill(struct iopin_extent *ext)
+{
+	int rc;
+
+	lockdep_assert_not_held(&ext->space->mutex);
+
+	rc = ext->space->file ? iopin_pin_file(ext) : iopin_pin_user(ext);
+	if (!rc && !ext->inline_arrays)
+		iopin_pages_compact(&ext->pages, iopin_extent_npages(ext));
+	return rc;
+}
+
+/*
+ * End the pinning of @ext, whose iopin_extent_fill() returned @rc, and let
+ * the requests waiting for it go on. On success every page has one user,
+ * the caller's; on failure the extent leaves the tree and goes on @dead.
+ * Return: @rc.
+ */
+static int iopin_extent_end(struct iopin_extent *ext, int rc,
+			    struct list_head *dead)
+{
+	struct iopin_space *space = ext->space;
+	unsigned long npages = iopin_extent_npages(ext);
+
+	lockdep_assert_held(&space->mutex);
+
+	ext->pinning = false;
+	space->fills++;
+	wake_up_all(&space->fill_wait);
+	if (rc) {
+		iommufd_acct_uncharge(&space->acct, npages);
+		iopin_extent_unlink(ext);
+		list_add_tail(&ext->dead_item, dead);
+		return rc;
+	}
+	iommufd_acct_pinned(&space->acct, npages, true);
+	space->npinned += npages;
+	ext->npinned = npages;
+	/* The caller's segment covers the extent: one whole user. */
+	ext->whole = 1;
+	if (READ_ONCE(ext->stale))
+		iopin_extent_unlink(ext);
+	return 0;
+}
+
+/*
+ * Wait, without the space's mutex, until some extent being pinned is done,
+ * then take the mutex again.
+ * Return: 0, or -EINTR on a fatal signal (the mutex is held either way).
+ */
+static int iopin_wait_fill(struct iopin_space *space)
+{
+	unsigned long seen = space->fills;
+	int rc;
+
+	lockdep_assert_held(&space->mutex);
+
+	mutex_unlock(&space->mutex);
+	rc = wait_event_killable(space->fill_wait,
+				 READ_ONCE(space->fills) != seen);
+	mutex_lock(&space->mutex);
+	return rc ? -EINTR : 0;
 }
 
 /*
@@ -881,8 +951,10 @@ static bool iopin_extent_upgrade(struct iopin_extent *ext)
  * What serves page @cursor of a request ending at @last? Either an
  * extent with a pinned page there, which is returned, with *@end set to the
  * last page of the run it can serve; or nothing (NULL), with *@end set to
- * the last page before some usable extent has a pinned page again. Stale
- * extents met on the way leave the tree.
+ * the last page before some usable extent has a pinned page again, or one
+ * being pinned starts; or ERR_PTR(-EAGAIN) if an extent being pinned holds
+ * page @cursor: wait for it and ask again. Stale extents met on the way
+ * leave the tree.
  */
 static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 					 unsigned long cursor,
@@ -902,6 +974,12 @@ static struct iopin_extent *iopin_lookup(struct iopin_space *space,
 
 		/* Taken before any removal; nodes come in order of start. */
 		next = interval_tree_iter_next(node, cursor, last);
+		if (ext->pinning) {
+			if (node->start <= cursor)
+				return ERR_PTR(-EAGAIN);
+			*end = node->start - 1;
+			continue;
+		}
 		if (writable && !ext->writable && !READ_ONCE(ext->stale))
 			iopin_extent_upgrade(ext);
 		if (READ_ONCE(ext->stale)) {
@@ -981,14 +1059,28 @@ static struct iommufd_pin *iopin_pin_range(enum iommufd_account_mode mode,
 			break;
 
 		ext = iopin_lookup(space, cursor, last, writable, &end);
+		if (ext == ERR_PTR(-EAGAIN)) {
+			rc = iopin_wait_fill(space);
+			if (rc)
+				break;
+			end = cursor - 1;	/* the same page again */
+			continue;
+		}
 		if (ext) {
 			rc = iopin_extent_get(ext, cursor - ext->node.start,
 					      end - cursor + 1);
 		} else {
 			end = min(end, cursor + IOPIN_EXTENT_MAX_PAGES - 1);
-			ext = iopin_extent_create(space, cursor,
-						  end - cursor + 1, writable);
-			rc = PTR_ERR_OR_ZERO(ext);
+			ext = iopin_extent_begin(space, cursor,
+						 end - cursor + 1, writable);
+			if (IS_ERR(ext)) {
+				rc = PTR_ERR(ext);
+				break;
+			}
+			mutex_unlock(&space->mutex);
+			rc = iopin_extent_fill(ext);
+			mutex_lock(&space->mutex);
+			rc = iopin_extent_end(ext, rc, &dead);
 		}
 		if (rc)
 			break;

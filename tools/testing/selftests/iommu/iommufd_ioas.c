@@ -586,6 +586,62 @@ TEST_F(ioas, pin_once_across_ioases)
 	ASSERT_EQ(base, proc_status_kb("VmPin"));
 }
 
+struct racing_map {
+	int fd;
+	uint32_t ioas;
+	void *buf;
+	pthread_barrier_t *start;
+	int rc;
+};
+
+static void *racing_map_thread(void *arg)
+{
+	struct racing_map *m = arg;
+	uint64_t iova = 1UL << 30;
+
+	pthread_barrier_wait(m->start);
+	m->rc = __ioas_map(m->fd, m->ioas, m->buf, BUF_SIZE, &iova,
+			   MAP_FIXED_RW);
+	return NULL;
+}
+
+/*
+ * Two threads map the same fresh memory at once: one of them pins it while
+ * the other waits for that pin instead of pinning the pages again, so the
+ * memory is still charged once, however the two interleave.
+ */
+TEST_F(ioas, pin_once_from_two_threads)
+{
+	long base = proc_status_kb("VmPin");
+	uint32_t other = ioas_alloc(self->fd);
+	pthread_barrier_t start;
+	struct racing_map m[2] = {
+		{ .fd = self->fd, .ioas = self->ioas, .buf = self->buf,
+		  .start = &start },
+		{ .fd = self->fd, .ioas = other, .buf = self->buf,
+		  .start = &start },
+	};
+	pthread_t tid;
+	int round;
+
+	ASSERT_LE(0, base);
+	for (round = 0; round < 20; round++) {
+		pthread_barrier_init(&start, NULL, 2);
+		ASSERT_EQ(0, pthread_create(&tid, NULL, racing_map_thread,
+					    &m[1]));
+		racing_map_thread(&m[0]);
+		ASSERT_EQ(0, pthread_join(tid, NULL));
+		pthread_barrier_destroy(&start);
+		ASSERT_EQ(0, m[0].rc);
+		ASSERT_EQ(0, m[1].rc);
+		ASSERT_EQ(base + (long)(BUF_SIZE / 1024),
+			  proc_status_kb("VmPin"));
+		ASSERT_EQ(BUF_SIZE, ioas_unmap_all(self->fd, self->ioas));
+		ASSERT_EQ(BUF_SIZE, ioas_unmap_all(self->fd, other));
+		ASSERT_EQ(base, proc_status_kb("VmPin"));
+	}
+}
+
 #define HUGE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define SZ_2M (2UL << 20)
 #ifndef MAP_HUGE_2MB
