@@ -68,6 +68,12 @@ enum {
 	 * broken one in the kernel log, if one does not hold
 	 */
 	IOMMU_TEST_OP_IOAS_VALIDATE = 0x1000,
+	/*
+	 * (extension) Pin and unpin user memory with the kernel's pinning
+	 * call alone, see pin_timing: the floor under any map of fresh
+	 * memory, for make bench
+	 */
+	IOMMU_TEST_OP_PIN_TIMING = 0x1001,
 };
 
 /**
@@ -143,6 +149,13 @@ enum {
  * @trigger_iopf.grpid: page request group index
  * @trigger_iopf.perm: IOMMU_PGFAULT_PERM_* access bits
  * @trigger_iopf.addr: faulting address
+ * @pin_timing: arguments of IOMMU_TEST_OP_PIN_TIMING
+ * @pin_timing.uptr: first byte of the memory, page aligned
+ * @pin_timing.length: bytes, a multiple of the page size, at most 1 GiB
+ * @pin_timing.out_pin_ns: time one long-term, writable
+ *                         pin_user_pages_fast() of the range took, as the
+ *                         pin layer calls it
+ * @pin_timing.out_unpin_ns: time unpinning the pages took
  * @last: marks the end of the structure; only used to size it
  *
  * The kernel fills in the out_* members. @trigger_iopf.addr is a plain
@@ -228,6 +241,12 @@ struct iommu_test_cmd {
 			__u32 perm;
 			__u64 addr;
 		} trigger_iopf;
+		struct {
+			__aligned_u64 uptr;
+			__aligned_u64 length;
+			__aligned_u64 out_pin_ns;
+			__aligned_u64 out_unpin_ns;
+		} pin_timing;
 	};
 	__u32 last;
 };
