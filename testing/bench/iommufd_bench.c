@@ -20,10 +20,12 @@
  * device.
  *
  * Each result is one line,
- *	@@@ BENCH name|unit|target|value
- * where a unit ending in "/s" is a throughput (higher is better) and any
- * other unit a cost per operation (lower is better); target is the least
- * ratio to the base tree's result that we aim for. Lines starting with
+ *	@@@ BENCH name|unit|target|value[|bound]
+ * where a unit ending in "/s" is a throughput and "x" a speedup (higher is
+ * better for both) and any other unit a cost (lower is better); target is
+ * the least ratio to the base tree's result that we aim for, or "-" for a
+ * row only our kernel prints, and bound, if given, what our kernel's value
+ * must reach by itself (at least, or at most for a cost). Lines starting with
  * "#" are comments for people. Every measurement runs on a fresh
  * /dev/iommu file descriptor, and the best of its repetitions is kept:
  * the machine is emulated and shared, so the fastest run is the one least
@@ -32,7 +34,10 @@
  * Options: -q, a quick run (small sizes only) to try the machinery;
  * -m, only the mock rows; -v, only the VT-d rows (default: both).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -68,6 +73,12 @@
 #define TARGET_OTHER		"1"
 /* Kernel memory per mapped page: no more than upstream. */
 #define TARGET_MEMORY		"1"
+/* Two threads: at least this much faster than one, on our kernel alone. */
+#define TARGET_THREADS		"1.6"
+/* A map of fresh memory: at most this much slower than pin + fill alone. */
+#define TARGET_FLOOR		"1.3"
+/* A thread sharing the CPU with a large unmap: woken at most this late. */
+#define TARGET_STALL_MS		"2"
 
 enum mem_kind { MEM_4K, MEM_THP, MEM_HUGETLB };
 
@@ -397,6 +408,85 @@ static void bench_second_ioas(void *buf, unsigned long len, int reps)
 	result(name, "GiB/s", TARGET_SHARED_PIN, gib_per_s(len, best_map));
 }
 
+/*
+ * Make @ioas of @fd translate through a device: a mock domain, or edu @n
+ * through VT-d. Returns a file to close when done, or -1.
+ */
+typedef int (*attach_fn)(int fd, __u32 ioas, int n);
+
+static int mock_attach(int fd, __u32 ioas, int n)
+{
+	(void)n;	/* every mock domain is alike */
+	add_domains(fd, ioas, 1);
+	return -1;
+}
+
+/* Our kernel's IOMMU_TEST_OP_PIN_TIMING; false on the base tree's. */
+static bool pin_timing(int fd, void *buf, unsigned long len, __u64 *pin_ns,
+		       __u64 *unpin_ns)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_PIN_TIMING,
+		.pin_timing = { .uptr = (uintptr_t)buf, .length = len },
+	};
+
+	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
+		return false;
+	*pin_ns = cmd.pin_timing.out_pin_ns;
+	*unpin_ns = cmd.pin_timing.out_unpin_ns;
+	return true;
+}
+
+/*
+ * The floor under a map of fresh memory on this machine, best of @reps:
+ * pinning alone (the kernel's pinning call and nothing else, through
+ * IOMMU_TEST_OP_PIN_TIMING, which only our kernel has) plus filling the
+ * table alone (IOAS_MAP of memory already pinned for another IOAS); and
+ * how far IOAS_MAP of the same memory, fresh, is above their sum. Only our
+ * kernel prints the row.
+ */
+static void bench_floor(const char *prefix, void *buf, enum mem_kind kind,
+			unsigned long len, int reps, attach_fn attach)
+{
+	__u64 pin = ~0ULL, unpin = ~0ULL, fill = ~0ULL, map = ~0ULL;
+	__u64 p, u, t0, t1;
+	char name[96];
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		int fd = iommu_open();
+		__u32 a = ioas_alloc(fd), b = ioas_alloc(fd);
+		int da = attach(fd, a, 0), db = attach(fd, b, 1);
+		bool ours = pin_timing(fd, buf, len, &p, &u);
+
+		if (ours) {
+			pin = min_ns(pin, p);
+			unpin = min_ns(unpin, u);
+			t0 = now_ns();
+			ioas_map(fd, a, buf, len, BIG_IOVA);
+			t1 = now_ns();
+			map = min_ns(map, t1 - t0);
+			ioas_map(fd, b, buf, len, BIG_IOVA);
+			fill = min_ns(fill, now_ns() - t1);
+		}
+		if (db >= 0)
+			close(db);
+		if (da >= 0)
+			close(da);
+		close(fd);
+		if (!ours)
+			return;
+	}
+	printf("# %sfloor, %s %luMiB: pin alone %.2f ms, unpin alone %.2f ms, fill alone %.2f ms, map %.2f ms\n",
+	       prefix, mem_name[kind], len / SZ_1M, pin / 1e6, unpin / 1e6,
+	       fill / 1e6, map / 1e6);
+	snprintf(name, sizeof(name), "%sIOAS_MAP %s %luMiB over pin + fill",
+		 prefix, mem_name[kind], len / SZ_1M);
+	printf("@@@ BENCH %s|x floor|-|%.4f|%s\n", name,
+	       (double)map / (pin + fill), TARGET_FLOOR);
+}
+
 /* ---- through VT-d, with edu devices attached ---- */
 
 static struct edu_sys edus[2];
@@ -491,6 +581,95 @@ static void bench_vtd_map_unmap(void *buf, enum mem_kind kind,
 		m1.iommu - m0.iommu) * per_page);
 }
 
+/*
+ * A thread that sleeps 1 ms at a time and records how late it wakes up,
+ * on the same CPU as the thread that unmaps: how long the unmap keeps
+ * that CPU from running anything else.
+ */
+struct waker {
+	volatile int stop;
+	volatile int running;
+	__u64 worst_ns;
+};
+
+static void run_on_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static void *waker_thread(void *arg)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	struct waker *w = arg;
+	__u64 t0, late;
+
+	run_on_cpu0();
+	while (!w->stop) {
+		t0 = now_ns();
+		nanosleep(&ms, NULL);
+		late = now_ns() - t0 - ms.tv_nsec;
+		if (w->running && late > w->worst_ns)
+			w->worst_ns = late;
+	}
+	return NULL;
+}
+
+/*
+ * IOAS_UNMAP of @len bytes of 4K pages through VT-d, best of @reps, with
+ * the waker on the same CPU: its worst delay while the unmap runs.
+ */
+static void bench_unmap_stall(void *buf, unsigned long len, int reps)
+{
+	__u64 best = ~0ULL, unmap = ~0ULL, t0;
+	struct timespec settle = { .tv_nsec = 20000000 };
+	cpu_set_t all;
+	char name[96];
+	int i;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		die("sched_getaffinity");
+	run_on_cpu0();
+	for (i = 0; i < reps; i++) {
+		int fd = iommu_open();
+		__u32 ioas = ioas_alloc(fd);
+		int dev = edu_attach(fd, ioas, 0);
+		struct waker w = {};
+		pthread_t tid;
+
+		ioas_map(fd, ioas, buf, len, BIG_IOVA);
+		if (pthread_create(&tid, NULL, waker_thread, &w))
+			die("pthread_create");
+		nanosleep(&settle, NULL);
+		w.running = 1;
+		t0 = now_ns();
+		if (ioas_unmap(fd, ioas, BIG_IOVA, len) != len)
+			die("IOMMU_IOAS_UNMAP left part of the mapping");
+		unmap = min_ns(unmap, now_ns() - t0);
+		/* One more period, so that a wake-up held back is seen. */
+		nanosleep(&settle, NULL);
+		w.running = 0;
+		w.stop = 1;
+		pthread_join(tid, NULL);
+		best = min_ns(best, w.worst_ns);
+		close(dev);
+		close(fd);
+	}
+	if (sched_setaffinity(0, sizeof(all), &all))
+		die("sched_setaffinity");
+	printf("# unmap stall: IOAS_UNMAP of %luMiB took %.2f ms with a thread sleeping 1 ms at a time on its CPU\n",
+	       len / SZ_1M, unmap / 1e6);
+	snprintf(name, sizeof(name),
+		 "VT-d: IOAS_UNMAP 4K pages %luMiB, wake-up delay on its CPU",
+		 len / SZ_1M);
+	printf("@@@ BENCH %s|ms|%s|%.4f|%s\n", name, TARGET_OTHER, best / 1e6,
+	       TARGET_STALL_MS);
+}
+
 static void bench_vtd(void)
 {
 	static const unsigned long sizes[] = { 64 * SZ_1M, 256 * SZ_1M, SZ_1G };
@@ -521,6 +700,10 @@ static void bench_vtd(void)
 			bench_vtd_map_unmap(buf, kind, sizes[s],
 					    quick ? 2 : reps[s], true,
 					    s == nsizes - 1);
+		bench_floor("VT-d: ", buf, kind, len, quick ? 1 : 3,
+			    edu_attach);
+		if (kind == MEM_4K)
+			bench_unmap_stall(buf, len, quick ? 1 : 3);
 		munmap(buf, len);
 	}
 }
@@ -533,6 +716,7 @@ static void bench_copy_and_shared(void)
 	bench_second_ioas(buf, quick ? len : 256 * SZ_1M, quick ? 2 : 10);
 	if (!quick)
 		bench_second_ioas(buf, len, 5);
+	bench_floor("", buf, MEM_4K, len, quick ? 1 : 3, mock_attach);
 	munmap(buf, len);
 }
 
@@ -593,6 +777,105 @@ static void bench_small(void *buf, unsigned long n, int reps)
 	}
 }
 
+/*
+ * Two threads of one process, each mapping and unmapping its own memory
+ * into its own IOAS (with a mock domain), against one thread doing both
+ * threads' work: is pinning by one process serialized somewhere? The
+ * IOASes belong to one /dev/iommu file, or to one file each.
+ */
+struct thread_work {
+	int fd;
+	__u32 ioas;
+	void *buf;
+	unsigned long len;
+	int cycles;
+	pthread_barrier_t *start;
+};
+
+static void work_cycles(struct thread_work *w)
+{
+	int c;
+
+	for (c = 0; c < w->cycles; c++) {
+		ioas_map(w->fd, w->ioas, w->buf, w->len, BIG_IOVA);
+		if (ioas_unmap(w->fd, w->ioas, BIG_IOVA, w->len) != w->len)
+			die("IOMMU_IOAS_UNMAP left part of the mapping");
+	}
+}
+
+static void *work_thread(void *arg)
+{
+	struct thread_work *w = arg;
+
+	pthread_barrier_wait(w->start);
+	work_cycles(w);
+	return NULL;
+}
+
+static void bench_two_threads(void)
+{
+	unsigned long len = quick ? 16 * SZ_1M : 64 * SZ_1M;
+	int cycles = quick ? 2 : 8, reps = quick ? 1 : 3, r, t, fds;
+	__u64 one = ~0ULL, two[3] = { ~0ULL, ~0ULL, ~0ULL };
+	struct thread_work w[2];
+	pthread_barrier_t start;
+	pthread_t tid;
+	char name[96];
+	__u64 t0;
+
+	for (t = 0; t < 2; t++)
+		w[t] = (struct thread_work){
+			.buf = mem_alloc(MEM_4K, len), .len = len,
+			.cycles = cycles, .start = &start,
+		};
+	for (r = 0; r < reps; r++) {
+		/* One thread, both IOASes of one file, one after the other. */
+		w[0].fd = w[1].fd = iommu_open();
+		for (t = 0; t < 2; t++) {
+			w[t].ioas = ioas_alloc(w[t].fd);
+			add_domains(w[t].fd, w[t].ioas, 1);
+		}
+		t0 = now_ns();
+		work_cycles(&w[0]);
+		work_cycles(&w[1]);
+		one = min_ns(one, now_ns() - t0);
+		close(w[0].fd);
+
+		/* Two threads, with one file, then with two. */
+		for (fds = 1; fds <= 2; fds++) {
+			w[0].fd = iommu_open();
+			w[1].fd = fds == 2 ? iommu_open() : w[0].fd;
+			for (t = 0; t < 2; t++) {
+				w[t].ioas = ioas_alloc(w[t].fd);
+				add_domains(w[t].fd, w[t].ioas, 1);
+			}
+			pthread_barrier_init(&start, NULL, 2);
+			if (pthread_create(&tid, NULL, work_thread, &w[1]))
+				die("pthread_create");
+			pthread_barrier_wait(&start);
+			t0 = now_ns();
+			work_cycles(&w[0]);
+			pthread_join(tid, NULL);
+			two[fds] = min_ns(two[fds], now_ns() - t0);
+			pthread_barrier_destroy(&start);
+			close(w[0].fd);
+			if (fds == 2)
+				close(w[1].fd);
+		}
+	}
+	for (fds = 1; fds <= 2; fds++) {
+		snprintf(name, sizeof(name),
+			 "2 threads, %d file%s: speedup over 1 thread", fds,
+			 fds > 1 ? "s" : "");
+		printf("@@@ BENCH %s|x|%s|%.4f|%s\n", name, TARGET_OTHER,
+		       (double)one / two[fds], TARGET_THREADS);
+	}
+	printf("# 1 thread: %d cycles of map + unmap of 4K pages %luMiB in each of 2 IOASes, %.1f ms\n",
+	       cycles, len / SZ_1M, one / 1e6);
+	for (t = 0; t < 2; t++)
+		munmap(w[t].buf, len);
+}
+
 static void bench_many_small(void)
 {
 	static const unsigned long counts[] = { 1000, 10000, 100000 };
@@ -645,7 +928,8 @@ int main(int argc, char **argv)
 	bench_many_small();
 	printf("# small mappings done after %.0f s\n",
 	       (now_ns() - start) / 1e9);
-
+	bench_two_threads();
+	printf("# two threads done after %.0f s\n", (now_ns() - start) / 1e9);
 	if (vtd)
 		bench_vtd();
 	printf("# all done after %.0f s\n", (now_ns() - start) / 1e9);

@@ -211,7 +211,7 @@ if [ "${1:-}" != table ]; then
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,usr/bin,usr/sbin}
 	# (always /iommufd_bench in the machine, which init runs)
 	# shellcheck disable=SC2086
-	"$TARGET_CC" -O2 -Wall -Wextra -static -isystem "$hdrs/include" \
+	"$TARGET_CC" -O2 -Wall -Wextra -static -pthread -isystem "$hdrs/include" \
 		"${cflags[@]}" -o "$root/iommufd_bench" $prog ||
 		die "bench: the benchmark failed to build"
 	cp "$bb" "$root/bin/busybox"
@@ -266,7 +266,7 @@ shopt -u nullglob
 	printf '%-9s %s\n' "ours:" "$(grep -m1 '@@@ BENCH-MACHINE' "$ours_log" | sed 's/.*@@@ BENCH-MACHINE //')"
 	case $a in
 	x86_64)
-		echo "ratio = ours/upstream for throughput, upstream/ours for costs: above 1 means ours is faster" ;;
+		echo "ratio = ours/upstream for throughput and speedup, upstream/ours for costs: above 1 means ours is better" ;;
 	ppc64le)
 		echo "ratio = stock/ours (costs): above 1 means ours is faster" ;;
 	esac
@@ -277,13 +277,19 @@ shopt -u nullglob
 		echo "each row: the best of $nb_stock boots of the stock kernel, $nb_ours of ours"
 	echo
 	# (with several boots, the best: the highest throughput, least cost)
+	# (units: "/s" throughput and "x" speedup, higher is better; others
+	# costs; a fifth field bounds ours by itself: at least, at most for a
+	# cost; target "-": a row only ours prints, judged by its bound alone)
 	awk -F'|' -v stock="$stock_label" -v nstock=${#stock_logs[@]} '
-	function better(u, a, b) { return (u ~ /\/s$/) == (a + 0 > b + 0) ? a : b }
+	function higher(u) { return u ~ /\/s$/ || u == "x" }
+	function better(u, a, b) { return higher(u) == (a + 0 > b + 0) ? a : b }
 	FNR == 1 { f++ }
 	!/@@@ BENCH [^-]/ { next }
 	{ sub(/^.*@@@ BENCH /, "") }
+	NF >= 5 { bound[$1] = $5 }
 	f <= nstock && !($1 in up) { order[n++] = $1; unit[$1] = $2; target[$1] = $3; up[$1] = $4; next }
 	f <= nstock { up[$1] = better(unit[$1], up[$1], $4); next }
+	!($1 in unit) { order[n++] = $1; unit[$1] = $2; target[$1] = $3 }
 	!($1 in ours) { ours[$1] = $4; next }
 	{ ours[$1] = better(unit[$1], ours[$1], $4) }
 	END {
@@ -291,6 +297,15 @@ shopt -u nullglob
 		printf fmt, "row", "unit", stock, "ours", "ratio", "target", ""
 		for (i = 0; i < n; i++) {
 			k = order[i]
+			ob = (k in bound) && (k in ours) &&
+			     (higher(unit[k]) ? ours[k] + 0 < bound[k] + 0 : ours[k] + 0 > bound[k] + 0)
+			if (target[k] == "-") {
+				v = !(k in ours) ? "MISSING" : ob ? "beyond " bound[k] " " unit[k] : ""
+				if (v != "")
+					bad++
+				printf fmt, k, unit[k], "-", sprintf("%.4g", ours[k]), "-", bound[k], v
+				continue
+			}
 			# (memory: ours may hold nothing the counters see)
 			if (unit[k] ~ /^B\// && (k in ours) && ours[k] <= 0 &&
 			    up[k] >= ours[k]) {
@@ -303,8 +318,10 @@ shopt -u nullglob
 				bad++
 				continue
 			}
-			r = unit[k] ~ /\/s$/ ? ours[k] / up[k] : up[k] / ours[k]
+			r = higher(unit[k]) ? ours[k] / up[k] : up[k] / ours[k]
 			v = r >= target[k] ? "" : (r < 1 ? "SLOWER" : "below target")
+			if (v == "" && ob)
+				v = "beyond " bound[k] " " unit[k]
 			if (v != "")
 				bad++
 			printf fmt, k, unit[k], sprintf("%.4g", up[k]), sprintf("%.4g", ours[k]),
