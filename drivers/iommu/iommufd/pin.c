@@ -158,6 +158,9 @@ struct iopin_space {
  * @pinning: its pages are being pinned, without the space's mutex; other
  *           requests for them wait (iopin_wait_fill()) instead of pinning
  *           them a second time
+ * @unpin_on_free: every page lost its last user at once; they are unpinned
+ *                 when the extent is freed, after the space's mutex is
+ *                 released, so that a large unmap does not hold it
  * @in_tree: @node is in @space's tree
  * @stale: the range was invalidated since it was pinned; set by the
  *         notifier, never cleared once the extent is in use
@@ -174,6 +177,7 @@ struct iopin_extent {
 	bool inline_arrays;
 	bool writable;
 	bool pinning;
+	bool unpin_on_free;
 	bool in_tree;
 	bool stale;
 };
@@ -689,6 +693,13 @@ static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 }
 
 /*
+ * Pages unpinned between two chances for the CPU to run something else:
+ * unpinning 1 GiB of 4 KiB pages takes milliseconds, and a kernel without
+ * preemption would run nothing else on the CPU meanwhile.
+ */
+#define IOPIN_UNPIN_BATCH 1024
+
+/*
  * Unpin the folios of a file extent that pages [@first, @first + @npages),
  * which just lost their last user, leave without a page in use. A folio
  * with no page in use is never looked at again, so its single pin is
@@ -697,7 +708,7 @@ static int iopin_extent_get(struct iopin_extent *ext, unsigned long first,
 static void iopin_unpin_file(struct iopin_extent *ext, unsigned long first,
 			     unsigned long npages)
 {
-	unsigned long i = first, lo, hi, j;
+	unsigned long i = first, lo, hi, j, done = 0;
 
 	while (i < first + npages) {
 		struct page *page = iopin_pages_at(&ext->pages, i);
@@ -715,7 +726,12 @@ static void iopin_unpin_file(struct iopin_extent *ext, unsigned long first,
 				set_page_dirty_lock(folio_page(folio, 0));
 			unpin_folio(folio);
 		}
+		done += hi - i;
 		i = hi;
+		if (done >= IOPIN_UNPIN_BATCH) {
+			cond_resched();
+			done = 0;
+		}
 	}
 }
 
@@ -723,16 +739,24 @@ static void iopin_unpin_file(struct iopin_extent *ext, unsigned long first,
 static void iopin_unpin(struct iopin_extent *ext, unsigned long first,
 			unsigned long npages)
 {
-	if (ext->space->file)
+	unsigned long n;
+
+	if (ext->space->file) {
 		iopin_unpin_file(ext, first, npages);
-	else
-		iopin_pages_unpin(&ext->pages, first, npages, ext->writable);
+		return;
+	}
+	for (; npages; first += n, npages -= n) {
+		n = min(npages, IOPIN_UNPIN_BATCH);
+		iopin_pages_unpin(&ext->pages, first, n, ext->writable);
+		cond_resched();
+	}
 }
 
 /*
  * Drop a user from pages [@first, @first + @npages) of @ext and unpin the
- * pages left without one. An extent left with no pinned page goes on @dead.
- * Return: how many pages were unpinned; the caller uncharges them.
+ * pages left without one. An extent left with no pinned page goes on @dead;
+ * if it lost all of them at once, they are unpinned there.
+ * Return: how many pages lost their last user; the caller uncharges them.
  */
 static unsigned long iopin_extent_put(struct iopin_extent *ext,
 				      unsigned long first, unsigned long npages,
@@ -747,6 +771,15 @@ static unsigned long iopin_extent_put(struct iopin_extent *ext,
 		/* Only the last whole user looks at the pages. */
 		if (WARN_ON(!ext->whole) || --ext->whole)
 			return 0;
+		/*
+		 * No other user ever: every page goes, without a look, and
+		 * once the mutex is dropped (iopin_free_dead()).
+		 */
+		if (!ext->users) {
+			ext->unpin_on_free = true;
+			unpinned = npages;
+			goto out;
+		}
 	}
 	/* Pages [run, i) have lost their last user. */
 	for (i = first; i <= first + npages; i++) {
@@ -761,7 +794,7 @@ static unsigned long iopin_extent_put(struct iopin_extent *ext,
 		}
 		run = i + 1;
 	}
-
+out:
 	ext->npinned -= unpinned;
 	if (!ext->npinned) {
 		iopin_extent_unlink(ext);
@@ -770,7 +803,10 @@ static unsigned long iopin_extent_put(struct iopin_extent *ext,
 	return unpinned;
 }
 
-/* Free extents collected by iopin_extent_put(), with no lock held. */
+/*
+ * Free extents collected by iopin_extent_put(), with no lock held, first
+ * unpinning the pages of those marked @unpin_on_free.
+ */
 static void iopin_free_dead(struct list_head *dead)
 {
 	struct iopin_extent *ext, *next;
@@ -778,6 +814,8 @@ static void iopin_free_dead(struct list_head *dead)
 	list_for_each_entry_safe(ext, next, dead, dead_item) {
 		struct iopin_space *space = ext->space;
 
+		if (ext->unpin_on_free)
+			iopin_unpin(ext, 0, iopin_extent_npages(ext));
 		iopin_unwatch(ext);
 		iopin_extent_free(ext);
 		iopin_space_put(space);
