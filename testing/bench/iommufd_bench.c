@@ -32,7 +32,8 @@
  * disturbed by others.
  *
  * Options: -q, a quick run (small sizes only) to try the machinery;
- * -m, only the mock rows; -v, only the VT-d rows (default: both).
+ * -m, only the mock rows; -v, only the VT-d rows (default: both); -t,
+ * of those only the rows of threads and stalls, to try a change to them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -89,6 +90,7 @@ static const char * const mem_name[] = {
 };
 
 static int quick;
+static int threads_only;
 
 static void die(const char *what)
 {
@@ -584,7 +586,9 @@ static void bench_vtd_map_unmap(void *buf, enum mem_kind kind,
 /*
  * A thread that sleeps 1 ms at a time and records how late it wakes up,
  * on the same CPU as the thread that unmaps: how long the unmap keeps
- * that CPU from running anything else.
+ * that CPU from running anything else. It is a real-time thread, so that
+ * the scheduler runs it at the unmap's first rescheduling point and the
+ * delay measures the unmap, not the fair scheduler's time slices.
  */
 struct waker {
 	volatile int stop;
@@ -605,10 +609,13 @@ static void run_on_cpu0(void)
 static void *waker_thread(void *arg)
 {
 	struct timespec ms = { .tv_nsec = 1000000 };
+	struct sched_param rt = { .sched_priority = 1 };
 	struct waker *w = arg;
 	__u64 t0, late;
 
 	run_on_cpu0();
+	if (sched_setscheduler(0, SCHED_FIFO, &rt))
+		die("sched_setscheduler");
 	while (!w->stop) {
 		t0 = now_ns();
 		nanosleep(&ms, NULL);
@@ -690,8 +697,15 @@ static void bench_vtd(void)
 	printf("# VT-d rows: edu %s and %s\n", edus[0].bdf, edus[1].bdf);
 	for (kind = MEM_4K; kind <= MEM_HUGETLB; kind++) {
 		unsigned long len = sizes[nsizes - 1];
-		void *buf = mem_alloc(kind, len);
+		void *buf;
 
+		if (threads_only) {
+			buf = mem_alloc(MEM_4K, SZ_1G);
+			bench_unmap_stall(buf, SZ_1G, 3);
+			munmap(buf, SZ_1G);
+			return;
+		}
+		buf = mem_alloc(kind, len);
 		for (s = 0; s < nsizes; s++)
 			bench_vtd_map_unmap(buf, kind, sizes[s],
 					    quick ? 2 : reps[s], false,
@@ -896,10 +910,13 @@ int main(int argc, char **argv)
 	bool mock = true, vtd = true;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "qmv")) != -1) {
+	while ((opt = getopt(argc, argv, "qmvt")) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = 1;
+			break;
+		case 't':
+			threads_only = 1;
 			break;
 		case 'm':
 			vtd = false;
@@ -908,13 +925,22 @@ int main(int argc, char **argv)
 			mock = false;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-q] [-m | -v]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-q] [-t] [-m | -v]\n",
+				argv[0]);
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# iommufd_bench%s: best of N runs each; GiB/s or us per op\n",
 	       quick ? " (quick)" : "");
+	if (threads_only) {
+		if (mock)
+			bench_two_threads();
+		if (vtd)
+			bench_vtd();
+		printf("# all done after %.0f s\n", (now_ns() - start) / 1e9);
+		return 0;
+	}
 	if (vtd && !mock) {
 		bench_vtd();
 		printf("# all done after %.0f s\n", (now_ns() - start) / 1e9);
