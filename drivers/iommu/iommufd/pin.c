@@ -2,7 +2,10 @@
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
  * The pinned-page layer: one set of pins per accounting owner, shared by
- * every handle of that owner.
+ * every handle of that owner. Its files: pin.c (this one: spaces,
+ * extents, making and dropping handles), pin_pages.c (how an extent keeps
+ * its pages), pin_read.c (reading handles, tallies) and pin_priv.h (the
+ * structures they share).
  *
  * Three kinds of things:
  *
@@ -98,121 +101,18 @@
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/wait.h>
 
 #include "account.h"
 #include "pin.h"
-#include "pin_pages.h"
+#include "pin_priv.h"
 
 /* Bounds one GUP call and the arrays of one extent (2 MiB of pointers). */
 #define IOPIN_EXTENT_MAX_PAGES BIT(18)
 /* Pages re-pinned per call when a translation is checked again. */
 #define IOPIN_CHECK_BATCH (PAGE_SIZE / sizeof(struct page *))
 #define IOPIN_HASH_BITS 6
-
-/**
- * struct iopin_space - the pins of one accounting owner
- * @hnode: entry in iopin_spaces, keyed by @acct.mm
- * @refs: one per handle and one per extent
- * @acct: the owner; holds a reference on its mm_struct and user
- * @file: the memfd whose pages the space pins, with a reference held; NULL
- *        for the user memory of @acct.mm
- * @mutex: protects @extents, @npinned, @fills and the extents' @users,
- *         @npinned and @pinning
- * @extents: struct iopin_extent by virtual page number; stale extents may
- *           linger until a walk meets them
- * @npinned: pages pinned by all extents of the space
- * @fills: extents whose pinning has ended, success or not
- * @fill_wait: requests waiting for @fills to move
- */
-struct iopin_space {
-	struct hlist_node hnode;
-	refcount_t refs;
-	struct iommufd_acct acct;
-	struct file *file;
-	struct mutex mutex;	/* see above */
-	struct rb_root_cached extents;
-	unsigned long npinned;
-	unsigned long fills;
-	wait_queue_head_t fill_wait;
-};
-
-/**
- * struct iopin_extent - the result of pinning one range of virtual pages
- * @node: [first, last] virtual page number of the range
- * @notifier: watches the range for invalidations
- * @space: the space it belongs to, which it holds a reference on
- * @pages: pinned page of each virtual page, valid while the page has a
- *         user (pin_pages.h)
- * @users: for each page, how many segments of handles use it besides
- *         those counted in @whole (see iopin_users()); for a large extent,
- *         NULL (all zero) until a segment that does not cover all of it
- *         uses it, as most extents are only ever used whole
- * @whole: segments of handles that cover every page of the extent
- * @npinned: pages that have a user
- * @dead_item: on a local list of extents to free once the mutex is dropped
- * @inline_arrays: @pages and @users share the extent's own allocation
- * @writable: pinned with FOLL_WRITE
- * @pinning: its pages are being pinned, without the space's mutex; other
- *           requests for them wait (iopin_wait_fill()) instead of pinning
- *           them a second time
- * @unpin_on_free: every page lost its last user at once; they are unpinned
- *                 when the extent is freed, after the space's mutex is
- *                 released, so that a large unmap does not hold it
- * @in_tree: @node is in @space's tree
- * @stale: the range was invalidated since it was pinned; set by the
- *         notifier, never cleared once the extent is in use
- */
-struct iopin_extent {
-	struct interval_tree_node node;
-	struct mmu_interval_notifier notifier;
-	struct iopin_space *space;
-	struct iopin_pages pages;
-	u32 *users;
-	u32 whole;
-	unsigned long npinned;
-	struct list_head dead_item;
-	bool inline_arrays;
-	bool writable;
-	bool pinning;
-	bool unpin_on_free;
-	bool in_tree;
-	bool stale;
-};
-
-/**
- * struct iopin_seg - pages of one extent used by a handle
- * @ext: the extent
- * @index: where the segment starts in the handle
- * @first: where the segment starts in the extent
- * @npages: length of the segment
- */
-struct iopin_seg {
-	struct iopin_extent *ext;
-	unsigned long index;
-	unsigned long first;
-	unsigned long npages;
-};
-
-/**
- * struct iommufd_pin - a handle on pinned pages
- * @space: the space of every extent used; the handle holds a reference
- * @npages: pages covered, the sum of the segments' lengths
- * @nsegs: segments in use
- * @capacity: segments allocated
- * @segs: the segments, in handle order; @inline_segs until they outgrow it
- * @inline_segs: room for the segments of a small handle, which most are
- */
-struct iommufd_pin {
-	struct iopin_space *space;
-	unsigned long npages;
-	unsigned long nsegs;
-	unsigned long capacity;
-	struct iopin_seg *segs;
-	struct iopin_seg inline_segs[2];
-};
 
 static DEFINE_MUTEX(iopin_spaces_lock);
 static DEFINE_HASHTABLE(iopin_spaces, IOPIN_HASH_BITS);
@@ -287,11 +187,6 @@ static void iopin_space_put(struct iopin_space *space)
 		fput(space->file);
 	iommufd_acct_release(&space->acct);
 	kfree(space);
-}
-
-static unsigned long iopin_extent_npages(const struct iopin_extent *ext)
-{
-	return ext->node.last - ext->node.start + 1;
 }
 
 /*
@@ -1233,22 +1128,6 @@ struct iommufd_pin *iommufd_pin_file(struct file *file, unsigned long index,
 			       writable);
 }
 
-/* Index in @pin->segs of the segment holding page @index of the handle. */
-static unsigned long iopin_find_seg(const struct iommufd_pin *pin,
-				    unsigned long index)
-{
-	unsigned long lo = 0, hi = pin->nsegs - 1, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (pin->segs[mid].index <= index)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
 /**
  * iommufd_pin_slice() - make a handle on part of another handle's pages
  * @pin: the handle to take pages from; it is not changed
@@ -1345,199 +1224,4 @@ void iommufd_pin_put(struct iommufd_pin *pin)
 	mutex_unlock(&space->mutex);
 	iopin_free_dead(&dead);
 	iopin_free(pin);
-}
-
-/**
- * iommufd_pin_npages() - number of pages a handle covers
- * @pin: the handle
- *
- * Context: any context.
- * Return: the number of pages, never zero.
- */
-unsigned long iommufd_pin_npages(struct iommufd_pin *pin)
-{
-	return pin->npages;
-}
-
-/**
- * iommufd_pin_page() - one page of a handle
- * @pin: the handle
- * @index: which page, below iommufd_pin_npages()
- *
- * No reference is taken: the page stays valid while @pin is held.
- *
- * Context: any context.
- * Return: the page, or NULL if @index is out of range.
- */
-struct page *iommufd_pin_page(struct iommufd_pin *pin, unsigned long index)
-{
-	const struct iopin_seg *seg;
-
-	if (WARN_ON(index >= pin->npages))
-		return NULL;
-	seg = &pin->segs[iopin_find_seg(pin, index)];
-	return iopin_pages_at(&seg->ext->pages, seg->first + index - seg->index);
-}
-
-/**
- * iommufd_pin_contig() - physically contiguous run of a handle's pages
- * @pin: the handle
- * @index: first page of the run, below iommufd_pin_npages()
- * @max: longest run wanted, at least one
- * @phys: set to the physical address of page @index
- *
- * Context: any context.
- * Return: the number of pages from @index on (itself included) whose
- * physical addresses follow each other, at least 1 and at most @max;
- * 0 if @index is out of range or @max is 0.
- */
-unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
-				 unsigned long max, phys_addr_t *phys)
-{
-	unsigned long s, i, lim, run, pfn = 0, n = 0;
-	struct page *page;
-
-	if (WARN_ON(index >= pin->npages || !max))
-		return 0;
-	max = min(max, pin->npages - index);
-
-	for (s = iopin_find_seg(pin, index); s < pin->nsegs && n < max; s++) {
-		const struct iopin_seg *seg = &pin->segs[s];
-
-		/* Where the run goes on in this segment's extent. */
-		i = seg->first + index + n - seg->index;
-		lim = seg->first + seg->npages;
-		page = iopin_pages_at(&seg->ext->pages, i);
-		if (!n) {
-			pfn = page_to_pfn(page);
-			*phys = PFN_PHYS(pfn);
-		} else if (page_to_pfn(page) != pfn + n) {
-			break;
-		}
-		run = iopin_pages_contig(&seg->ext->pages, i,
-					 min(lim - i, max - n));
-		n += run;
-		if (i + run < lim)
-			break;
-	}
-	return n;
-}
-
-/**
- * struct iopin_tally_range - pages of one extent that a tally has seen
- * @ext: the extent, used only as a key: it is not looked at after the add
- * @first: first page, an index in @ext
- * @last: last page
- * @charged: the extent's owner is charged for its pages
- */
-struct iopin_tally_range {
-	const struct iopin_extent *ext;
-	unsigned long first;
-	unsigned long last;
-	bool charged;
-};
-
-/**
- * iommufd_pin_tally_add() - add the pages of a handle to a tally
- * @tally: the tally, zeroed before its first use
- * @pin: the handle, which the caller keeps alive during the call
- *
- * Context: process context, may sleep.
- * Return: 0, or -ENOMEM.
- */
-int iommufd_pin_tally_add(struct iommufd_pin_tally *tally,
-			  struct iommufd_pin *pin)
-{
-	struct iopin_tally_range *ranges;
-	unsigned long i, need;
-
-	if (check_add_overflow(tally->nr, pin->nsegs, &need))
-		return -ENOMEM;
-	if (need > tally->capacity) {
-		need = max(need, 2 * tally->capacity);
-		ranges = kvmalloc_array(need, sizeof(*ranges),
-					GFP_KERNEL_ACCOUNT);
-		if (!ranges)
-			return -ENOMEM;
-		if (tally->nr)
-			memcpy(ranges, tally->ranges,
-			       tally->nr * sizeof(*ranges));
-		kvfree(tally->ranges);
-		tally->ranges = ranges;
-		tally->capacity = need;
-	}
-
-	/* A handle's segments never change while it exists. */
-	for (i = 0; i < pin->nsegs; i++) {
-		const struct iopin_seg *seg = &pin->segs[i];
-
-		tally->ranges[tally->nr++] = (struct iopin_tally_range){
-			.ext = seg->ext,
-			.first = seg->first,
-			.last = seg->first + seg->npages - 1,
-			.charged = pin->space->acct.charging,
-		};
-	}
-	return 0;
-}
-
-static int iopin_tally_cmp(const void *a, const void *b)
-{
-	const struct iopin_tally_range *x = a, *y = b;
-
-	if (x->ext != y->ext)
-		return x->ext < y->ext ? -1 : 1;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return 0;
-}
-
-/**
- * iommufd_pin_tally_sum() - count the distinct pinned pages of a tally
- * @tally: the tally; emptied, and its memory freed
- * @out: the result: pages pinned, each counted once however many handles
- *       added it, and how many of them are charged to a locked_vm
- *
- * A page pinned through two sources (a memfd mapped both by file offset
- * and by user address) is pinned twice and counts twice, as it does in
- * VmPin.
- *
- * Context: process context, may sleep.
- */
-void iommufd_pin_tally_sum(struct iommufd_pin_tally *tally,
-			   struct iommufd_pin_stats *out)
-{
-	const struct iopin_tally_range *r, *cur = NULL;
-	unsigned long i, uncounted = 0, n;
-
-	out->pinned = 0;
-	out->charged = 0;
-	sort(tally->ranges, tally->nr, sizeof(*tally->ranges),
-	     iopin_tally_cmp, NULL);
-	/* Count each range beyond the pages already counted in its extent. */
-	for (i = 0; i < tally->nr; i++) {
-		r = &tally->ranges[i];
-		if (!cur || r->ext != cur->ext) {
-			cur = r;
-			uncounted = r->first;
-		}
-		if (r->last < uncounted)
-			continue;
-		n = r->last - max(r->first, uncounted) + 1;
-		uncounted = r->last + 1;
-		out->pinned += n;
-		if (r->charged)
-			out->charged += n;
-	}
-	iommufd_pin_tally_free(tally);
-}
-
-/**
- * iommufd_pin_tally_free() - free a tally's memory and empty it
- * @tally: the tally
- */
-void iommufd_pin_tally_free(struct iommufd_pin_tally *tally)
-{
-	kvfree(tally->ranges);
-	memset(tally, 0, sizeof(*tally));
 }
