@@ -12,6 +12,9 @@
 /* Do @a and @b, in this order, continue one run? */
 static bool iopin_pages_follow(struct page *a, struct page *b)
 {
+	/* With one virtually contiguous memmap, the pfns follow too. */
+	if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) || IS_ENABLED(CONFIG_FLATMEM))
+		return b == a + 1;
 	return b == a + 1 && page_to_pfn(b) == page_to_pfn(a) + 1;
 }
 
