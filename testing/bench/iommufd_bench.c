@@ -713,6 +713,7 @@ static void bench_vtd(void)
 
 		if (threads_only) {
 			buf = mem_alloc(MEM_4K, SZ_1G);
+			bench_vtd_map_unmap(buf, MEM_4K, SZ_1G, 3, false, false);
 			bench_unmap_stall(buf, SZ_1G, 3);
 			munmap(buf, SZ_1G);
 			buf = mem_alloc(MEM_THP, SZ_1G);

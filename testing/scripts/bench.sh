@@ -306,11 +306,16 @@ shopt -u nullglob
 				printf fmt, k, unit[k], "-", sprintf("%.4g", ours[k]), "-", bound[k], v
 				continue
 			}
-			# (memory: ours may hold nothing the counters see)
-			if (unit[k] ~ /^B\// && (k in ours) && ours[k] <= 0 &&
-			    up[k] >= ours[k]) {
-				printf fmt, k, unit[k], sprintf("%.4g", up[k]), sprintf("%.4g", ours[k]),
-					"-", target[k], ""
+			# (memory: a counter can drop by a page meanwhile; a
+			# kernel holding nothing measurable has 0, not a ratio)
+			if (unit[k] ~ /^B\// && (k in ours) && (up[k] <= 0 || ours[k] <= 0)) {
+				u = up[k] > 0 ? up[k] : 0
+				o = ours[k] > 0 ? ours[k] : 0
+				v = o <= u ? "" : "MORE"
+				if (v != "")
+					bad++
+				printf fmt, k, unit[k], sprintf("%.4g", u), sprintf("%.4g", o),
+					"-", target[k], v
 				continue
 			}
 			if (!(k in ours) || up[k] <= 0 || ours[k] <= 0) {
