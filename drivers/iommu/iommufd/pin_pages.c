@@ -22,16 +22,7 @@ static bool iopin_pages_follow(struct page *a, struct page *b)
 static const struct iopin_run *iopin_run_find(const struct iopin_pages *pp,
 					      unsigned long index)
 {
-	unsigned long lo = 0, hi = pp->nruns - 1, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (pp->runs[mid].index <= index)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return &pp->runs[lo];
+	return &pp->runs[iopin_last_at_most(pp->runs, pp->nruns, index)];
 }
 
 /* Pages in @run from @index on: up to the next run, or without end. */

@@ -24,6 +24,25 @@
 
 struct page;
 
+/*
+ * In @arr, @n entries sorted by their member .index, the first of them at
+ * most @key: the position of the last whose .index is at most @key. Both
+ * an extent's runs and a handle's segments are found this way.
+ */
+#define iopin_last_at_most(arr, n, key)					\
+	({								\
+		unsigned long __lo = 0, __hi = (n) - 1, __mid;		\
+									\
+		while (__lo < __hi) {					\
+			__mid = __lo + (__hi - __lo + 1) / 2;		\
+			if ((arr)[__mid].index <= (key))		\
+				__lo = __mid;				\
+			else						\
+				__hi = __mid - 1;			\
+		}							\
+		__lo;							\
+	})
+
 /**
  * struct iopin_run - pages of an extent that follow each other in memory
  * @index: index in the extent of the run's first page

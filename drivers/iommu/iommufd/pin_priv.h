@@ -131,16 +131,7 @@ static inline unsigned long iopin_extent_npages(const struct iopin_extent *ext)
 static inline unsigned long iopin_find_seg(const struct iommufd_pin *pin,
 					   unsigned long index)
 {
-	unsigned long lo = 0, hi = pin->nsegs - 1, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		if (pin->segs[mid].index <= index)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
+	return iopin_last_at_most(pin->segs, pin->nsegs, index);
 }
 
 #endif
