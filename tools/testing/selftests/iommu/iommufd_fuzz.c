@@ -30,6 +30,7 @@
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -2416,11 +2417,10 @@ static int fz_memory(struct fz *f)
 	 * invalidation, after which the kernel rightly pins the extents of
 	 * that range again for new maps, counting those pages twice until
 	 * the old handles go. The model cannot know when khugepaged runs.
-	 * (EINVAL: a kernel without them.)
+	 * prctl() rather than madvise(), which small kernels leave out
+	 * (ADVISE_SYSCALLS); EINVAL: a kernel without huge pages.
 	 */
-	if ((madvise(f->mem[SRC_ANON], ANON_PAGES * ps, MADV_NOHUGEPAGE) ||
-	     madvise(f->mem[SRC_RO], RO_PAGES * ps, MADV_NOHUGEPAGE)) &&
-	    errno != EINVAL)
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) && errno != EINVAL)
 		return errno;
 	memset(f->mem[SRC_ANON], 0x5a, ANON_PAGES * ps);
 	memset(f->mem[SRC_RO], 0xa5, RO_PAGES * ps);
