@@ -689,6 +689,19 @@ static void bench_unmap_stall(void *buf, unsigned long len, int reps)
 	       idle / 1e6 + STALL_MARGIN_MS);
 }
 
+/* -t: the VT-d rows that vary from boot to boot, and the stall. */
+static void bench_vtd_sample(void)
+{
+	void *buf = mem_alloc(MEM_4K, SZ_1G);
+
+	bench_vtd_map_unmap(buf, MEM_4K, SZ_1G, 3, false, false);
+	bench_unmap_stall(buf, SZ_1G, 3);
+	munmap(buf, SZ_1G);
+	buf = mem_alloc(MEM_THP, SZ_1G);
+	bench_floor("VT-d: ", buf, MEM_THP, SZ_1G, 3, edu_attach);
+	munmap(buf, SZ_1G);
+}
+
 static void bench_vtd(void)
 {
 	static const unsigned long sizes[] = { 64 * SZ_1M, 256 * SZ_1M, SZ_1G };
@@ -707,22 +720,14 @@ static void bench_vtd(void)
 		}
 	}
 	printf("# VT-d rows: edu %s and %s\n", edus[0].bdf, edus[1].bdf);
+	if (threads_only) {
+		bench_vtd_sample();
+		return;
+	}
 	for (kind = MEM_4K; kind <= MEM_HUGETLB; kind++) {
 		unsigned long len = sizes[nsizes - 1];
-		void *buf;
+		void *buf = mem_alloc(kind, len);
 
-		if (threads_only) {
-			buf = mem_alloc(MEM_4K, SZ_1G);
-			bench_vtd_map_unmap(buf, MEM_4K, SZ_1G, 3, false, false);
-			bench_unmap_stall(buf, SZ_1G, 3);
-			munmap(buf, SZ_1G);
-			buf = mem_alloc(MEM_THP, SZ_1G);
-			bench_floor("VT-d: ", buf, MEM_THP, SZ_1G, 3,
-				    edu_attach);
-			munmap(buf, SZ_1G);
-			return;
-		}
-		buf = mem_alloc(kind, len);
 		for (s = 0; s < nsizes; s++)
 			bench_vtd_map_unmap(buf, kind, sizes[s],
 					    quick ? 2 : reps[s], false,

@@ -360,7 +360,7 @@ static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
 	if (!batch)
 		return false;
 
-	/* Not yet visible to any walk; a new invalidation sets it again. */
+	/* Walks skip it while it is pinned; an invalidation sets it again. */
 	WRITE_ONCE(ext->stale, false);
 	seq = iopin_read_begin(ext);
 	for (done = 0; same && done < npages; done += n) {
