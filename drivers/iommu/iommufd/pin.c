@@ -17,8 +17,8 @@
  *            them. A space keeps its pins in an interval tree indexed by
  *            page number in its source: user virtual page number, or page
  *            index in the file.
- *   extent   the pages one pin_user_pages_fast() call returned for a
- *            range of virtual pages, and for each page the number of
+ *   extent   the pages pinned together for one range of virtual pages
+ *            (or of file pages), and for each page the number of
  *            handles using it. A page is pinned, charged and counted in
  *            pinned_vm while that number is above zero; when it drops to
  *            zero the page is unpinned and uncharged on the spot. An
@@ -108,8 +108,10 @@
 #include "pin.h"
 #include "pin_priv.h"
 
-/* Bounds one GUP call and the arrays of one extent (2 MiB of pointers). */
+/* Bounds the arrays of one extent (2 MiB of pointers). */
 #define IOPIN_EXTENT_MAX_PAGES BIT(18)
+/* Pages pinned per call while a large extent is built (16 KiB of them). */
+#define IOPIN_PIN_BATCH 2048UL
 /* Pages re-pinned per call when a translation is checked again. */
 #define IOPIN_CHECK_BATCH (PAGE_SIZE / sizeof(struct page *))
 #define IOPIN_HASH_BITS 6
@@ -297,10 +299,11 @@ static void iopin_extent_unlink(struct iopin_extent *ext)
 
 /*
  * A new extent for @npages pages. A small one comes zeroed, with both
- * arrays inline. A large one gets @pages only, not zeroed (every entry is
- * written before it is read), and no @users until a segment that does not
- * cover it needs them (iopin_extent_get()): 4 bytes per page saved for
- * the extents that are only ever used whole.
+ * arrays inline. A large one gets neither: its pages are recorded as they
+ * are pinned, in the form that suits them (pin_pages.h), and it has no
+ * @users until a segment that does not cover it needs them
+ * (iopin_extent_get()): 4 bytes per page saved for the extents that are
+ * only ever used whole.
  */
 static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 {
@@ -317,16 +320,7 @@ static struct iopin_extent *iopin_extent_alloc(unsigned long npages)
 		ext->inline_arrays = true;
 		return ext;
 	}
-	ext = kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
-	if (!ext)
-		return NULL;
-	ext->pages.flat = kvmalloc_array(npages, sizeof(*ext->pages.flat),
-					 GFP_KERNEL_ACCOUNT);
-	if (!ext->pages.flat) {
-		kfree(ext);
-		return NULL;
-	}
-	return ext;
+	return kzalloc(sizeof(*ext), GFP_KERNEL_ACCOUNT);
 }
 
 static void iopin_extent_free(struct iopin_extent *ext)
@@ -377,22 +371,54 @@ static bool iopin_recheck(struct iopin_extent *ext, unsigned int gup_flags)
 	return same && done >= npages && !iopin_read_retry(ext, seq);
 }
 
-/* Pin the user pages of @ext, which covers virtual page numbers. */
+/*
+ * Pin the user pages of @ext, which covers virtual page numbers, a batch
+ * at a time: straight into the extent's flat array if it has one, through
+ * a buffer while it is in runs. On failure nothing stays pinned.
+ */
 static int iopin_pin_user(struct iopin_extent *ext)
 {
 	unsigned int gup_flags = FOLL_LONGTERM |
 				 (ext->writable ? FOLL_WRITE : 0);
 	unsigned long npages = iopin_extent_npages(ext);
-	unsigned long seq;
+	struct page **batch = NULL, **dst;
+	unsigned long done, n, seq;
+	int rc = 0;
 	long got;
 
 	seq = iopin_read_begin(ext);
-	got = pin_user_pages_fast(ext->node.start << PAGE_SHIFT, npages,
-				  gup_flags, ext->pages.flat);
-	if (got != npages) {
-		if (got > 0)
-			unpin_user_pages(ext->pages.flat, got);
-		return got < 0 ? got : -EFAULT;
+	for (done = 0; done < npages; done += n) {
+		n = min(npages - done, IOPIN_PIN_BATCH);
+		dst = iopin_pages_slot(&ext->pages, done);
+		if (!dst && !batch) {
+			batch = kmalloc_array(IOPIN_PIN_BATCH, sizeof(*batch),
+					      GFP_KERNEL_ACCOUNT);
+			if (!batch) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		got = pin_user_pages_fast((ext->node.start + done) << PAGE_SHIFT,
+					  n, gup_flags, dst ?: batch);
+		if (got != n) {
+			if (got > 0)
+				unpin_user_pages(dst ?: batch, got);
+			rc = got < 0 ? got : -EFAULT;
+			break;
+		}
+		if (!dst) {
+			rc = iopin_pages_add(&ext->pages, npages, done, batch, n);
+			if (rc) {
+				unpin_user_pages(batch, n);
+				break;
+			}
+		}
+	}
+	kfree(batch);
+	if (rc) {
+		if (done)
+			iopin_pages_unpin(&ext->pages, 0, done, false);
+		return rc;
 	}
 	if (iopin_read_retry(ext, seq) && !iopin_recheck(ext, gup_flags))
 		WRITE_ONCE(ext->stale, true);
@@ -406,9 +432,10 @@ static int iopin_pin_user(struct iopin_extent *ext)
 static int iopin_pin_file(struct iopin_extent *ext)
 {
 	unsigned long npages = iopin_extent_npages(ext);
-	unsigned long f, i, n = 0;
+	unsigned long f, i, k, n = 0;
 	struct folio **folios;
 	pgoff_t offset;
+	int rc = 0;
 	long got;
 
 	folios = kvmalloc_array(npages, sizeof(*folios), GFP_KERNEL_ACCOUNT);
@@ -424,17 +451,19 @@ static int iopin_pin_file(struct iopin_extent *ext)
 	}
 
 	/* The range starts @offset bytes into the first folio. */
-	for (f = 0, i = offset >> PAGE_SHIFT; f < got && n < npages;
-	     f++, i = 0)
-		while (n < npages && i < folio_nr_pages(folios[f]))
-			ext->pages.flat[n++] = folio_page(folios[f], i++);
-	if (n != npages || f != got) {
-		unpin_folios(folios, got);
-		kvfree(folios);
-		return -EFAULT;
+	for (f = 0, i = offset >> PAGE_SHIFT; !rc && f < got && n < npages;
+	     f++, i = 0) {
+		k = min(npages - n, folio_nr_pages(folios[f]) - i);
+		rc = iopin_pages_add_contig(&ext->pages, npages, n,
+					    folio_page(folios[f], i), k);
+		n += k;
 	}
+	if (!rc && (n != npages || f != got))
+		rc = -EFAULT;
+	if (rc)
+		unpin_folios(folios, got);
 	kvfree(folios);
-	return 0;
+	return rc;
 }
 
 /*
@@ -489,14 +518,9 @@ err_free:
  */
 static int iopin_extent_fill(struct iopin_extent *ext)
 {
-	int rc;
-
 	lockdep_assert_not_held(&ext->space->mutex);
 
-	rc = ext->space->file ? iopin_pin_file(ext) : iopin_pin_user(ext);
-	if (!rc && !ext->inline_arrays)
-		iopin_pages_compact(&ext->pages, iopin_extent_npages(ext));
-	return rc;
+	return ext->space->file ? iopin_pin_file(ext) : iopin_pin_user(ext);
 }
 
 /*

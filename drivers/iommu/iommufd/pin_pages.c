@@ -127,40 +127,163 @@ void iopin_pages_unpin(const struct iopin_pages *pp, unsigned long index,
 	}
 }
 
-/**
- * iopin_pages_compact() - move to the runs form if it is much smaller
- * @pp: the pages of an extent, in the flat form, allocated with kvmalloc()
- * @npages: the extent's size
- *
- * Only a saving: nothing changes when the pages are scattered or when no
- * memory is left for the runs.
+/*
+ * The most runs an extent of @npages keeps: beyond a quarter of the flat
+ * array's memory, the flat array is the better buy.
  */
-void iopin_pages_compact(struct iopin_pages *pp, unsigned long npages)
+static unsigned long iopin_runs_most(unsigned long npages)
 {
-	unsigned long most = npages * sizeof(*pp->flat) / 4 /
-			     sizeof(*pp->runs);
-	unsigned long i, nruns = 1;
-	struct iopin_run *runs;
+	return npages * sizeof(struct page *) / 4 / sizeof(struct iopin_run);
+}
 
-	for (i = 1; i < npages; i++)
-		if (!iopin_pages_follow(pp->flat[i - 1], pp->flat[i]) &&
-		    ++nruns > most)
-			return;
-	runs = kvmalloc_array(nruns, sizeof(*runs), GFP_KERNEL_ACCOUNT);
-	if (!runs)
-		return;
-	runs[0].index = 0;
-	runs[0].page = pp->flat[0];
-	for (i = 1, nruns = 1; i < npages; i++) {
-		if (iopin_pages_follow(pp->flat[i - 1], pp->flat[i]))
-			continue;
-		runs[nruns].index = i;
-		runs[nruns++].page = pp->flat[i];
+/*
+ * Leave the runs form for the flat one, the first @index pages recorded.
+ * Return: 0 or -ENOMEM, with @pp unchanged.
+ */
+static int iopin_pages_go_flat(struct iopin_pages *pp, unsigned long npages,
+			       unsigned long index)
+{
+	struct page **flat;
+	unsigned long i, r;
+
+	flat = kvmalloc_array(npages, sizeof(*flat), GFP_KERNEL_ACCOUNT);
+	if (!flat)
+		return -ENOMEM;
+	for (r = 0, i = 0; i < index; i++) {
+		if (r + 1 < pp->nruns && pp->runs[r + 1].index == i)
+			r++;
+		flat[i] = pp->runs[r].page + (i - pp->runs[r].index);
 	}
-	kvfree(pp->flat);
-	pp->flat = NULL;
-	pp->runs = runs;
-	pp->nruns = nruns;
+	kvfree(pp->runs);
+	pp->runs = NULL;
+	pp->nruns = 0;
+	pp->cap = 0;
+	pp->flat = flat;
+	return 0;
+}
+
+/*
+ * Start a run at @index with @page, growing the array by doubling up to
+ * the most an extent of @npages keeps, or going flat past that.
+ * Return: 0 or -ENOMEM, with @pp unchanged.
+ */
+static int iopin_run_start(struct iopin_pages *pp, unsigned long npages,
+			   unsigned long index, struct page *page)
+{
+	unsigned long most = iopin_runs_most(npages);
+	struct iopin_run *runs;
+	unsigned long cap;
+
+	if (pp->nruns == pp->cap) {
+		if (pp->cap >= most)
+			return iopin_pages_go_flat(pp, npages, index);
+		cap = min(most, max(2 * pp->cap, 16UL));
+		runs = kvrealloc(pp->runs, cap * sizeof(*runs),
+				 GFP_KERNEL_ACCOUNT);
+		if (!runs)
+			return -ENOMEM;
+		pp->runs = runs;
+		pp->cap = cap;
+	}
+	pp->runs[pp->nruns].index = index;
+	pp->runs[pp->nruns++].page = page;
+	return 0;
+}
+
+/* The last page recorded, at @index - 1, in the runs form; or NULL. */
+static struct page *iopin_run_last(const struct iopin_pages *pp,
+				   unsigned long index)
+{
+	const struct iopin_run *last;
+
+	if (!pp->nruns)
+		return NULL;
+	last = &pp->runs[pp->nruns - 1];
+	return last->page + (index - 1 - last->index);
+}
+
+/**
+ * iopin_pages_slot() - where pinning may put pages from an index on
+ * @pp: the pages of an extent being built
+ * @index: the first page not recorded yet
+ *
+ * An extent is built as it is pinned, in index order: in the runs form
+ * while the runs stay few, in the flat form once they would not, or from
+ * the start when the caller gave it a flat array.
+ *
+ * Return: the flat array at @index, to pin straight into; or NULL in the
+ * runs form: pin into a buffer and record it with iopin_pages_add().
+ */
+struct page **iopin_pages_slot(struct iopin_pages *pp, unsigned long index)
+{
+	return pp->flat ? &pp->flat[index] : NULL;
+}
+
+/**
+ * iopin_pages_add() - record pages pinned into a buffer
+ * @pp: the pages of an extent being built, recorded up to @index
+ * @npages: the extent's size
+ * @index: the index of @pages[0]
+ * @pages: the pages, not in the array iopin_pages_slot() gave
+ * @n: how many, with @index + @n at most @npages
+ *
+ * Return: 0, or -ENOMEM with the pages before @index still recorded and
+ * none of @pages.
+ */
+int iopin_pages_add(struct iopin_pages *pp, unsigned long npages,
+		    unsigned long index, struct page **pages, unsigned long n)
+{
+	struct page *prev = iopin_run_last(pp, index);
+	unsigned long k;
+	int rc;
+
+	for (k = 0; k < n; prev = pages[k++]) {
+		if (prev && iopin_pages_follow(prev, pages[k]))
+			continue;
+		rc = iopin_run_start(pp, npages, index + k, pages[k]);
+		if (rc)
+			return rc;
+		if (pp->flat)
+			break;
+	}
+	/* Gone flat at page k: it and the rest go in as they are. */
+	if (k < n)
+		memcpy(&pp->flat[index + k], &pages[k],
+		       (n - k) * sizeof(*pages));
+	return 0;
+}
+
+/**
+ * iopin_pages_add_contig() - record pinned pages that follow each other
+ * @pp: the pages of an extent being built, recorded up to @index
+ * @npages: the extent's size
+ * @index: the index of @page
+ * @page: the first page; the next @n - 1 follow it in memory
+ * @n: how many, with @index + @n at most @npages
+ *
+ * Return: 0, or -ENOMEM with the pages before @index still recorded and
+ * none of these.
+ */
+int iopin_pages_add_contig(struct iopin_pages *pp, unsigned long npages,
+			   unsigned long index, struct page *page,
+			   unsigned long n)
+{
+	struct page *prev;
+	unsigned long k;
+	int rc;
+
+	if (!pp->flat) {
+		prev = iopin_run_last(pp, index);
+		if (prev && iopin_pages_follow(prev, page))
+			return 0;
+		rc = iopin_run_start(pp, npages, index, page);
+		if (rc)
+			return rc;
+	}
+	if (pp->flat)
+		for (k = 0; k < n; k++)
+			pp->flat[index + k] = page + k;
+	return 0;
 }
 
 /**

@@ -12,9 +12,11 @@
  *          hugetlb memory costs about 16 bytes per huge page instead of 8
  *          per 4 KiB.
  *
- * An extent is pinned into the flat form, then iopin_pages_compact() moves
- * it to runs when they take at most a quarter of the flat array's memory.
- * The pages never change afterwards; the functions here take no lock and
+ * An extent is built while it is pinned, a batch of pages at a time: as
+ * runs while they take at most a quarter of the flat array's memory, flat
+ * from the batch on where they would take more. A large extent of huge
+ * pages so never needs its flat array, nor a second look at its pages.
+ * The pages never change once pinned; the functions here take no lock and
  * leave locking to pin.c.
  */
 #ifndef __IOMMUFD_PIN_PAGES_H
@@ -58,11 +60,16 @@ struct iopin_run {
  * @flat: one page per index, or NULL once in the runs form
  * @runs: the runs, in index order, when @flat is NULL
  * @nruns: entries in @runs
+ * @cap: entries @runs has room for
+ *
+ * All zero for an extent with no page recorded yet that has not been
+ * given a flat array.
  */
 struct iopin_pages {
 	struct page **flat;
 	struct iopin_run *runs;
 	unsigned long nruns;
+	unsigned long cap;
 };
 
 struct page *iopin_pages_at(const struct iopin_pages *pp, unsigned long index);
@@ -72,7 +79,12 @@ bool iopin_pages_equal(const struct iopin_pages *pp, unsigned long index,
 		       struct page **pages, unsigned long npages);
 void iopin_pages_unpin(const struct iopin_pages *pp, unsigned long index,
 		       unsigned long npages, bool dirty);
-void iopin_pages_compact(struct iopin_pages *pp, unsigned long npages);
+struct page **iopin_pages_slot(struct iopin_pages *pp, unsigned long index);
+int iopin_pages_add(struct iopin_pages *pp, unsigned long npages,
+		    unsigned long index, struct page **pages, unsigned long n);
+int iopin_pages_add_contig(struct iopin_pages *pp, unsigned long npages,
+			   unsigned long index, struct page *page,
+			   unsigned long n);
 void iopin_pages_free(struct iopin_pages *pp);
 
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -729,6 +730,80 @@ TEST(pin_huge_pages_as_runs)
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(vmpin, proc_status_kb("VmPin"));
 	munmap(mem, len);
+	ASSERT_EQ(free0, read_long(HUGE_2M "free_hugepages"));
+	write_long(HUGE_2M "nr_hugepages", saved);
+}
+
+/*
+ * One extent of huge pages followed by scattered small ones: the pin layer
+ * records it as runs, then, once the runs would cost more than a pointer
+ * per page, moves what it has to the flat form and goes on in that form
+ * (pin_pages.h), across its batches of pages. Every page must still be
+ * the right one, for the device and for an access, before and after a
+ * copy that needs the pages again.
+ */
+TEST(pin_runs_then_scattered_pages)
+{
+	const uint64_t huge = 2 * SZ_2M, small = 2048 * PSZ;
+	long saved = read_long(HUGE_2M "nr_hugepages"), free0;
+	uint64_t iova = MOCK_APERTURE_START, iova2 = MOCK_APERTURE_START;
+	uint32_t ioas, other, hwpt, hwpt2;
+	uint8_t *area, *mem, tmp[64];
+	uint64_t i;
+	int fd, afd;
+
+	if (mock_missing())
+		SKIP(return, NO_MOCK_MSG);
+	if (saved < 0)
+		SKIP(return, "no 2 MiB huge pages");
+	/* Small pages only where they are asked for. */
+	ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
+	write_long(HUGE_2M "nr_hugepages", saved + 2);
+	free0 = read_long(HUGE_2M "free_hugepages");
+
+	/* Room for both, the huge pages aligned, the small ones right after. */
+	area = mmap(NULL, huge + small + SZ_2M, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	mem = (uint8_t *)(((uintptr_t)area + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (mmap(mem, huge, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB |
+		 MAP_HUGE_2MB, -1, 0) == MAP_FAILED) {
+		munmap(area, huge + small + SZ_2M);
+		write_long(HUGE_2M "nr_hugepages", saved);
+		SKIP(return, "no free 2 MiB huge pages");
+	}
+	ASSERT_EQ(0, mprotect(mem + huge, small, PROT_READ | PROT_WRITE));
+	/* Faulted in from the end: each small page away from the next one. */
+	for (i = small; i; i -= PSZ)
+		mem[huge + i - PSZ] = 0;
+	fill_by_page(mem, huge + small);
+
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	ioas = ioas_alloc(fd);
+	other = ioas_alloc(fd);
+	mock_domain(fd, ioas, NULL, &hwpt, NULL);
+	mock_domain(fd, other, NULL, &hwpt2, NULL);
+
+	ioas_map_fixed(fd, ioas, mem, huge + small, iova);
+	md_check_map(fd, hwpt, iova, mem, huge + small);
+	ASSERT_EQ(0, __ioas_copy(fd, other, &iova2, ioas, iova + huge - PSZ,
+				 small, MAP_FIXED_RW));
+	md_check_map(fd, hwpt2, iova2, mem + huge - PSZ, small);
+
+	/* Reads on both sides of the last huge page's end. */
+	afd = access_create(fd, ioas, 0);
+	access_rw(fd, afd, iova + huge - 32, tmp, sizeof(tmp), 0);
+	ASSERT_EQ(0, memcmp(tmp, mem + huge - 32, sizeof(tmp)));
+	access_rw(fd, afd, iova + huge + small - 32, tmp, 32, 0);
+	ASSERT_EQ(0, memcmp(tmp, mem + huge + small - 32, 32));
+	ASSERT_EQ(0, close(afd));
+
+	ASSERT_EQ(huge + small, ioas_unmap_all(fd, ioas));
+	md_check_map(fd, hwpt2, iova2, mem + huge - PSZ, small);
+	ASSERT_EQ(0, close(fd));
+	munmap(area, huge + small + SZ_2M);
 	ASSERT_EQ(free0, read_long(HUGE_2M "free_hugepages"));
 	write_long(HUGE_2M "nr_hugepages", saved);
 }
