@@ -696,6 +696,7 @@ static void bench_vtd_sample(void)
 
 	bench_vtd_map_unmap(buf, MEM_4K, SZ_1G, 3, false, false);
 	bench_unmap_stall(buf, SZ_1G, 3);
+	bench_floor("VT-d: ", buf, MEM_4K, SZ_1G, 3, edu_attach);
 	munmap(buf, SZ_1G);
 	buf = mem_alloc(MEM_THP, SZ_1G);
 	bench_floor("VT-d: ", buf, MEM_THP, SZ_1G, 3, edu_attach);
