@@ -2339,7 +2339,10 @@ TEST_F_TIMEOUT(edu_cdev, window_remove_busy, 60)
 	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
 }
 
-/* ---- the group path, /dev/iommu as the VFIO container ---- */
+/*
+ * ---- the group path: /dev/iommu, or /dev/vfio/vfio served by iommufd
+ * (IOMMUFD_VFIO_CONTAINER), as the VFIO container ----
+ */
 
 FIXTURE(edu_group) {
 	struct edu_sys sys;
@@ -2347,6 +2350,18 @@ FIXTURE(edu_group) {
 	int iommufd;
 	int group;
 	uint8_t *mem;		/* MEM_SLOTS pages */
+};
+
+FIXTURE_VARIANT(edu_group) {
+	const char *container;	/* the file the group joins */
+};
+
+FIXTURE_VARIANT_ADD(edu_group, iommu) {
+	.container = IOMMUFD_DEV,
+};
+
+FIXTURE_VARIANT_ADD(edu_group, vfio_node) {
+	.container = "/dev/vfio/vfio",
 };
 
 FIXTURE_SETUP(edu_group)
@@ -2365,8 +2380,20 @@ FIXTURE_SETUP(edu_group)
 	if (edu_skip(_metadata, why))
 		SKIP(return, "%s", why);
 
-	self->iommufd = iommufd_open();
+	self->iommufd = open(variant->container, O_RDWR | O_CLOEXEC);
+	why = self->iommufd < 0 && errno == ENOENT ?
+	      "no /dev/vfio/vfio (IOMMUFD_VFIO_CONTAINER=n)" : NULL;
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
 	ASSERT_LE(0, self->iommufd);
+	ASSERT_EQ(VFIO_API_VERSION,
+		  ioctl(self->iommufd, VFIO_GET_API_VERSION));
+	/* No compat IOAS before a group joins; VFIO's own container: ENOTTY. */
+	why = __vfio_ioas(self->iommufd, IOMMU_VFIO_IOAS_GET, &(uint32_t){0}) ==
+	      ENOTTY ? "/dev/vfio/vfio is VFIO's container (VFIO_CONTAINER=y)" :
+	      NULL;
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
 	self->group = open(self->sys.group, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->group);
 	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_GET_STATUS,
