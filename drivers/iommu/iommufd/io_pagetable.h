@@ -103,7 +103,8 @@ struct mutex;
  * @access_pins: pages emulated devices hold, struct iopt_access_pin
  * @unmapping: IOVA ranges of unmaps waiting for accesses to unpin, struct
  *             iopt_unmapping; no new access pin may start inside one
- * @windowed: only IOVA inside @windows may be mapped; set at creation
+ * @windowed: only IOVA inside @windows may be mapped; set at creation, or
+ *            by iopt_make_windowed() while the space is empty
  * @windows: granted windows, struct iopt_window. They change only with both
  *           @iova_rwsem and @windows_lock held, so either lock is enough to
  *           read them.
@@ -382,6 +383,7 @@ int iopt_window_add(struct iommufd_iopt *iopt,
 		    u64 *stamp);
 int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start,
 		       u64 stamp);
+int iopt_make_windowed(struct iommufd_iopt *iopt);
 struct iopt_window *iopt_window_find(struct iommufd_iopt *iopt,
 				     unsigned long start, unsigned long last);
 int iopt_windows_add_domain(struct iommufd_iopt *iopt,

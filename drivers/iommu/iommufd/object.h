@@ -117,6 +117,10 @@ struct file;
  *                leaves the table (vfio_compat.c)
  * @vfio_no_iommu: VFIO uses the context in no-IOMMU mode; under the lock of
  *                 @objects
+ * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose (VFIO_TYPE1_IOMMU, ...),
+ *             0 before; under the lock of @objects
+ * @vfio_spapr_pending: SPAPR container: the default window is still to be
+ *                      created (vfio_spapr.c); under @attach_lock
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -126,6 +130,8 @@ struct iommufd_ctx {
 	wait_queue_head_t lookups_done;
 	u32 vfio_ioas_id;
 	bool vfio_no_iommu;
+	u32 vfio_type;
+	bool vfio_spapr_pending;
 };
 
 enum iommufd_object_type {

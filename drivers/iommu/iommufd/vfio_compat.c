@@ -18,6 +18,10 @@
  *   - Type1 v1 allows unmapping part of a mapping. It is emulated by
  *     switching large IO pages off, so that mappings can be split at any
  *     page boundary.
+ *   - VFIO_SET_IOMMU(VFIO_SPAPR_TCE_v2_IOMMU) makes the container PowerPC's
+ *     SPAPR TCE one, whose IOAS is windowed (vfio_spapr.c); the type picks
+ *     the handler of the numbers both APIs use (VFIO_IOMMU_GET_INFO is
+ *     VFIO_IOMMU_SPAPR_TCE_GET_INFO).
  *
  * The compat IOAS is remembered by ID (ictx->vfio_ioas_id), so that this
  * file holds no pointer to an object that may be destroyed.
@@ -188,11 +192,27 @@ static int vfio_cc_iommu(struct iommufd_ctx *ictx)
 	return rc;
 }
 
+/* SPAPR: answered for the hardware of the compat IOAS (vfio_spapr.c). */
+static int vfio_check_spapr(struct iommufd_ctx *ictx, unsigned long type)
+{
+	struct iommufd_ioas *ioas = vfio_get_ioas(ictx);
+	int rc;
+
+	if (IS_ERR(ioas))
+		return iommufd_vfio_spapr_check(NULL, type);
+	rc = iommufd_vfio_spapr_check(ioas, type);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
 static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 {
 	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
 
 	switch (type) {
+	case VFIO_SPAPR_TCE_IOMMU:
+	case VFIO_SPAPR_TCE_v2_IOMMU:
+		return no_iommu ? 0 : vfio_check_spapr(ictx, type);
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
 	case VFIO_UNMAP_ALL:
@@ -207,6 +227,20 @@ static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 	}
 }
 
+/* Record @type as the container's, unless a SPAPR type is set already. */
+static int vfio_set_type(struct iommufd_ctx *ictx, u32 type)
+{
+	int rc = 0;
+
+	xa_lock(&ictx->objects);
+	if (ictx->vfio_type == VFIO_SPAPR_TCE_v2_IOMMU)
+		rc = -EINVAL;
+	else
+		ictx->vfio_type = type;
+	xa_unlock(&ictx->objects);
+	return rc;
+}
+
 static int vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
 {
 	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
@@ -216,16 +250,37 @@ static int vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
 	if (IS_ENABLED(CONFIG_VFIO_NOIOMMU) && type == VFIO_NOIOMMU_IOMMU &&
 	    no_iommu)
 		return capable(CAP_SYS_RAWIO) ? 0 : -EPERM;
-	if ((type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU) ||
-	    no_iommu)
+	if ((type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU &&
+	     type != VFIO_SPAPR_TCE_v2_IOMMU) || no_iommu)
 		return -EINVAL;
 
 	/* Like VFIO, there must be a group (a compat IOAS) first. */
 	ioas = vfio_get_ioas(ictx);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-	if (type == VFIO_TYPE1_IOMMU)
+	/* Like VFIO, a SPAPR container keeps its type. */
+	if (READ_ONCE(ictx->vfio_type) == VFIO_SPAPR_TCE_v2_IOMMU)
+		rc = -EINVAL;
+	else if (type == VFIO_SPAPR_TCE_v2_IOMMU)
+		rc = iommufd_vfio_spapr_set(ictx, ioas);
+	else if (type == VFIO_TYPE1_IOMMU)
 		rc = iopt_set_large_pages(&ioas->iopt, false);
+	if (!rc)
+		rc = vfio_set_type(ictx, type);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
+
+/* An ioctl of the SPAPR container, @cmd, on its compat IOAS. */
+static long vfio_spapr_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			     void __user *arg)
+{
+	struct iommufd_ioas *ioas = vfio_get_ioas(ictx);
+	long rc;
+
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iommufd_vfio_spapr_ioctl(ictx, ioas, cmd, arg);
 	iommufd_put_ioas(ictx, ioas);
 	return rc;
 }
@@ -453,14 +508,16 @@ out:
  * @cmd: the ioctl number, outside iommufd's own range
  * @arg: its argument
  *
- * Return: what the VFIO type1 container would return, -ENODEV for a command
- * that needs a compat IOAS when there is none, -ENOIOCTLCMD for any other
- * number.
+ * Return: what VFIO's type1 container would return, or its SPAPR TCE
+ * container (v2, vfio_spapr.c) once VFIO_SET_IOMMU chose that; -ENODEV for
+ * a command that needs a compat IOAS when there is none, -ENOIOCTLCMD for
+ * any other number.
  */
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	bool spapr = READ_ONCE(ictx->vfio_type) == VFIO_SPAPR_TCE_v2_IOMMU;
 
 	switch (cmd) {
 	case VFIO_GET_API_VERSION:
@@ -469,8 +526,15 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 		return vfio_check_extension(ictx, arg);
 	case VFIO_SET_IOMMU:
 		return vfio_set_iommu(ictx, arg);
-	case VFIO_IOMMU_GET_INFO:
+	case VFIO_IOMMU_GET_INFO:	/* = VFIO_IOMMU_SPAPR_TCE_GET_INFO */
+		if (spapr)
+			return vfio_spapr_ioctl(ictx, cmd, uarg);
 		return vfio_get_info(ictx, uarg);
+	case VFIO_IOMMU_SPAPR_TCE_CREATE:
+	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
+		if (!spapr)
+			return -ENOIOCTLCMD;
+		return vfio_spapr_ioctl(ictx, cmd, uarg);
 	case VFIO_IOMMU_MAP_DMA:
 		return vfio_map_dma(ictx, uarg);
 	case VFIO_IOMMU_UNMAP_DMA:

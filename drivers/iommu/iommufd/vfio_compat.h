@@ -10,6 +10,14 @@ struct iommufd_ctx;
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
 
+/* vfio_spapr.c: the SPAPR TCE container API (v2) */
+struct iommufd_ioas;
+int iommufd_vfio_spapr_check(struct iommufd_ioas *ioas, unsigned long type);
+int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas);
+long iommufd_vfio_spapr_ioctl(struct iommufd_ctx *ictx,
+			      struct iommufd_ioas *ioas, unsigned int cmd,
+			      void __user *arg);
+
 /* vfio_node.c: /dev/vfio/vfio, with CONFIG_IOMMUFD_VFIO_CONTAINER */
 #if IS_ENABLED(CONFIG_IOMMUFD_VFIO_CONTAINER)
 int iommufd_vfio_node_register(const struct file_operations *fops);

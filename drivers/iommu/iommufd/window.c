@@ -506,6 +506,38 @@ out_unlock:
 }
 
 /**
+ * iopt_make_windowed() - make an empty plain IOVA space a windowed one
+ * @iopt: the IOVA space
+ *
+ * For an API that says only after the space exists that it wants windows
+ * (VFIO's SPAPR container): allowed while nothing could notice the
+ * change, with nothing mapped, pinned by an access or reserved, and no
+ * table or device attached.
+ *
+ * Context: process context; iopt->windows_lock held; takes iova_rwsem.
+ * Return: 0 (also if the space already was windowed), or -EBUSY.
+ */
+int iopt_make_windowed(struct iommufd_iopt *iopt)
+{
+	int rc = 0;
+
+	lockdep_assert_held(iopt->windows_lock);
+
+	down_write(&iopt->iova_rwsem);
+	if (!iopt->windowed) {
+		if (!RB_EMPTY_ROOT(&iopt->areas.rb_root) ||
+		    !RB_EMPTY_ROOT(&iopt->access_pins.rb_root) ||
+		    !RB_EMPTY_ROOT(&iopt->reserved.rb_root) ||
+		    !list_empty(&iopt->domains) || !list_empty(&iopt->limits))
+			rc = -EBUSY;
+		else
+			WRITE_ONCE(iopt->windowed, true);
+	}
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
  * iopt_windows_add_domain() - prepare a domain joining the space
  * @iopt: the IOVA space
  * @domain: the domain, not yet on the space's list

@@ -1436,6 +1436,60 @@ static const struct path path_window_remove = {
 	.no_alloc = true,
 };
 
+/*
+ * VFIO_IOMMU_SPAPR_TCE_CREATE on a SPAPR v2 container whose default window
+ * is still pending: the default window and the new one, or neither.
+ */
+
+static void setup_spapr(struct __test_metadata *_metadata, struct state *st)
+{
+	uint32_t ioas;
+
+	base_setup(_metadata, st);
+	ioas = add_ioas(_metadata, st);
+	ASSERT_EQ(0, __vfio_ioas(st->fd, IOMMU_VFIO_IOAS_SET, &ioas));
+	ASSERT_EQ(0, iommufd_ioctl(st->fd, VFIO_SET_IOMMU,
+				   (void *)(uintptr_t)VFIO_SPAPR_TCE_v2_IOMMU));
+	add_model_device(_metadata, st, 0, ioas, MOCK_FLAGS_DEVICE_MODEL_PPC);
+}
+
+static int run_spapr_create(struct state *st)
+{
+	struct vfio_iommu_spapr_tce_create cmd = {
+		.argsz = sizeof(cmd),
+		.page_shift = 16,
+		.window_size = WINDOW_LEN,
+		.levels = 1,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(st->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cmd);
+	st->out_val = cmd.start_addr;
+	return rc;
+}
+
+static void expect_spapr_created(struct __test_metadata *_metadata,
+				 struct state *st, struct snap *want,
+				 const struct snap *got)
+{
+	const struct layout *l = &got->layout[0];
+
+	/* The default window took the low slot, the new one the high. */
+	ASSERT_EQ(MOCK_PPC_HIGH_START, st->out_val);
+	ASSERT_EQ(2, l->num);
+	ASSERT_EQ(0, l->ranges[0].start);
+	ASSERT_EQ((1ULL << 31) - 1, l->ranges[0].last);
+	ASSERT_EQ(MOCK_PPC_HIGH_START, l->ranges[1].start);
+	ASSERT_EQ(MOCK_PPC_HIGH_START + WINDOW_LEN - 1, l->ranges[1].last);
+	want->layout[0] = *l;
+}
+
+static const struct path path_spapr_create = {
+	.setup = setup_spapr,
+	.run = run_spapr_create,
+	.expect = expect_spapr_created,
+};
+
 /* IOMMU_WINDOW_CAPS of the IOAS, with a VT-d and an SMMUv3 model device */
 
 /*
@@ -1857,6 +1911,10 @@ FIXTURE_VARIANT_ADD(faults, window_remove) {
 
 FIXTURE_VARIANT_ADD(faults, window_caps) {
 	.path = &path_window_caps,
+};
+
+FIXTURE_VARIANT_ADD(faults, spapr_create) {
+	.path = &path_spapr_create,
 };
 
 FIXTURE_VARIANT_ADD(faults, window_attach) {

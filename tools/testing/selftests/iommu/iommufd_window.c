@@ -22,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "iommufd_util.h"
@@ -2158,6 +2160,212 @@ TEST_F(ppc, extra_replace)
 	md_check_map(fd, idev, SZ_1M, buf2, len);
 	md_check_map(fd, idev, high, buf2, len);
 	iommufd_destroy(fd, ioas);
+}
+
+/*
+ * ---- VFIO's SPAPR TCE container (v2) on the mock PowerPC model ----
+ *
+ * The VFIO container ioctls work on the iommufd file; its compat IOAS is
+ * named with IOMMU_VFIO_IOAS, as VFIO's group path would create it.
+ */
+
+/* VFIO_IOMMU_SPAPR_TCE_GET_INFO with @argsz; 0 or the errno. */
+static int spapr_info(int fd, uint32_t argsz,
+		      struct vfio_iommu_spapr_tce_info *info)
+{
+	memset(info, 0xa5, sizeof(*info));
+	info->argsz = argsz;
+	info->flags = 0;
+	return ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, info) ? errno : 0;
+}
+
+/* VFIO_IOMMU_SPAPR_TCE_CREATE; 0 or the errno, *@start on success. */
+static int spapr_create(int fd, uint32_t flags, uint32_t page_shift,
+			uint64_t size, uint64_t *start)
+{
+	struct vfio_iommu_spapr_tce_create cmd = {
+		.argsz = sizeof(cmd),
+		.flags = flags,
+		.page_shift = page_shift,
+		.window_size = size,
+		.levels = 1,
+	};
+
+	if (ioctl(fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cmd))
+		return errno;
+	*start = cmd.start_addr;
+	return 0;
+}
+
+/* VFIO_IOMMU_SPAPR_TCE_REMOVE; 0 or the errno. */
+static int spapr_remove(int fd, uint64_t start)
+{
+	struct vfio_iommu_spapr_tce_remove cmd = {
+		.argsz = sizeof(cmd),
+		.start_addr = start,
+	};
+
+	return ioctl(fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd) ? errno : 0;
+}
+
+/* VFIO_IOMMU_MAP_DMA of @size bytes at @buf to @iova; 0 or the errno. */
+static int spapr_map(int fd, void *buf, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd) ? errno : 0;
+}
+
+/* VFIO_SET_IOMMU; 0 or the errno. */
+static int set_iommu(int fd, unsigned long type)
+{
+	return ioctl(fd, VFIO_SET_IOMMU, type) ? errno : 0;
+}
+
+/*
+ * A program using VFIO's SPAPR v2 container: SET_IOMMU makes the empty
+ * compat IOAS windowed; with a PowerPC device on it, CHECK_EXTENSION
+ * offers the API, GET_INFO describes the hardware, the pending default
+ * window is cancelled by removing it, and windows are created where the
+ * hardware's slots are, mapped into and removed with their mappings.
+ */
+TEST(spapr_container)
+{
+	struct vfio_iommu_spapr_tce_info info;
+	uint64_t low = 1, high = 1, unused;
+	uint32_t ioas, idev;
+	char *buf;
+	int fd;
+
+	if (mock_missing())
+		SKIP(return, NO_MOCK_MSG);
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	buf = alloc_buffer(BUF_SIZE);
+	ASSERT_NE(NULL, buf);
+	ioas = ioas_alloc(fd);
+	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas));
+
+	/* Nothing known of the hardware yet: not offered, but accepted. */
+	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(ENOTTY, spapr_remove(fd, 0));
+	ASSERT_EQ(0, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+	/* Windowed now: nothing can be mapped until a window exists. */
+	check_no_ranges(_metadata, fd, ioas);
+	ASSERT_EQ(ENXIO, spapr_info(fd, sizeof(info), &info));
+
+	attach_model(_metadata, fd, ioas, MODEL_PPC, NULL, NULL, &idev);
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
+
+	/* The 16-byte form leaves the DDW part alone; the whole form fills it. */
+	ASSERT_EQ(EINVAL, spapr_info(fd, 15, &info));
+	ASSERT_EQ(0, spapr_info(fd, 16, &info));
+	ASSERT_EQ(VFIO_IOMMU_SPAPR_INFO_DDW, info.flags);
+	ASSERT_EQ(0, info.dma32_window_start);
+	ASSERT_EQ(1U << 31, info.dma32_window_size);
+	ASSERT_TRUE(poisoned(&info.ddw, sizeof(info.ddw)));
+	ASSERT_EQ(0, spapr_info(fd, sizeof(info), &info));
+	ASSERT_EQ(sizeof(info), info.argsz);
+	ASSERT_EQ(VFIO_IOMMU_SPAPR_INFO_DDW, info.flags);
+	ASSERT_EQ(MOCK_PPC_PAGE_SIZES, info.ddw.pgsizes);
+	ASSERT_EQ(MOCK_PPC_WINDOWS, info.ddw.max_dynamic_windows_supported);
+	ASSERT_EQ(MOCK_PPC_MAX_LEVELS, info.ddw.levels);
+
+	/* The default window, still pending, goes away; then nothing is. */
+	ASSERT_EQ(0, spapr_remove(fd, 0));
+	ASSERT_EQ(EINVAL, spapr_remove(fd, 0));
+	check_no_ranges(_metadata, fd, ioas);
+
+	/* Refused: flags, a page size the hardware lacks, a ragged size. */
+	ASSERT_EQ(EINVAL, spapr_create(fd, 1, 16, SZ_1G, &unused));
+	ASSERT_EQ(EINVAL, spapr_create(fd, 0, 13, SZ_1G, &unused));
+	ASSERT_EQ(EINVAL, spapr_create(fd, 0, 16, SZ_1G + 4096, &unused));
+	check_no_ranges(_metadata, fd, ioas);
+
+	/* Each slot in turn, then no third one. */
+	ASSERT_EQ(0, spapr_create(fd, 0, 12, SZ_1G, &low));
+	ASSERT_EQ(0, low);
+	ASSERT_EQ(0, spapr_create(fd, 0, 21, SZ_4G, &high));
+	ASSERT_EQ(MOCK_PPC_HIGH_START, high);
+	ASSERT_EQ(ENOSPC, spapr_create(fd, 0, 16, SZ_1G, &unused));
+	check_ranges(fd, ioas, span(low, SZ_1G), span(high, SZ_4G));
+
+	/* Maps land in a window only, and are gone with it. */
+	ASSERT_EQ(0, spapr_map(fd, buf, SZ_1M, BUF_SIZE));
+	md_check_map(fd, idev, SZ_1M, buf, BUF_SIZE);
+	ASSERT_NE(0, spapr_map(fd, buf, SZ_1G, BUF_SIZE));
+	ASSERT_EQ(0, spapr_remove(fd, SZ_1M + 4096));
+	check_ranges(fd, ioas, span(high, SZ_4G));
+	ASSERT_EQ(ENOENT, __ioas_unmap(fd, ioas, SZ_1M, BUF_SIZE, NULL));
+	ASSERT_EQ(EINVAL, spapr_remove(fd, SZ_1M));
+
+	/* The low slot is free again. */
+	ASSERT_EQ(0, spapr_create(fd, 0, 12, SZ_16M, &low));
+	ASSERT_EQ(0, low);
+
+	munmap(buf, BUF_SIZE);
+	ASSERT_EQ(0, close(fd));
+}
+
+/*
+ * SET_IOMMU(SPAPR v2) turns only an empty IOAS windowed, with no device
+ * and nothing mapped; a refused one stays plain. The pending default
+ * window is made (4 KiB pages, the 32-bit window) before the first
+ * TCE_CREATE, which then takes the other slot.
+ */
+TEST(spapr_container_setup)
+{
+	uint32_t busy, mapped, ioas, idev;
+	uint64_t start = 1;
+	char *buf;
+	int fd;
+
+	if (mock_missing())
+		SKIP(return, NO_MOCK_MSG);
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	buf = alloc_buffer(BUF_SIZE);
+	ASSERT_NE(NULL, buf);
+
+	/* No compat IOAS: as VFIO without a group. */
+	ASSERT_EQ(ENODEV, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_SPAPR_TCE_IOMMU));
+
+	busy = ioas_alloc(fd);
+	attach_model(_metadata, fd, busy, MODEL_PPC, NULL, NULL, NULL);
+	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &busy));
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(EBUSY, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+
+	mapped = ioas_alloc(fd);
+	ASSERT_EQ(0, map_at(fd, mapped, buf, BUF_SIZE, SZ_1M));
+	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &mapped));
+	ASSERT_EQ(EBUSY, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+	/* Still plain: a map anywhere works. */
+	ASSERT_EQ(0, map_at(fd, mapped, buf, BUF_SIZE, SZ_1G));
+
+	ioas = ioas_alloc(fd);
+	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas));
+	ASSERT_EQ(0, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+	attach_model(_metadata, fd, ioas, MODEL_PPC, NULL, NULL, &idev);
+	ASSERT_EQ(0, spapr_create(fd, 0, 16, SZ_16M, &start));
+	ASSERT_EQ(MOCK_PPC_HIGH_START, start);
+	check_ranges(fd, ioas, span(0, 1ULL << 31), span(start, SZ_16M));
+	/* The default window translates with 4 KiB pages. */
+	ASSERT_EQ(0, spapr_map(fd, buf, SZ_1M, PSZ));
+	md_check_map(fd, idev, SZ_1M, buf, PSZ);
+
+	munmap(buf, BUF_SIZE);
+	ASSERT_EQ(0, close(fd));
 }
 
 TEST_HARNESS_MAIN
