@@ -2208,24 +2208,36 @@ static int spapr_remove(int fd, uint64_t start)
 	return ioctl(fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd) ? errno : 0;
 }
 
-/* VFIO_IOMMU_MAP_DMA of @size bytes at @buf to @iova; 0 or the errno. */
-static int spapr_map(int fd, void *buf, uint64_t iova, uint64_t size)
-{
-	struct vfio_iommu_type1_dma_map cmd = {
-		.argsz = sizeof(cmd),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)buf,
-		.iova = iova,
-		.size = size,
-	};
-
-	return ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd) ? errno : 0;
-}
-
 /* VFIO_SET_IOMMU; 0 or the errno. */
 static int set_iommu(int fd, unsigned long type)
 {
 	return ioctl(fd, VFIO_SET_IOMMU, type) ? errno : 0;
+}
+
+/* A file to be the container, and a buffer. */
+FIXTURE(spapr) {
+	int fd;
+	char *buf;
+};
+
+FIXTURE_SETUP(spapr)
+{
+	self->fd = -1;
+	self->buf = NULL;
+	if (mock_missing())
+		SKIP(return, NO_MOCK_MSG);
+	self->fd = iommufd_open();
+	ASSERT_LE(0, self->fd);
+	self->buf = alloc_buffer(BUF_SIZE);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(spapr)
+{
+	if (self->buf)
+		munmap(self->buf, BUF_SIZE);
+	if (self->fd >= 0)
+		close(self->fd);
 }
 
 /*
@@ -2235,20 +2247,14 @@ static int set_iommu(int fd, unsigned long type)
  * window is cancelled by removing it, and windows are created where the
  * hardware's slots are, mapped into and removed with their mappings.
  */
-TEST(spapr_container)
+TEST_F(spapr, container)
 {
 	struct vfio_iommu_spapr_tce_info info;
 	uint64_t low = 1, high = 1, unused;
+	char *buf = self->buf;
+	int fd = self->fd;
 	uint32_t ioas, idev;
-	char *buf;
-	int fd;
 
-	if (mock_missing())
-		SKIP(return, NO_MOCK_MSG);
-	fd = iommufd_open();
-	ASSERT_LE(0, fd);
-	buf = alloc_buffer(BUF_SIZE);
-	ASSERT_NE(NULL, buf);
 	ioas = ioas_alloc(fd);
 	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas));
 
@@ -2300,9 +2306,9 @@ TEST(spapr_container)
 	check_ranges(fd, ioas, span(low, SZ_1G), span(high, SZ_4G));
 
 	/* Maps land in a window only, and are gone with it. */
-	ASSERT_EQ(0, spapr_map(fd, buf, SZ_1M, BUF_SIZE));
+	vfio_map_dma(fd, buf, SZ_1M, BUF_SIZE);
 	md_check_map(fd, idev, SZ_1M, buf, BUF_SIZE);
-	ASSERT_NE(0, spapr_map(fd, buf, SZ_1G, BUF_SIZE));
+	ASSERT_EQ(ERANGE, __vfio_map_dma(fd, buf, SZ_1G, BUF_SIZE));
 	ASSERT_EQ(0, spapr_remove(fd, SZ_1M + 4096));
 	check_ranges(fd, ioas, span(high, SZ_4G));
 	ASSERT_EQ(ENOENT, __ioas_unmap(fd, ioas, SZ_1M, BUF_SIZE, NULL));
@@ -2311,9 +2317,6 @@ TEST(spapr_container)
 	/* The low slot is free again. */
 	ASSERT_EQ(0, spapr_create(fd, 0, 12, SZ_16M, &low));
 	ASSERT_EQ(0, low);
-
-	munmap(buf, BUF_SIZE);
-	ASSERT_EQ(0, close(fd));
 }
 
 /*
@@ -2322,19 +2325,12 @@ TEST(spapr_container)
  * window is made (4 KiB pages, the 32-bit window) before the first
  * TCE_CREATE, which then takes the other slot.
  */
-TEST(spapr_container_setup)
+TEST_F(spapr, container_setup)
 {
 	uint32_t busy, mapped, ioas, idev;
+	char *buf = self->buf;
+	int fd = self->fd;
 	uint64_t start = 1;
-	char *buf;
-	int fd;
-
-	if (mock_missing())
-		SKIP(return, NO_MOCK_MSG);
-	fd = iommufd_open();
-	ASSERT_LE(0, fd);
-	buf = alloc_buffer(BUF_SIZE);
-	ASSERT_NE(NULL, buf);
 
 	/* No compat IOAS: as VFIO without a group. */
 	ASSERT_EQ(ENODEV, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
@@ -2361,11 +2357,8 @@ TEST(spapr_container_setup)
 	ASSERT_EQ(MOCK_PPC_HIGH_START, start);
 	check_ranges(fd, ioas, span(0, 1ULL << 31), span(start, SZ_16M));
 	/* The default window translates with 4 KiB pages. */
-	ASSERT_EQ(0, spapr_map(fd, buf, SZ_1M, PSZ));
+	vfio_map_dma(fd, buf, SZ_1M, PSZ);
 	md_check_map(fd, idev, SZ_1M, buf, PSZ);
-
-	munmap(buf, BUF_SIZE);
-	ASSERT_EQ(0, close(fd));
 }
 
 TEST_HARNESS_MAIN

@@ -125,6 +125,11 @@ int __get_dirty_bitmap(int fd, uint32_t hwpt_id, uint64_t iova,
 		       uint32_t flags);
 /* IOMMU_VFIO_IOAS @op; *ioas_id is the input of SET, the output of GET. */
 int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id);
+/*
+ * VFIO_IOMMU_MAP_DMA on a container (an iommufd file): @size bytes at @buf
+ * to @iova, readable and writable.
+ */
+int __vfio_map_dma(int fd, void *buf, uint64_t iova, uint64_t size);
 
 /*
  * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST). Output pointers may be NULL when
@@ -370,6 +375,9 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 
 #define md_check_map(fd, hwpt_id, iova, buf, length)                      \
 	ASSERT_EQ(0, __md_check_map(fd, hwpt_id, iova, buf, length))
+
+#define vfio_map_dma(fd, buf, iova, size)                                 \
+	ASSERT_EQ(0, __vfio_map_dma(fd, buf, iova, size))
 
 #define md_check_refs(fd, buf, length, refs)                              \
 	ASSERT_EQ(0, __md_check_refs(fd, buf, length, refs))

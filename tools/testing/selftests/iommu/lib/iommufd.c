@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/vfio.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -320,6 +321,19 @@ int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id)
 	if (!rc)
 		*ioas_id = cmd.ioas_id;
 	return rc;
+}
+
+int __vfio_map_dma(int fd, void *buf, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = size,
+	};
+
+	return iommufd_ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd);
 }
 
 int __mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags,
