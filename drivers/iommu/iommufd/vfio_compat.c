@@ -285,6 +285,23 @@ static long vfio_spapr_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 	return rc;
 }
 
+/**
+ * iommufd_vfio_get_arg() - read the argument of a VFIO container ioctl
+ * @dst: where to put it
+ * @arg: the user's argument, which starts with its size (argsz, a u32)
+ * @minsz: bytes to read: up to the end of the last field the command needs
+ *
+ * Return: 0, -EFAULT, or -EINVAL if argsz is below @minsz, as VFIO.
+ */
+int iommufd_vfio_get_arg(void *dst, const void __user *arg, size_t minsz)
+{
+	if (copy_from_user(dst, arg, minsz))
+		return -EFAULT;
+	if (*(u32 *)dst < minsz)
+		return -EINVAL;
+	return 0;
+}
+
 static int vfio_map_dma(struct iommufd_ctx *ictx, void __user *arg)
 {
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
@@ -294,9 +311,10 @@ static int vfio_map_dma(struct iommufd_ctx *ictx, void __user *arg)
 	unsigned long iova;
 	int prot = 0, rc;
 
-	if (copy_from_user(&map, arg, minsz))
-		return -EFAULT;
-	if (map.argsz < minsz || map.flags & ~known)
+	rc = iommufd_vfio_get_arg(&map, arg, minsz);
+	if (rc)
+		return rc;
+	if (map.flags & ~known)
 		return -EINVAL;
 	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
 		prot |= IOMMU_READ;
@@ -324,10 +342,11 @@ static int vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
 	struct iommufd_ioas *ioas;
 	int rc;
 
-	if (copy_from_user(&unmap, arg, minsz))
-		return -EFAULT;
+	rc = iommufd_vfio_get_arg(&unmap, arg, minsz);
+	if (rc)
+		return rc;
 	/* Dirty tracking through unmap is obsolete; not offered. */
-	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+	if (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
 		return -EINVAL;
 
 	ioas = vfio_get_ioas(ictx);
@@ -465,10 +484,9 @@ static int vfio_get_info(struct iommufd_ctx *ictx, void __user *arg)
 	u32 argsz;
 	int rc;
 
-	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	rc = iommufd_vfio_get_arg(&info, arg, minsz);
+	if (rc)
+		return rc;
 	argsz = info.argsz;
 
 	ioas = vfio_get_ioas(ictx);

@@ -9,6 +9,7 @@ struct iommufd_ctx;
 
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
+int iommufd_vfio_get_arg(void *dst, const void __user *arg, size_t minsz);
 
 /* vfio_spapr.c: the SPAPR TCE container API (v2) */
 struct iommufd_ioas;

@@ -188,10 +188,9 @@ static int spapr_get_info(struct iommufd_ioas *ioas, void __user *arg)
 	u32 argsz;
 	int rc;
 
-	if (copy_from_user(&info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	rc = iommufd_vfio_get_arg(&info, arg, minsz);
+	if (rc)
+		return rc;
 	argsz = info.argsz;
 	rc = spapr_caps(ioas, &caps);
 	if (rc)
@@ -245,9 +244,10 @@ static int spapr_create(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	unsigned long start;
 	int rc;
 
-	if (copy_from_user(&create, arg, minsz))
-		return -EFAULT;
-	if (create.argsz < minsz || create.flags)
+	rc = iommufd_vfio_get_arg(&create, arg, minsz);
+	if (rc)
+		return rc;
+	if (create.flags)
 		return -EINVAL;
 	if (create.page_shift < 12 || create.page_shift >= BITS_PER_LONG ||
 	    !create.window_size || create.window_size > ULONG_MAX ||
@@ -298,9 +298,10 @@ static int spapr_remove(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	struct iopt_window *window;
 	int rc;
 
-	if (copy_from_user(&remove, arg, minsz))
-		return -EFAULT;
-	if (remove.argsz < minsz || remove.flags)
+	rc = iommufd_vfio_get_arg(&remove, arg, minsz);
+	if (rc)
+		return rc;
+	if (remove.flags)
 		return -EINVAL;
 	if (remove.start_addr > ULONG_MAX)
 		return -EINVAL;
