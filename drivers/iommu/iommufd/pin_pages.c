@@ -93,15 +93,9 @@ struct page *iopin_pages_at(const struct iopin_pages *pp, unsigned long index)
 unsigned long iopin_pages_contig(const struct iopin_pages *pp,
 				 unsigned long index, unsigned long max)
 {
-	unsigned long n;
-
-	if (pp->flat) {
-		for (n = 1; n < max &&
-		     iopin_pages_follow(pp->flat[index + n - 1],
-					pp->flat[index + n]); n++)
-			;
-		return n;
-	}
+	if (pp->flat)
+		return 1 + iopin_pages_span(pp->flat[index], &pp->flat[index + 1],
+					    max - 1);
 	/* Runs end where the pages stop following each other. */
 	return min(max, iopin_run_left(pp, iopin_run_find(pp, index), index));
 }
