@@ -68,8 +68,8 @@
  * once the records inside its range are gone. That is the engine's one
  * call up into the layers that use it; everything else calls down.
  *
- * The engine is io_pagetable.c (areas: placing, mapping, copying,
- * unmapping), iopt_domain.c (reserved and allowed IOVA, domains),
+ * The engine is io_pagetable.c (areas: mapping, copying, unmapping),
+ * iopt_place.c (where an area may go), iopt_domain.c (reserved and allowed IOVA, domains),
  * window.c (windows and device limits), iopt_dirty.c (dirty tracking) and
  * iopt_access.c (what emulated devices use). Only these files touch the
  * trees and iova_rwsem; everyone else calls the functions below.
@@ -354,10 +354,16 @@ int iopt_nth_area_start(struct iommufd_iopt *iopt, unsigned long nth,
 			unsigned long *start);
 
 /*
- * Inside the IOVA engine only (io_pagetable.c, iopt_domain.c,
- * iopt_access.c, iopt_dirty.c, iopt_validate.c, window.c), with iova_rwsem
- * held.
+ * Inside the IOVA engine only (io_pagetable.c, iopt_place.c,
+ * iopt_domain.c, iopt_access.c, iopt_dirty.c, iopt_validate.c, window.c),
+ * with iova_rwsem held.
  */
+unsigned long iopt_range_alignment(struct iommufd_iopt *iopt,
+				   unsigned long iova, unsigned long last);
+bool iopt_offset_fits(unsigned long page_offset, unsigned long align);
+int iopt_choose_iova(struct iommufd_iopt *iopt, unsigned long *iova,
+		     unsigned long hint, unsigned long page_offset,
+		     unsigned long length, bool fixed_iova);
 typedef int (*iopt_area_fn)(struct iopt_area *area, void *opaque);
 int iopt_walk_mapped(struct iommufd_iopt *iopt, unsigned long iova,
 		     unsigned long last, iopt_area_fn fn, void *opaque);

@@ -78,8 +78,9 @@
  *   mmap_lock                  taken by GUP and by MM-mode charging
  *   ctx->objects' xa_lock      innermost: never held while calling out
  *
- * The MMU notifier callback of pin.c takes none of these. copy_to_user()
- * may fault and take mmap_lock under iova_rwsem, which the order allows.
+ * The MMU notifier callback of pin_source.c takes none of these.
+ * copy_to_user() may fault and take mmap_lock under iova_rwsem, which the
+ * order allows.
  * An access driver's unmap callback is never called with any of these
  * held, except access->change_lock by the access's own replace and
  * detach, since the callback calls back into iommufd_access_unpin_pages().

@@ -2,18 +2,22 @@
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
  * The pin layer's own structures, shared by its files: pin.c (spaces,
- * extents, making and dropping handles; its top comment explains them)
- * and pin_read.c (reading handles and tallying them). Nothing outside the
+ * extents, making and dropping handles; its top comment explains them),
+ * pin_source.c (user memory and memfds) and pin_read.c (reading handles
+ * and tallying them). Nothing outside the
  * pin layer includes this; the rest of the driver uses pin.h.
  */
 #ifndef __IOMMUFD_PIN_PRIV_H
 #define __IOMMUFD_PIN_PRIV_H
 
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/interval_tree.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/shmem_fs.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -133,5 +137,47 @@ static inline unsigned long iopin_find_seg(const struct iommufd_pin *pin,
 {
 	return iopin_last_at_most(pin->segs, pin->nsegs, index);
 }
+
+/* How many segments use page @index of @ext; it is pinned while not 0. */
+static inline u32 iopin_users(const struct iopin_extent *ext, unsigned long index)
+{
+	return ext->whole + (ext->users ? ext->users[index] : 0);
+}
+
+/* Does a segment of @npages from @first cover all of @ext? */
+static inline bool iopin_covers(const struct iopin_extent *ext,
+				unsigned long first, unsigned long npages)
+{
+	return !first && npages == iopin_extent_npages(ext);
+}
+
+/*
+ * The seals of a memfd: a shmem or hugetlbfs file. A hugetlbfs inode keeps
+ * its own, in a structure that exists only with CONFIG_HUGETLBFS.
+ */
+static inline unsigned int iopin_file_seals(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return READ_ONCE(HUGETLBFS_I(inode)->seals);
+#endif
+	return READ_ONCE(SHMEM_I(inode)->seals);
+}
+
+/* pin.c */
+struct iommufd_pin *iopin_pin_range(enum iommufd_account_mode mode,
+				    struct file *file, unsigned long first,
+				    unsigned long last, bool writable);
+
+/* pin_source.c; with the space's mutex held where the caller says so */
+int iopin_watch(struct iopin_extent *ext);
+void iopin_unwatch(struct iopin_extent *ext);
+int iopin_pin(struct iopin_extent *ext);
+void iopin_unpin(struct iopin_extent *ext, unsigned long first,
+		 unsigned long npages);
+bool iopin_page_current(const struct iopin_extent *ext, unsigned long index);
+bool iopin_extent_upgrade(struct iopin_extent *ext);
 
 #endif
