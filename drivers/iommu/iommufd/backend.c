@@ -22,6 +22,7 @@
 #include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "backend.h"
 
@@ -85,6 +86,53 @@ struct iommufd_hwdev *iommufd_backend_probe(struct device *dev, void *owner)
 	}
 	up_read(&iommufd_backends_rwsem);
 	return hwdev;
+}
+
+/**
+ * iommufd_backend_group_caps() - the windows the devices of a group can have
+ * @group: an IOMMU group, none of whose devices need be bound
+ * @caps: set to what the backend that would drive the group reports
+ *
+ * Context: process context.
+ * Return: 0, or -ENODEV if no backend describes @group.
+ */
+int iommufd_backend_group_caps(struct iommu_group *group,
+			       struct iommufd_window_caps *caps)
+{
+	struct iommufd_backend *backend;
+	int rc = -ENODEV;
+
+	down_read(&iommufd_backends_rwsem);
+	list_for_each_entry(backend, &iommufd_backends, link) {
+		if (!backend->ops->group_caps)
+			continue;
+		memset(caps, 0, sizeof(*caps));
+		rc = backend->ops->group_caps(group, caps);
+		if (rc != -ENODEV)
+			break;
+	}
+	up_read(&iommufd_backends_rwsem);
+	return rc;
+}
+
+/**
+ * iommufd_backends_platform_windows() - is the platform's DMA windowed?
+ *
+ * Context: process context.
+ * Return: true if a registered backend drives the platform's DMA
+ * translation and that has windows at fixed places (see struct
+ * iommufd_backend).
+ */
+bool iommufd_backends_platform_windows(void)
+{
+	struct iommufd_backend *backend;
+	bool found = false;
+
+	down_read(&iommufd_backends_rwsem);
+	list_for_each_entry(backend, &iommufd_backends, link)
+		found |= backend->platform_windows;
+	up_read(&iommufd_backends_rwsem);
+	return found;
 }
 
 /**

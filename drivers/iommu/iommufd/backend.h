@@ -299,6 +299,11 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *                them so while the windows change. Return -EMEDIUMTYPE as
  *                for @attach; on any error nothing changed.
  * @detach_extra: undo @attach_extra; DMA to @domain's windows is blocked
+ * @group_caps: the windows a device of @group could have, as @window_caps
+ *              would report them once one is bound; for VFIO's SPAPR
+ *              container, which describes a group before its devices are
+ *              opened. Optional; -ENODEV for a group the backend would not
+ *              drive.
  * @set_dirty_tracking: start (@enable) or stop recording, in the entries of
  *                      @domain, which IOVA devices write to. Only called
  *                      for a domain with @dirty_tracking set.
@@ -340,6 +345,8 @@ struct iommufd_backend_ops {
 			    struct iommufd_domain *domain);
 	void (*detach_extra)(struct iommufd_hwdev *hwdev,
 			     struct iommufd_domain *domain);
+	int (*group_caps)(struct iommu_group *group,
+			  struct iommufd_window_caps *caps);
 	int (*set_dirty_tracking)(struct iommufd_domain *domain, bool enable);
 	int (*read_dirty)(struct iommufd_domain *domain, unsigned long iova,
 			  size_t size, bool clear, struct iova_bitmap *bitmap);
@@ -362,17 +369,24 @@ enum iommufd_backend_rank {
  * struct iommufd_backend - a backend as registered with the core
  * @ops: its operations
  * @rank: when it is asked to drive a device
+ * @platform_windows: the platform's DMA translation is this backend's, and
+ *                    has windows at fixed places (PowerPC's TCE tables):
+ *                    VFIO's container API there is SPAPR's, not type1's
  * @link: in the core's list of backends; belongs to backend.c
  */
 struct iommufd_backend {
 	const struct iommufd_backend_ops *ops;
 	enum iommufd_backend_rank rank;
+	bool platform_windows;
 	struct list_head link;
 };
 
 void iommufd_backend_register(struct iommufd_backend *backend);
 void iommufd_backend_unregister(struct iommufd_backend *backend);
 struct iommufd_hwdev *iommufd_backend_probe(struct device *dev, void *owner);
+int iommufd_backend_group_caps(struct iommu_group *group,
+			       struct iommufd_window_caps *caps);
+bool iommufd_backends_platform_windows(void);
 int iommufd_backends_init(void);
 void iommufd_backends_exit(void);
 

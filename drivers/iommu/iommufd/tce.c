@@ -242,10 +242,10 @@ static int tce_hw_info(struct iommufd_hwdev *hwdev,
 	return sizeof(info);
 }
 
-static int tce_window_caps(struct iommufd_hwdev *hwdev,
-			   struct iommufd_window_caps *caps)
+/* The windows a PE with table group @tg can have. */
+static void tce_caps(struct iommu_table_group *tg,
+		     struct iommufd_window_caps *caps)
 {
-	struct iommu_table_group *tg = to_tce_dev(hwdev)->grp->tg;
 	struct iommufd_aperture *ap = caps->apertures;
 	u32 flags = IOMMU_APERTURE_FIXED_START | IOMMU_APERTURE_ONE_PAGE_SIZE |
 		    IOMMU_APERTURE_POW2_LENGTH;
@@ -264,6 +264,23 @@ static int tce_window_caps(struct iommufd_hwdev *hwdev,
 		ap[1].flags = flags;
 		ap[1].max_levels = TCE_LEVELS;
 	}
+}
+
+static int tce_window_caps(struct iommufd_hwdev *hwdev,
+			   struct iommufd_window_caps *caps)
+{
+	tce_caps(to_tce_dev(hwdev)->grp->tg, caps);
+	return 0;
+}
+
+static int tce_group_caps(struct iommu_group *group,
+			  struct iommufd_window_caps *caps)
+{
+	struct iommu_table_group *tg = tce_table_group(group);
+
+	if (!tg)
+		return -ENODEV;
+	tce_caps(tg, caps);
 	return 0;
 }
 
@@ -673,12 +690,14 @@ static const struct iommufd_backend_ops tce_ops = {
 	.window_remove = tce_window_remove,
 	.attach_extra = tce_attach_extra,
 	.detach_extra = tce_detach_extra,
+	.group_caps = tce_group_caps,
 };
 
 /* Asked before the IOMMU core backend, which would claim these devices. */
 static struct iommufd_backend tce_backend = {
 	.ops = &tce_ops,
 	.rank = IOMMUFD_BACKEND_SPECIFIC,
+	.platform_windows = true,
 };
 
 /* Register the backend; see backend.c. */
