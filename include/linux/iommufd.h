@@ -136,11 +136,17 @@ static inline int iommufd_access_rw(struct iommufd_access *access,
  * VFIO container compatibility. When a context stands in for a VFIO
  * container, the legacy group interface works on the context's single
  * compatibility IOAS, created on demand; a no-IOMMU container uses none.
+ * VFIO also tells the context which IOMMU groups joined it, so that the
+ * container can describe their hardware before any device is opened.
  */
 #if IS_ENABLED(CONFIG_IOMMUFD)
 int iommufd_vfio_compat_ioas_get_id(struct iommufd_ctx *ictx, u32 *out_ioas_id);
 int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx);
 int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx);
+int iommufd_vfio_compat_group_join(struct iommufd_ctx *ictx,
+				   struct iommu_group *group);
+void iommufd_vfio_compat_group_leave(struct iommufd_ctx *ictx,
+				     struct iommu_group *group);
 #else
 static inline int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 {
@@ -150,6 +156,17 @@ static inline int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 static inline int iommufd_vfio_compat_set_no_iommu(struct iommufd_ctx *ictx)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline int iommufd_vfio_compat_group_join(struct iommufd_ctx *ictx,
+						 struct iommu_group *group)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void iommufd_vfio_compat_group_leave(struct iommufd_ctx *ictx,
+						   struct iommu_group *group)
+{
 }
 #endif
 

@@ -390,6 +390,10 @@ int iopt_window_add(struct iommufd_iopt *iopt,
 int iopt_window_remove(struct iommufd_iopt *iopt, unsigned long start,
 		       u64 stamp);
 int iopt_make_windowed(struct iommufd_iopt *iopt);
+void iopt_caps_meet(struct iommufd_window_caps *acc,
+		    const struct iommufd_window_caps *in);
+int iopt_window_at(struct iommufd_iopt *iopt, unsigned long iova,
+		   struct iommufd_window *desc);
 struct iopt_window *iopt_window_find(struct iommufd_iopt *iopt,
 				     unsigned long start, unsigned long last);
 int iopt_windows_add_domain(struct iommufd_iopt *iopt,

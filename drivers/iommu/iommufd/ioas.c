@@ -19,6 +19,7 @@
 #include "ioas.h"
 #include "ioctl.h"
 #include "pin.h"
+#include "vfio_compat.h"
 
 #define IOAS_MAP_PROT_FLAGS \
 	(IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
@@ -610,6 +611,8 @@ int iommufd_pin_stats_ioctl(struct iommufd_ucmd *ucmd)
 			if (rc)
 				break;
 		}
+		if (!rc)
+			rc = iommufd_vfio_tally_pins(ictx, &tally);
 	}
 	if (rc) {
 		iommufd_pin_tally_free(&tally);

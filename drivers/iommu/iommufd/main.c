@@ -237,6 +237,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	mutex_init(&ictx->attach_lock);
 	init_waitqueue_head(&ictx->lookups_done);
+	INIT_LIST_HEAD(&ictx->vfio_groups);
 	ictx->file = filp;
 	/*
 	 * The VFIO container node charges pinned memory the way VFIO's own
@@ -253,6 +254,7 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	struct iommufd_ctx *ictx = filp->private_data;
 
 	iommufd_ctx_destroy_all(ictx);
+	iommufd_vfio_release(ictx);
 	xa_destroy(&ictx->objects);
 	mutex_destroy(&ictx->attach_lock);
 	kfree(ictx);

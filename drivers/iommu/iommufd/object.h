@@ -50,6 +50,9 @@
  * Locking: the one lock order of the whole driver. A lock may be taken
  * while holding only locks listed above it.
  *
+ *   (VFIO's group_lock)        VFIO holds it while it opens a device of
+ *                              a group and while a group joins or leaves a
+ *                              container (vfio_compat.c)
  *   iommufd_backends_rwsem     backend.c: the registered backends; held
  *                              for reading while they probe a device, and
  *                              so outside every lock a probe takes
@@ -61,6 +64,8 @@
  *                              taken by iommufd_access_pin_pages() and
  *                              friends under the driver's locks
  *   ioas->access_lock          ioas.h: the accesses attached to an IOAS
+ *   spapr->lock                vfio_spapr.c: the memory a SPAPR container
+ *                              has preregistered
  *   ictx->attach_lock          device.c: attaching devices to page tables;
  *                              window.c: the windows of every IOAS
  *   iommu_api_lock             iommu_api.c: which domain each IOMMU group
@@ -90,6 +95,7 @@
 #ifndef __IOMMUFD_OBJECT_H
 #define __IOMMUFD_OBJECT_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -99,6 +105,7 @@
 #include "pin.h"
 
 struct file;
+struct iommufd_vfio_spapr;
 
 /**
  * struct iommufd_ctx - state of one open /dev/iommu file
@@ -120,8 +127,11 @@ struct file;
  *                 @objects
  * @vfio_type: the IOMMU type VFIO_SET_IOMMU chose (VFIO_TYPE1_IOMMU, ...),
  *             0 before; under the lock of @objects
- * @vfio_spapr_pending: SPAPR container: the default window is still to be
- *                      created (vfio_spapr.c); under @attach_lock
+ * @vfio_spapr: the state of VFIO's SPAPR TCE container (vfio_spapr.c), set
+ *              once by VFIO_SET_IOMMU and freed with the context; NULL for
+ *              any other container type
+ * @vfio_groups: the IOMMU groups VFIO attached to the context as to a
+ *               container (vfio_compat.c); under @attach_lock
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -132,7 +142,8 @@ struct iommufd_ctx {
 	u32 vfio_ioas_id;
 	bool vfio_no_iommu;
 	u32 vfio_type;
-	bool vfio_spapr_pending;
+	struct iommufd_vfio_spapr *vfio_spapr;
+	struct list_head vfio_groups;
 };
 
 enum iommufd_object_type {

@@ -29,12 +29,14 @@
 #include <linux/capability.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
+#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include <uapi/linux/iommufd.h>
 
+#include "backend.h"
 #include "ioas.h"
 #include "ioctl.h"
 #include "vfio_compat.h"
@@ -192,37 +194,43 @@ static int vfio_cc_iommu(struct iommufd_ctx *ictx)
 	return rc;
 }
 
-/* SPAPR: answered for the hardware of the compat IOAS (vfio_spapr.c). */
-static int vfio_check_spapr(struct iommufd_ctx *ictx, unsigned long type)
+/*
+ * Is the container's hardware SPAPR's (vfio_spapr.c)? Then VFIO would offer
+ * the SPAPR TCE v2 API, and not type1.
+ */
+static bool vfio_windowed(struct iommufd_ctx *ictx)
 {
 	struct iommufd_ioas *ioas = vfio_get_ioas(ictx);
-	int rc;
+	bool windowed;
 
 	if (IS_ERR(ioas))
-		return iommufd_vfio_spapr_check(NULL, type);
-	rc = iommufd_vfio_spapr_check(ioas, type);
+		return iommufd_vfio_spapr_windowed(ictx, NULL);
+	windowed = iommufd_vfio_spapr_windowed(ictx, ioas);
 	iommufd_put_ioas(ictx, ioas);
-	return rc;
+	return windowed;
 }
 
+/*
+ * Type1 stays usable everywhere (VFIO_SET_IOMMU accepts it), but is not
+ * offered where the hardware is SPAPR's, as VFIO does not offer it there.
+ */
 static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 {
 	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
 
 	switch (type) {
-	case VFIO_SPAPR_TCE_IOMMU:
 	case VFIO_SPAPR_TCE_v2_IOMMU:
-		return no_iommu ? 0 : vfio_check_spapr(ictx, type);
+		return !no_iommu && vfio_windowed(ictx);
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
 	case VFIO_UNMAP_ALL:
-		return !no_iommu;
+		return !no_iommu && !vfio_windowed(ictx);
 	case VFIO_NOIOMMU_IOMMU:
 		return IS_ENABLED(CONFIG_VFIO_NOIOMMU);
 	case VFIO_DMA_CC_IOMMU:
 		return vfio_cc_iommu(ictx);
 	default:
-		/* Not offered: VFIO_UPDATE_VADDR, nesting. */
+		/* Not offered: SPAPR v1, VFIO_UPDATE_VADDR, nesting. */
 		return 0;
 	}
 }
@@ -380,6 +388,108 @@ static int vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
 	return 0;
 }
 
+/*
+ * An IOMMU group VFIO attached to the context, as to a container, and what
+ * its hardware offers (asked once, at join, outside the context's locks:
+ * the backends' lock comes first in the lock order).
+ */
+struct vfio_compat_group {
+	struct list_head link;
+	struct iommu_group *group;
+	bool described;
+	struct iommufd_window_caps caps;
+};
+
+/**
+ * iommufd_vfio_compat_group_join() - a VFIO group joined the container
+ * @ictx: context standing in for the container
+ * @group: the group's IOMMU group
+ *
+ * VFIO calls this at VFIO_GROUP_SET_CONTAINER, after
+ * iommufd_vfio_compat_ioas_create(), so that the container knows the
+ * group's hardware before any of its devices is opened (VFIO's SPAPR
+ * container describes its windows then). Undone by
+ * iommufd_vfio_compat_group_leave(), or when @ictx is released.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int iommufd_vfio_compat_group_join(struct iommufd_ctx *ictx,
+				   struct iommu_group *group)
+{
+	struct vfio_compat_group *entry;
+
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
+	if (!entry)
+		return -ENOMEM;
+	entry->described = !iommufd_backend_group_caps(group, &entry->caps);
+	entry->group = iommu_group_ref_get(group);
+	mutex_lock(&ictx->attach_lock);
+	list_add_tail(&entry->link, &ictx->vfio_groups);
+	mutex_unlock(&ictx->attach_lock);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_group_join, IOMMUFD_VFIO);
+
+static void vfio_group_free(struct vfio_compat_group *entry)
+{
+	list_del(&entry->link);
+	iommu_group_put(entry->group);
+	kfree(entry);
+}
+
+/**
+ * iommufd_vfio_compat_group_leave() - a VFIO group left the container
+ * @ictx: context standing in for the container
+ * @group: the IOMMU group that joined; NULL or a group that did not join
+ *         is ignored
+ *
+ * Context: process context.
+ */
+void iommufd_vfio_compat_group_leave(struct iommufd_ctx *ictx,
+				     struct iommu_group *group)
+{
+	struct vfio_compat_group *entry;
+
+	mutex_lock(&ictx->attach_lock);
+	list_for_each_entry(entry, &ictx->vfio_groups, link) {
+		if (entry->group == group) {
+			vfio_group_free(entry);
+			break;
+		}
+	}
+	mutex_unlock(&ictx->attach_lock);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_group_leave, IOMMUFD_VFIO);
+
+/**
+ * iommufd_vfio_groups_caps() - what the groups of the container offer
+ * @ictx: context
+ * @caps: set to what every joined group's hardware offers together
+ *
+ * Context: ictx->attach_lock held.
+ * Return: 0, or -ENODEV if no joined group's hardware is described.
+ */
+int iommufd_vfio_groups_caps(struct iommufd_ctx *ictx,
+			     struct iommufd_window_caps *caps)
+{
+	struct vfio_compat_group *entry;
+	int rc = -ENODEV;
+
+	lockdep_assert_held(&ictx->attach_lock);
+
+	list_for_each_entry(entry, &ictx->vfio_groups, link) {
+		if (!entry->described)
+			continue;
+		if (rc)
+			*caps = entry->caps;
+		else
+			iopt_caps_meet(caps, &entry->caps);
+		rc = 0;
+	}
+	return rc;
+}
+
 /* The capability chain of VFIO_IOMMU_GET_INFO, built in a kernel buffer. */
 struct vfio_caps {
 	void *buf;
@@ -535,7 +645,7 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
-	bool spapr = READ_ONCE(ictx->vfio_type) == VFIO_SPAPR_TCE_v2_IOMMU;
+	bool spapr = iommufd_vfio_spapr_get(ictx);
 
 	switch (cmd) {
 	case VFIO_GET_API_VERSION:
@@ -550,14 +660,47 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 		return vfio_get_info(ictx, uarg);
 	case VFIO_IOMMU_SPAPR_TCE_CREATE:
 	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
+	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:	/* = VFIO_IOMMU_DIRTY_PAGES */
+	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
 		if (!spapr)
 			return -ENOIOCTLCMD;
 		return vfio_spapr_ioctl(ictx, cmd, uarg);
 	case VFIO_IOMMU_MAP_DMA:
+		if (spapr)
+			return vfio_spapr_ioctl(ictx, cmd, uarg);
 		return vfio_map_dma(ictx, uarg);
 	case VFIO_IOMMU_UNMAP_DMA:
+		if (spapr)
+			return vfio_spapr_ioctl(ictx, cmd, uarg);
 		return vfio_unmap_dma(ictx, uarg);
 	default:
 		return -ENOIOCTLCMD;
 	}
+}
+
+/**
+ * iommufd_vfio_release() - free what the container emulation keeps
+ * @ictx: context whose file is being released, with its objects gone
+ */
+void iommufd_vfio_release(struct iommufd_ctx *ictx)
+{
+	struct vfio_compat_group *entry, *next;
+
+	/* VFIO holds a reference on the file while a group is joined. */
+	list_for_each_entry_safe(entry, next, &ictx->vfio_groups, link)
+		vfio_group_free(entry);
+	iommufd_vfio_spapr_release(ictx);
+}
+
+/**
+ * iommufd_vfio_tally_pins() - add what the container emulation pins itself
+ * @ictx: context
+ * @tally: the tally of the file's pins (IOMMU_PIN_STATS)
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int iommufd_vfio_tally_pins(struct iommufd_ctx *ictx,
+			    struct iommufd_pin_tally *tally)
+{
+	return iommufd_vfio_spapr_tally_pins(ictx, tally);
 }

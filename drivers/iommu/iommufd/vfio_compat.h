@@ -9,12 +9,25 @@ struct iommufd_ctx;
 
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
+void iommufd_vfio_release(struct iommufd_ctx *ictx);
+struct iommufd_window_caps;
+int iommufd_vfio_groups_caps(struct iommufd_ctx *ictx,
+			     struct iommufd_window_caps *caps);
+struct iommufd_pin_tally;
+int iommufd_vfio_tally_pins(struct iommufd_ctx *ictx,
+			    struct iommufd_pin_tally *tally);
 int iommufd_vfio_get_arg(void *dst, const void __user *arg, size_t minsz);
 
 /* vfio_spapr.c: the SPAPR TCE container API (v2) */
 struct iommufd_ioas;
-int iommufd_vfio_spapr_check(struct iommufd_ioas *ioas, unsigned long type);
+struct iommufd_vfio_spapr;
+bool iommufd_vfio_spapr_windowed(struct iommufd_ctx *ictx,
+				 struct iommufd_ioas *ioas);
 int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas);
+struct iommufd_vfio_spapr *iommufd_vfio_spapr_get(struct iommufd_ctx *ictx);
+void iommufd_vfio_spapr_release(struct iommufd_ctx *ictx);
+int iommufd_vfio_spapr_tally_pins(struct iommufd_ctx *ictx,
+				  struct iommufd_pin_tally *tally);
 long iommufd_vfio_spapr_ioctl(struct iommufd_ctx *ictx,
 			      struct iommufd_ioas *ioas, unsigned int cmd,
 			      void __user *arg);

@@ -90,6 +90,32 @@ struct iopt_window *iopt_window_find(struct iommufd_iopt *iopt,
 	return to_iopt_window(node);
 }
 
+/**
+ * iopt_window_at() - describe the window holding an IOVA
+ * @iopt: the IOVA space
+ * @iova: the address
+ * @desc: set to the window's range, IO page size and levels
+ *
+ * For callers outside the IOVA engine, which cannot hold iova_rwsem: the
+ * answer may be stale as soon as the lock is dropped, so a later
+ * operation on the window must still be prepared to be refused.
+ *
+ * Context: process context; takes iova_rwsem.
+ * Return: 0, or -ENOENT if no window holds @iova.
+ */
+int iopt_window_at(struct iommufd_iopt *iopt, unsigned long iova,
+		   struct iommufd_window *desc)
+{
+	struct iopt_window *window;
+
+	down_read(&iopt->iova_rwsem);
+	window = iopt_window_find(iopt, iova, iova);
+	if (window)
+		iopt_window_desc(window, desc);
+	up_read(&iopt->iova_rwsem);
+	return window ? 0 : -ENOENT;
+}
+
 /*
  * Count the windows a device has in the IOASes it is attached to other than
  * @self and @skip (NULL for none); @dev_limits is its list of limits. If
@@ -796,9 +822,13 @@ static u32 iopt_min_nonzero(u32 a, u32 b)
 	return min(a, b);
 }
 
-/* Narrow @acc to what the hardware described by @in also offers. */
-static void iopt_caps_meet(struct iommufd_window_caps *acc,
-			   const struct iommufd_window_caps *in)
+/**
+ * iopt_caps_meet() - narrow window capabilities to what others also offer
+ * @acc: capabilities of some hardware; narrowed in place
+ * @in: capabilities of other hardware
+ */
+void iopt_caps_meet(struct iommufd_window_caps *acc,
+		    const struct iommufd_window_caps *in)
 {
 	struct iommufd_window_caps out = {
 		.max_windows = iopt_min_nonzero(acc->max_windows,

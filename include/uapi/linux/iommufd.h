@@ -1325,7 +1325,8 @@ struct iommu_hwpt_page_response {
  * @size: sizeof(struct iommu_pin_stats)
  * @flags: must be 0
  * @object_id: an IOAS, or 0 for every IOAS of the file (the VFIO
- *             compatibility IOAS included)
+ *             compatibility IOAS included) and the memory a SPAPR TCE
+ *             container of the file has preregistered
  * @__reserved: must be 0
  * @out_pinned: bytes of memory pinned for the mappings of @object_id (or of
  *              the file), every page counted once however many mappings,
