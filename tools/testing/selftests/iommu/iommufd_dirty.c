@@ -79,8 +79,7 @@ static void __mark(struct __test_metadata *_metadata, int fd, uint32_t hwpt,
 	uint64_t map[WORDS], nr = ~0ULL;
 
 	set_bits(map, WORDS, bits);
-	ASSERT_EQ(0, __mock_dirty(fd, hwpt, IOVA(0), NBITS * MOCK_PSZ,
-				  MOCK_PSZ, map, &nr));
+	mock_dirty(fd, hwpt, IOVA(0), NBITS * MOCK_PSZ, MOCK_PSZ, map, &nr);
 	ASSERT_EQ(want_nr, nr);
 }
 
@@ -122,14 +121,13 @@ TEST_F(dirty, capability)
 	uint32_t stdev, idev, hwpt, next;
 	uint64_t caps = 0;
 
-	ASSERT_EQ(0, __get_hw_caps(self->fd, self->idev, &caps));
+	caps = get_hw_caps(self->fd, self->idev);
 	ASSERT_EQ(IOMMU_HW_CAP_DIRTY_TRACKING, caps);
 
 	/* A device without it: no capability, no such table, no attach. */
-	ASSERT_EQ(0, __mock_domain_flags(self->fd, self->ioas,
-					 MOCK_FLAGS_DEVICE_NO_DIRTY, &stdev,
-					 NULL, &idev));
-	ASSERT_EQ(0, __get_hw_caps(self->fd, idev, &caps));
+	mock_domain_flags(self->fd, self->ioas, MOCK_FLAGS_DEVICE_NO_DIRTY,
+			  &stdev, NULL, &idev);
+	caps = get_hw_caps(self->fd, idev);
 	ASSERT_EQ(0, caps);
 	next = ioas_alloc(self->fd);
 	iommufd_destroy(self->fd, next);
@@ -186,7 +184,7 @@ TEST_F(dirty, record)
 	mark(self->hwpt, 0, 1, 2);
 	expect(self->hwpt, 0, NONE);
 
-	ASSERT_EQ(0, __set_dirty_tracking(self->fd, self->hwpt, true));
+	set_dirty_tracking(self->fd, self->hwpt, true);
 	mark(self->hwpt, 3, 0, 5, NBITS - 1);
 	expect(self->hwpt, NO_CLEAR, 0, 5, NBITS - 1);
 	expect(self->hwpt, 0, 0, 5, NBITS - 1);
@@ -199,17 +197,17 @@ TEST_F(dirty, record)
 
 	/* Turning it off keeps the record; on again clears it. */
 	mark(self->hwpt, 1, 9);
-	ASSERT_EQ(0, __set_dirty_tracking(self->fd, self->hwpt, false));
+	set_dirty_tracking(self->fd, self->hwpt, false);
 	mark(self->hwpt, 0, 10);
 	expect(self->hwpt, NO_CLEAR, 9);
-	ASSERT_EQ(0, __set_dirty_tracking(self->fd, self->hwpt, true));
+	set_dirty_tracking(self->fd, self->hwpt, true);
 	expect(self->hwpt, 0, NONE);
 
 	/* Bits of clean blocks are left as they were. */
 	mark(self->hwpt, 1, 4);
 	memset(map, 0xff, sizeof(map));
-	ASSERT_EQ(0, __get_dirty_bitmap(self->fd, self->hwpt, IOVA(0),
-					NBITS * MOCK_PSZ, MOCK_PSZ, map, 0));
+	get_dirty_bitmap(self->fd, self->hwpt, IOVA(0), NBITS * MOCK_PSZ,
+			 MOCK_PSZ, map, 0);
 	ASSERT_EQ(~0ULL, map[0]);
 	expect(self->hwpt, 0, NONE);
 }
@@ -219,19 +217,18 @@ TEST_F(dirty, granularity)
 {
 	uint64_t map[2];
 
-	ASSERT_EQ(0, __set_dirty_tracking(self->fd, self->hwpt, true));
+	set_dirty_tracking(self->fd, self->hwpt, true);
 	mark(self->hwpt, 4, 1, 6, 7, 40);
 
 	/* IO pages 1, 6 and 7 are in CPU pages 0 and 3; 40 is in 20. */
 	memset(map, 0, sizeof(map));
-	ASSERT_EQ(0, __get_dirty_bitmap(self->fd, self->hwpt, IOVA(0),
-					BUF_PAGES * PSZ, PSZ, map, NO_CLEAR));
+	get_dirty_bitmap(self->fd, self->hwpt, IOVA(0), BUF_PAGES * PSZ, PSZ,
+			 map, NO_CLEAR);
 	ASSERT_EQ((1ULL << 0) | (1ULL << 3) | (1ULL << 20), map[0]);
 
 	/* From CPU page 3 on, for 16 pages: bit 0 is page 3. */
 	memset(map, 0, sizeof(map));
-	ASSERT_EQ(0, __get_dirty_bitmap(self->fd, self->hwpt, IOVA(6),
-					16 * PSZ, PSZ, map, 0));
+	get_dirty_bitmap(self->fd, self->hwpt, IOVA(6), 16 * PSZ, PSZ, map, 0);
 	ASSERT_EQ(1ULL << 0, map[0]);
 
 	/* That read cleared only its range. */
@@ -250,7 +247,7 @@ TEST_F(dirty, read_refused)
 	const uint64_t len = NBITS * MOCK_PSZ;
 	uint64_t map[2 * WORDS] = {};
 
-	ASSERT_EQ(0, __set_dirty_tracking(self->fd, self->hwpt, true));
+	set_dirty_tracking(self->fd, self->hwpt, true);
 	mark(self->hwpt, 2, 0, 3);
 	cmd.data = (uintptr_t)map;
 

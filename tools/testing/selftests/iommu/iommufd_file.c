@@ -82,14 +82,14 @@ TEST_F(file, map_unmap)
 {
 	uint64_t iova = IOVA_BASE;
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
-				     FILE_SIZE, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, 0, FILE_SIZE, &iova,
+		      MAP_FIXED_RW);
 	ASSERT_EQ(IOVA_BASE, iova);
 	ASSERT_EQ(FILE_PAGES, pinned_pages());
 
 	/* Automatic IOVA, a byte range in the middle of a page. */
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd,
-				     3 * PSZ + 16, PSZ, &iova, MAP_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, 3 * PSZ + 16, PSZ, &iova,
+		      MAP_RW);
 	ASSERT_EQ(FILE_PAGES, pinned_pages());
 
 	ASSERT_EQ(FILE_SIZE + PSZ, unmap_all(_metadata, self->fd, self->ioas));
@@ -110,17 +110,16 @@ TEST_F(file, pinned_once)
 	third = ioas_alloc(fd2);
 
 	iova = IOVA_BASE;
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
-				     FILE_SIZE / 2, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, 0, FILE_SIZE / 2, &iova,
+		      MAP_FIXED_RW);
 	ASSERT_EQ(FILE_PAGES / 2, pinned_pages());
 	/* Overlapping the first half, through another open file. */
 	iova = IOVA_BASE;
-	ASSERT_EQ(0, __ioas_map_file(self->fd, other, mfd2, FILE_SIZE / 4,
-				     FILE_SIZE * 3 / 4, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, other, mfd2, FILE_SIZE / 4, FILE_SIZE * 3 / 4,
+		      &iova, MAP_FIXED_RW);
 	ASSERT_EQ(FILE_PAGES, pinned_pages());
 	/* From another /dev/iommu file of the same process. */
-	ASSERT_EQ(0, __ioas_map_file(fd2, third, self->mfd, 0, FILE_SIZE,
-				     &iova, MAP_RW));
+	ioas_map_file(fd2, third, self->mfd, 0, FILE_SIZE, &iova, MAP_RW);
 	ASSERT_EQ(FILE_PAGES, pinned_pages());
 
 	/* Released only when the last user of each page goes. */
@@ -205,9 +204,8 @@ TEST_F(file, read_only_file)
 	EXPECT_EQ(EACCES, __ioas_map_file(self->fd, self->ioas, ro, 0,
 					  FILE_SIZE, &iova, MAP_FIXED_RW));
 	EXPECT_EQ(0, pinned_pages());
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, ro, 0, FILE_SIZE,
-				     &iova, IOMMU_IOAS_MAP_READABLE |
-				     IOMMU_IOAS_MAP_FIXED_IOVA));
+	ioas_map_file(self->fd, self->ioas, ro, 0, FILE_SIZE, &iova,
+		      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA);
 	EXPECT_EQ(FILE_PAGES, pinned_pages());
 	close(ro);
 }
@@ -217,8 +215,8 @@ TEST_F(file, write_seal)
 {
 	uint64_t iova = IOVA_BASE;
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
-				     FILE_SIZE, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, 0, FILE_SIZE, &iova,
+		      MAP_FIXED_RW);
 	EXPECT_EQ(-1, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
 	EXPECT_EQ(EBUSY, errno);
 	ASSERT_EQ(FILE_SIZE, unmap_all(_metadata, self->fd, self->ioas));
@@ -242,12 +240,10 @@ TEST_F(file, pinned_once_read_only_and_writable)
 {
 	uint64_t iova = IOVA_BASE, iova2 = IOVA_BASE + 2 * FILE_SIZE;
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
-				     FILE_SIZE, &iova,
-				     IOMMU_IOAS_MAP_READABLE |
-				     IOMMU_IOAS_MAP_FIXED_IOVA));
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
-				     FILE_SIZE, &iova2, MAP_FIXED_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, 0, FILE_SIZE, &iova,
+		      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA);
+	ioas_map_file(self->fd, self->ioas, self->mfd, 0, FILE_SIZE, &iova2,
+		      MAP_FIXED_RW);
 	EXPECT_EQ(FILE_PAGES, pinned_pages());
 	ASSERT_EQ(0, __ioas_unmap(self->fd, self->ioas, iova2, FILE_SIZE,
 				  NULL));
@@ -271,14 +267,14 @@ TEST_F(file, hole_punch)
 	uint32_t other = ioas_alloc(self->fd);
 	uint64_t iova = IOVA_BASE;
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, 0,
-				     FILE_SIZE, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, 0, FILE_SIZE, &iova,
+		      MAP_FIXED_RW);
 	ASSERT_EQ(0, fallocate(self->mfd, FALLOC_FL_PUNCH_HOLE |
 			       FALLOC_FL_KEEP_SIZE, 0, FILE_SIZE / 2));
 	ASSERT_EQ(FILE_PAGES, pinned_pages());
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, other, self->mfd, 0,
-				     FILE_SIZE / 2, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, other, self->mfd, 0, FILE_SIZE / 2, &iova,
+		      MAP_FIXED_RW);
 	ASSERT_EQ(FILE_PAGES * 3 / 2, pinned_pages());
 	ASSERT_EQ(FILE_SIZE, unmap_all(_metadata, self->fd, self->ioas));
 	ASSERT_EQ(FILE_PAGES / 2, pinned_pages());
@@ -298,18 +294,16 @@ TEST_F(file, charged_once)
 	/* The mode is set before the file has an IOAS. */
 	fd = iommufd_open();
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_SET, 0, &mode));
+	iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+		       &mode);
 	ioas = ioas_alloc(fd);
 	other = ioas_alloc(fd);
 	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &lim));
 	vmlck = proc_status_kb("VmLck");
 
-	ASSERT_EQ(0, __ioas_map_file(fd, ioas, self->mfd, 0, FILE_SIZE,
-				     &iova, MAP_RW));
-	ASSERT_EQ(0, __ioas_map_file(fd, other, self->mfd, 0, FILE_SIZE,
-				     &iova, MAP_RW));
+	ioas_map_file(fd, ioas, self->mfd, 0, FILE_SIZE, &iova, MAP_RW);
+	ioas_map_file(fd, other, self->mfd, 0, FILE_SIZE, &iova, MAP_RW);
 	ASSERT_EQ(vmlck + (long)(FILE_SIZE / 1024), proc_status_kb("VmLck"));
 	iommufd_destroy(fd, other);
 	ASSERT_EQ(vmlck + (long)(FILE_SIZE / 1024), proc_status_kb("VmLck"));
@@ -331,8 +325,8 @@ TEST_F(file, reaches_domain)
 	p = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, self->mfd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, self->mfd, PSZ,
-				     FILE_SIZE - PSZ, &iova, MAP_FIXED_RW));
+	ioas_map_file(self->fd, self->ioas, self->mfd, PSZ, FILE_SIZE - PSZ,
+		      &iova, MAP_FIXED_RW);
 	md_check_map(self->fd, hwpt, APERTURE_START, p + PSZ, FILE_SIZE - PSZ);
 	EXPECT_NE(0, __md_check_map(self->fd, hwpt, APERTURE_START, p,
 				    PSZ));
@@ -384,11 +378,9 @@ TEST_F(file, hugetlb)
 		SKIP(return, "no free huge pages");
 	}
 
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, hfd, hsz / 2,
-				     hsz, &iova, MAP_RW));
+	ioas_map_file(self->fd, self->ioas, hfd, hsz / 2, hsz, &iova, MAP_RW);
 	ASSERT_EQ(hsz / PSZ, pinned_pages());
-	ASSERT_EQ(0, __ioas_map_file(self->fd, self->ioas, hfd, 0, 2 * hsz,
-				     &iova, MAP_RW));
+	ioas_map_file(self->fd, self->ioas, hfd, 0, 2 * hsz, &iova, MAP_RW);
 	ASSERT_EQ(2 * hsz / PSZ, pinned_pages());
 	ASSERT_EQ(3 * hsz, unmap_all(_metadata, self->fd, self->ioas));
 	ASSERT_EQ(0, pinned_pages());

@@ -458,15 +458,15 @@ TEST_F(ioas, option_huge_pages)
 {
 	uint64_t val = 7;
 
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
+		       self->ioas, &val);
 	ASSERT_EQ(1, val);
 	val = 0;
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET,
+		       self->ioas, &val);
 	val = 7;
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
+		       self->ioas, &val);
 	ASSERT_EQ(0, val);
 	val = 2;
 	ASSERT_EQ(EINVAL, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
@@ -482,8 +482,8 @@ TEST_F(ioas, option_huge_pages)
 		  __iommufd_option(self->fd, 99, IOMMU_OPTION_OP_GET,
 				   self->ioas, &val));
 	/* The refused SET left the value alone. */
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
+		       self->ioas, &val);
 	ASSERT_EQ(0, val);
 }
 
@@ -502,13 +502,13 @@ TEST_F(ioas, option_huge_pages_misaligned)
 	ASSERT_EQ(EADDRINUSE,
 		  __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				   IOMMU_OPTION_OP_SET, self->ioas, &val));
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_GET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET,
+		       self->ioas, &val);
 	ASSERT_EQ(1, val);
 	ioas_unmap(self->fd, self->ioas, iova, PSZ);
 	val = 0;
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET,
+		       self->ioas, &val);
 }
 
 TEST(option_rlimit_mode)
@@ -517,8 +517,8 @@ TEST(option_rlimit_mode)
 	int fd = iommufd_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_GET, 0, &val));
+	iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0,
+		       &val);
 	ASSERT_EQ(0, val);
 	val = 2;
 	ASSERT_EQ(EINVAL, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
@@ -526,11 +526,11 @@ TEST(option_rlimit_mode)
 	val = 1;
 	ASSERT_EQ(EOPNOTSUPP, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
 					       IOMMU_OPTION_OP_SET, 1, &val));
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_SET, 0, &val));
+	iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+		       &val);
 	val = 7;
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_GET, 0, &val));
+	iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0,
+		       &val);
 	ASSERT_EQ(1, val);
 
 	/* Not once objects exist. */
@@ -831,10 +831,10 @@ TEST_F(ioas, pin_once_read_only_then_writable)
 	ioas_map_fixed(self->fd, other, (char *)self->buf + 8 * PSZ, 16 * PSZ,
 		       1UL << 30);
 	ASSERT_EQ(base + size_kb + 8 * PSZ / 1024, proc_status_kb("VmPin"));
-	ASSERT_EQ(0, __pin_stats(self->fd, 0, &pinned, &charged));
+	pin_stats(self->fd, 0, &pinned, &charged);
 	ASSERT_EQ(24 * PSZ, pinned);
 	ASSERT_EQ(24 * PSZ, charged);
-	ASSERT_EQ(0, __pin_stats(self->fd, self->ioas, &pinned, &charged));
+	pin_stats(self->fd, self->ioas, &pinned, &charged);
 	ASSERT_EQ(16 * PSZ, pinned);
 
 	/* The read-only mapping keeps the pages when the others go. */
@@ -914,8 +914,8 @@ static int open_mm_mode(struct __test_metadata *_metadata)
 	int fd = iommufd_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, __iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE,
-				      IOMMU_OPTION_OP_SET, 0, &val));
+	iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+		       &val);
 	return fd;
 }
 
@@ -981,12 +981,12 @@ struct stats {
 	uint64_t charged;
 };
 
-static struct stats pin_stats(struct __test_metadata *_metadata, int fd,
+static struct stats get_stats(struct __test_metadata *_metadata, int fd,
 			      uint32_t id)
 {
 	struct stats st;
 
-	ASSERT_EQ(0, __pin_stats(fd, id, &st.pinned, &st.charged));
+	pin_stats(fd, id, &st.pinned, &st.charged);
 	return st;
 }
 
@@ -1008,14 +1008,14 @@ TEST_F(ioas, pin_stats_user_mode)
 
 	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
 	set_memlock(_metadata, BUF_SIZE * 4);
-	EXPECT_EQ(0, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(0, get_stats(_metadata, self->fd, 0).pinned);
 
 	ioas_map_fixed(self->fd, self->ioas, buf, 64 * PSZ, 1UL << 30);
 	ioas_map_fixed(self->fd, other, buf, 32 * PSZ, 1UL << 30);
-	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
-	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).charged);
-	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, self->ioas).pinned);
-	EXPECT_EQ(32 * PSZ, pin_stats(_metadata, self->fd, other).pinned);
+	EXPECT_EQ(64 * PSZ, get_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(64 * PSZ, get_stats(_metadata, self->fd, 0).charged);
+	EXPECT_EQ(64 * PSZ, get_stats(_metadata, self->fd, self->ioas).pinned);
+	EXPECT_EQ(32 * PSZ, get_stats(_metadata, self->fd, other).pinned);
 	EXPECT_EQ(64 * PSZ, status_growth("VmPin", vmpin));
 	/* Charged to the user, not to the process. */
 	EXPECT_EQ(0, status_growth("VmLck", vmlck));
@@ -1025,16 +1025,16 @@ TEST_F(ioas, pin_stats_user_mode)
 	ASSERT_EQ(0, __ioas_copy(self->fd, other, &iova, self->ioas,
 				 (1UL << 30) + 16 * PSZ, 48 * PSZ, MAP_RW));
 	ioas_map(self->fd, self->ioas, buf, 8 * PSZ);
-	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
-	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, other).pinned);
+	EXPECT_EQ(64 * PSZ, get_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(64 * PSZ, get_stats(_metadata, self->fd, other).pinned);
 	EXPECT_EQ(64 * PSZ, status_growth("VmPin", vmpin));
 
 	/* Unmapping one IOAS leaves what the other still uses. */
 	ioas_unmap_all(self->fd, self->ioas);
-	EXPECT_EQ(0, pin_stats(_metadata, self->fd, self->ioas).pinned);
-	EXPECT_EQ(64 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(0, get_stats(_metadata, self->fd, self->ioas).pinned);
+	EXPECT_EQ(64 * PSZ, get_stats(_metadata, self->fd, 0).pinned);
 	ioas_unmap(self->fd, other, 1UL << 30, 32 * PSZ);
-	EXPECT_EQ(48 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(48 * PSZ, get_stats(_metadata, self->fd, 0).pinned);
 	EXPECT_EQ(48 * PSZ, status_growth("VmPin", vmpin));
 
 	/*
@@ -1047,26 +1047,26 @@ TEST_F(ioas, pin_stats_user_mode)
 	if (!child) {
 		long cpin = proc_status_kb("VmPin");
 
-		if (pin_stats(_metadata, self->fd, 0).pinned != 48 * PSZ)
+		if (get_stats(_metadata, self->fd, 0).pinned != 48 * PSZ)
 			_exit(1);
 		ioas_map_fixed(self->fd, self->ioas, buf + 64 * PSZ, 8 * PSZ,
 			       1UL << 32);
 		if (status_growth("VmPin", cpin) != 8 * PSZ ||
-		    pin_stats(_metadata, self->fd, 0).pinned != 56 * PSZ)
+		    get_stats(_metadata, self->fd, 0).pinned != 56 * PSZ)
 			_exit(2);
 		_exit(0);
 	}
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(56 * PSZ, pin_stats(_metadata, self->fd, 0).pinned);
-	EXPECT_EQ(8 * PSZ, pin_stats(_metadata, self->fd, self->ioas).pinned);
+	EXPECT_EQ(56 * PSZ, get_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(8 * PSZ, get_stats(_metadata, self->fd, self->ioas).pinned);
 	EXPECT_EQ(48 * PSZ, status_growth("VmPin", vmpin));
 
 	ioas_unmap_all(self->fd, self->ioas);
 	ioas_unmap_all(self->fd, other);
-	EXPECT_EQ(0, pin_stats(_metadata, self->fd, 0).pinned);
-	EXPECT_EQ(0, pin_stats(_metadata, self->fd, 0).charged);
+	EXPECT_EQ(0, get_stats(_metadata, self->fd, 0).pinned);
+	EXPECT_EQ(0, get_stats(_metadata, self->fd, 0).charged);
 	EXPECT_EQ(0, status_growth("VmPin", vmpin));
 }
 
@@ -1091,15 +1091,15 @@ TEST(pin_stats_mm_mode)
 
 	ioas_map(fd, a, buf, 96 * psz);
 	ioas_map(fd, b, (char *)buf + 32 * psz, 96 * psz);
-	st = pin_stats(_metadata, fd, 0);
+	st = get_stats(_metadata, fd, 0);
 	EXPECT_EQ(128 * psz, st.pinned);
 	EXPECT_EQ(128 * psz, st.charged);
 	EXPECT_EQ(st.pinned, status_growth("VmPin", vmpin));
 	EXPECT_EQ(st.charged, status_growth("VmLck", vmlck));
-	EXPECT_EQ(96 * psz, pin_stats(_metadata, fd, b).charged);
+	EXPECT_EQ(96 * psz, get_stats(_metadata, fd, b).charged);
 
 	iommufd_destroy(fd, a);
-	st = pin_stats(_metadata, fd, 0);
+	st = get_stats(_metadata, fd, 0);
 	EXPECT_EQ(96 * psz, st.charged);
 	EXPECT_EQ(st.charged, status_growth("VmLck", vmlck));
 	close(fd);
@@ -1113,7 +1113,7 @@ TEST_F(ioas, pin_stats_cap_ipc_lock)
 	struct stats st;
 
 	ioas_map(self->fd, self->ioas, self->buf, 16 * PSZ);
-	st = pin_stats(_metadata, self->fd, self->ioas);
+	st = get_stats(_metadata, self->fd, self->ioas);
 	EXPECT_EQ(16 * PSZ, st.pinned);
 	EXPECT_EQ(0, st.charged);
 }

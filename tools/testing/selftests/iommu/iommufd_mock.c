@@ -233,7 +233,7 @@ TEST_F(mock, vfio_cache_coherency)
 
 	ASSERT_EQ(-1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
 	ASSERT_EQ(ENODEV, errno);
-	ASSERT_EQ(0, __vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas));
+	vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas);
 	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
 	mock_domain(fd, self->ioas, &stdev, &hwpt, &idev);
 	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
@@ -293,9 +293,8 @@ TEST_F(mock, mock_domain_flags)
 	stdev = 0;
 	hwpt = 0;
 	idev = 0;
-	ASSERT_EQ(0, __mock_domain_flags(self->fd, self->ioas,
-					 MOCK_FLAGS_DEVICE_NO_DIRTY,
-					 &stdev, &hwpt, &idev));
+	mock_domain_flags(self->fd, self->ioas, MOCK_FLAGS_DEVICE_NO_DIRTY,
+			  &stdev, &hwpt, &idev);
 	ASSERT_NE(0, stdev);
 	ASSERT_NE(0, hwpt);
 	ASSERT_NE(0, idev);
@@ -307,9 +306,8 @@ TEST_F(mock, mock_domain_flags)
 	ASSERT_EQ(ENOENT, __iommufd_destroy(self->fd, hwpt));
 
 	/* Larger IO pages on top do not raise the IOAS's alignment. */
-	ASSERT_EQ(0, __mock_domain_flags(self->fd, self->ioas,
-					 MOCK_FLAGS_DEVICE_HUGE_IOVA,
-					 &stdev, &hwpt, &idev));
+	mock_domain_flags(self->fd, self->ioas, MOCK_FLAGS_DEVICE_HUGE_IOVA,
+			  &stdev, &hwpt, &idev);
 	check_mock_window(self->fd, self->ioas);
 	md_check_map(self->fd, hwpt, IOVA(0), self->buf, 2 * PSZ);
 }
@@ -423,7 +421,7 @@ static void removal_race(struct __test_metadata *_metadata, int fd,
 			ASSERT_EQ(0, __mock_domain(fd, ioas, &stdev, &hwpt,
 						   &idev));
 			__atomic_store_n(&r.id, idev, __ATOMIC_RELAXED);
-			ASSERT_EQ(0, __iommufd_destroy(fd, stdev));
+			iommufd_destroy(fd, stdev);
 			break;
 		case REMOVE_ACCESS:
 			ASSERT_EQ(0, __access_create(fd, ioas, 0, &afd));
@@ -1000,8 +998,8 @@ TEST_F(mock_dev, huge_pages_option)
 {
 	uint64_t val = 0, iova;
 
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET,
+		       self->ioas, &val);
 	check_one_range(_metadata, self->fd, self->ioas, APERTURE_START,
 			APERTURE_LAST, PSZ);
 	iova = IOVA(0) + MOCK_PSZ;
@@ -1012,8 +1010,8 @@ TEST_F(mock_dev, huge_pages_option)
 
 	/* Back on, and off again only while nothing is mapped. */
 	val = 1;
-	ASSERT_EQ(0, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				      IOMMU_OPTION_OP_SET, self->ioas, &val));
+	iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET,
+		       self->ioas, &val);
 	check_mock_window(self->fd, self->ioas);
 	val = 0;
 	ASSERT_EQ(EINVAL, __iommufd_option(self->fd, IOMMU_OPTION_HUGE_PAGES,

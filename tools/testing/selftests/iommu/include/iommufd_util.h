@@ -275,7 +275,12 @@ int inject_reject_range(struct inject_cfg *cfg, uint64_t start,
  */
 int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 
-/* Assert-on-failure forms, for use inside harness tests. */
+/*
+ * Assert-on-failure forms, for use inside harness tests. None for
+ * __ioas_copy(), __ioas_iova_ranges(), __ioas_allow_iovas() and
+ * __access_replace_ioas(): the harness turns TEST_F(ioas, copy) and the
+ * like into functions of those names.
+ */
 #define ioas_alloc(fd)                                                  \
 	({                                                              \
 		uint32_t __id = 0;                                      \
@@ -284,16 +289,18 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 		__id;                                                   \
 	})
 
-/* A new IOAS with no valid IOVA until windows are added to it. */
-#define ioas_alloc_windowed(fd)                                         \
+/* A new IOAS with IOMMU_IOAS_ALLOC_* @flags; evaluates to its ID. */
+#define ioas_alloc_flags(fd, flags)                                     \
 	({                                                              \
 		uint32_t __id = 0;                                      \
-		ASSERT_EQ(0, __ioas_alloc_flags(fd,                     \
-						IOMMU_IOAS_ALLOC_WINDOWED, \
-						&__id));                \
+		ASSERT_EQ(0, __ioas_alloc_flags(fd, flags, &__id));     \
 		ASSERT_NE(0, __id);                                     \
 		__id;                                                   \
 	})
+
+/* A new IOAS with no valid IOVA until windows are added to it. */
+#define ioas_alloc_windowed(fd)                                         \
+	ioas_alloc_flags(fd, IOMMU_IOAS_ALLOC_WINDOWED)
 
 #define iommufd_destroy(fd, id) ASSERT_EQ(0, __iommufd_destroy(fd, id))
 
@@ -314,6 +321,11 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 		__iova;                                                   \
 	})
 
+/* *iova as for __ioas_map_file(): the fixed IOVA or an output. */
+#define ioas_map_file(fd, ioas_id, mfd, start, length, iova, flags)       \
+	ASSERT_EQ(0, __ioas_map_file(fd, ioas_id, mfd, start, length,     \
+				     iova, flags))
+
 /* Unmap everything; evaluates to the number of bytes unmapped. */
 #define ioas_unmap_all(fd, ioas)                                          \
 	({                                                                \
@@ -331,6 +343,31 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 		ASSERT_EQ(__len, __done);                                 \
 	})
 
+/* *val is the value to set, or becomes the one read. */
+#define iommufd_option(fd, option, op, object, val)                       \
+	ASSERT_EQ(0, __iommufd_option(fd, option, op, object, val))
+
+/* On success @cmd->iova is the start granted. */
+#define ioas_window_add(fd, cmd)                                          \
+	ASSERT_EQ(0, __ioas_window_add(fd, cmd))
+
+#define ioas_window_remove(fd, ioas_id, iova)                             \
+	ASSERT_EQ(0, __ioas_window_remove(fd, ioas_id, iova))
+
+/* The counts and arrays of @cmd are filled in as for __window_caps(). */
+#define window_caps(fd, object_id, cmd)                                   \
+	ASSERT_EQ(0, __window_caps(fd, object_id, cmd))
+
+/* *pt_id becomes the ID of the page table attached. */
+#define device_attach_extra(fd, dev_id, pt_id)                            \
+	ASSERT_EQ(0, __device_attach_extra(fd, dev_id, pt_id))
+
+#define device_detach_extra(fd, dev_id, pt_id)                            \
+	ASSERT_EQ(0, __device_detach_extra(fd, dev_id, pt_id))
+
+#define pin_stats(fd, object_id, pinned, charged)                         \
+	ASSERT_EQ(0, __pin_stats(fd, object_id, pinned, charged))
+
 /* New HWPT for device @dev_id on IOAS @pt_id; evaluates to its ID. */
 #define hwpt_alloc(fd, dev_id, pt_id)                                     \
 	({                                                                \
@@ -339,6 +376,28 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 		ASSERT_NE(0, __hwpt);                                     \
 		__hwpt;                                                   \
 	})
+
+#define get_hw_info(fd, dev_id, data, len, type)                          \
+	ASSERT_EQ(0, __get_hw_info(fd, dev_id, data, len, type))
+
+/* Evaluates to the out_capabilities of device @dev_id. */
+#define get_hw_caps(fd, dev_id)                                           \
+	({                                                                \
+		uint64_t __caps = 0;                                      \
+		ASSERT_EQ(0, __get_hw_caps(fd, dev_id, &__caps));         \
+		__caps;                                                   \
+	})
+
+#define set_dirty_tracking(fd, hwpt_id, enable)                           \
+	ASSERT_EQ(0, __set_dirty_tracking(fd, hwpt_id, enable))
+
+#define get_dirty_bitmap(fd, hwpt_id, iova, length, page_size, bitmap, flags) \
+	ASSERT_EQ(0, __get_dirty_bitmap(fd, hwpt_id, iova, length,        \
+					page_size, bitmap, flags))
+
+/* *ioas_id is the input of SET, the output of GET. */
+#define vfio_ioas(fd, op, ioas_id)                                        \
+	ASSERT_EQ(0, __vfio_ioas(fd, op, ioas_id))
 
 /*
  * New mock device on IOAS or HWPT @pt_id; stores its three IDs (pointers
@@ -364,6 +423,14 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 			*__ip = __i;                                      \
 	})
 
+/*
+ * The same with MOCK_FLAGS_DEVICE_* @dev_flags; asserts success alone,
+ * none of the IDs it stores.
+ */
+#define mock_domain_flags(fd, pt_id, dev_flags, stdev_id, hwpt_id, idev_id) \
+	ASSERT_EQ(0, __mock_domain_flags(fd, pt_id, dev_flags, stdev_id,  \
+					 hwpt_id, idev_id))
+
 /* Move a mock device; evaluates to the ID of the HWPT it now uses. */
 #define mock_domain_replace(fd, stdev_id, pt_id)                          \
 	({                                                                \
@@ -373,8 +440,16 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 		__pt;                                                     \
 	})
 
+/* Assert that the kernel's invariants of IOAS @ioas_id (0: all) hold. */
+#define ioas_validate(fd, ioas_id) ASSERT_EQ(0, __ioas_validate(fd, ioas_id))
+
 #define md_check_map(fd, hwpt_id, iova, buf, length)                      \
 	ASSERT_EQ(0, __md_check_map(fd, hwpt_id, iova, buf, length))
+
+/* Mark written the IOVA of each set bit of @bitmap; @nr may be NULL. */
+#define mock_dirty(fd, hwpt_id, iova, length, page_size, bitmap, nr)      \
+	ASSERT_EQ(0, __mock_dirty(fd, hwpt_id, iova, length, page_size,   \
+				  bitmap, nr))
 
 #define vfio_map_dma(fd, buf, iova, size)                                 \
 	ASSERT_EQ(0, __vfio_map_dma(fd, buf, iova, size))

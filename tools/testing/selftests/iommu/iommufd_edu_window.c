@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Copyright (c) 2026 The iommufd-ng authors */
+/*
+ * Real DMA through a real IOMMU in windowed IOASes: QEMU's "edu" PCI
+ * device, driven from user space through VFIO, attached through its VFIO
+ * cdev to IOASes made with IOMMU_IOAS_ALLOC_WINDOWED. iommufd_edu.c tells
+ * how the tests use the device and when they skip. What these tests
+ * prove:
+ *
+ *   - in a windowed IOAS the device reaches only its windows;
+ *     IOMMU_WINDOW_CAPS describes the IOMMU's aperture, page sizes and
+ *     reserved ranges; a window beyond the aperture keeps the device out,
+ *     and a window in use cannot be removed;
+ *   - VT-d and SMMUv3 translate a device through one table: a second
+ *     windowed IOAS (IOMMU_DEVICE_ATTACH_EXTRA) is refused;
+ *   - on pSeries, a windowed IOAS gets the PE's default window and the
+ *     dynamic DMA window (64 KiB TCEs at 1 << 59) that firmware creates
+ *     when asked, and a DDW made first survives the default window's
+ *     creation; the two windows may belong to two IOASes
+ *     (IOMMU_DEVICE_ATTACH_EXTRA), DMA going to the one whose window holds
+ *     its address; nothing lands between or after the windows. The TCE
+ *     hardware reports no faults: a refused write is seen only in memory
+ *     that keeps its contents;
+ *   - on pSeries, a program written for VFIO's SPAPR TCE container (v2)
+ *     runs unchanged on /dev/vfio/vfio served by iommufd, in QEMU's order:
+ *     the API probed before the group joins, the windows described and
+ *     made before the device is opened, memory preregistered once and
+ *     mapped into both windows.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <linux/vfio.h>
+
+#include "kselftest_harness.h"
+#include "edu_test.h"
+
+/* ---- windowed IOASes (IOMMU_IOAS_ALLOC_WINDOWED) ---- */
+
+/* Its data, setup and teardown are in edu_test.h. */
+FIXTURE(edu_cdev);
+
+FIXTURE_SETUP(edu_cdev)
+{
+	edu_cdev_fixture_setup(_metadata, self);
+}
+
+FIXTURE_TEARDOWN(edu_cdev)
+{
+	edu_cdev_fixture_teardown(self);
+}
+
+/* A window far beyond the aperture of either IOMMU. */
+#define FAR_WIN_START		0x1000000000000000ULL
+
+#define MAX_APERTURES		8
+
+/*
+ * IOMMU_WINDOW_CAPS of device or IOAS @id: the apertures into @ap, an
+ * array of MAX_APERTURES, and the reserved ranges into @rsv, one of
+ * MAX_RANGES. @cmd holds the counts and out_max_windows afterwards.
+ */
+static void query_window_caps(struct __test_metadata *_metadata, int fd,
+			      uint32_t id, struct iommu_window_caps *cmd,
+			      struct iommu_window_aperture *ap,
+			      struct iommu_iova_range *rsv)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->num_apertures = MAX_APERTURES;
+	cmd->num_reserved = MAX_RANGES;
+	cmd->apertures = (uintptr_t)ap;
+	cmd->reserved = (uintptr_t)rsv;
+	window_caps(fd, id, cmd);
+	ASSERT_GE(MAX_APERTURES, cmd->num_apertures);
+	ASSERT_GE(MAX_RANGES, cmd->num_reserved);
+}
+
+/* Is IOVA_RANGES of @ioas exactly the window [@start, @end)? */
+static void check_only_window(struct __test_metadata *_metadata, int fd,
+			      uint32_t ioas, uint64_t start, uint64_t end)
+{
+	struct iommu_iova_range r[MAX_RANGES];
+	uint32_t n;
+
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_EQ(1, n)
+		print_ranges("expected one window", r, n);
+	ASSERT_EQ(start, r[0].start);
+	ASSERT_EQ(end - 1, r[0].last);
+}
+
+/*
+ * A windowed IOAS on real hardware. IOMMU_WINDOW_CAPS of edu tells what
+ * the IOMMU offers, in the terms of its domains: one aperture (the one
+ * IOMMU_GET_HW_INFO implies) with the IOMMU's page sizes, no limit on the
+ * number of windows, nothing to choose per window, and the MSI window
+ * among the reserved ranges. An exact window inside edu's reach takes the
+ * device; memory mapped there moves RAM -> device -> RAM, an automatic
+ * IOVA lands in the window, and a fixed map outside it, or across its
+ * end, fails with ERANGE. What IOMMU_IOAS_ALLOC_WINDOWED promises is also
+ * true of the hardware: the device cannot read outside the window, and
+ * the IOMMU reports the fault.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_dma, 60)
+{
+	const uint64_t outside[][2] = {		/* IOVA, length */
+		{ WIN_END, PSZ },
+		{ WIN_END - PSZ, 2 * PSZ },
+#if WIN_START
+		{ WIN_START - PSZ, PSZ },
+		{ WIN_START - PSZ, 2 * PSZ },
+#endif
+	};
+	struct iommu_window_aperture ap[MAX_APERTURES], ioas_ap[MAX_APERTURES];
+	struct iommu_iova_range rsv[MAX_RANGES], ioas_rsv[MAX_RANGES];
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *spare = SLOT(self, 2);
+	struct iommu_window_caps caps, ioas_caps;
+	int fd = self->iommufd;
+	uint64_t iova;
+	uint32_t ioas, i;
+
+	query_window_caps(_metadata, fd, self->dev_id, &caps, ap, rsv);
+	ksft_print_msg("edu's window caps: %u aperture(s), %u reserved, max_windows %u\n",
+		       caps.num_apertures, caps.num_reserved,
+		       caps.out_max_windows);
+	for (i = 0; i != caps.num_apertures; i++)
+		ksft_print_msg("aperture %u: 0x%llx-0x%llx, page sizes 0x%llx, %s 0x%x, %s %u\n",
+			       i, (unsigned long long)ap[i].start,
+			       (unsigned long long)ap[i].last,
+			       (unsigned long long)ap[i].page_sizes,
+			       "flags", ap[i].flags, "max_levels",
+			       ap[i].max_levels);
+	print_ranges("reserved", rsv, caps.num_reserved);
+#if defined(__PPC64__)
+	/* The default window and the DDW: a TCE table each, placed by firmware. */
+	ASSERT_EQ(2, caps.num_apertures);
+	ASSERT_EQ(2, caps.out_max_windows);
+	for (i = 0; i != 2; i++) {
+		ASSERT_EQ(IOMMU_APERTURE_FIXED_START |
+			  IOMMU_APERTURE_ONE_PAGE_SIZE |
+			  IOMMU_APERTURE_POW2_LENGTH, ap[i].flags);
+		ASSERT_EQ(1, ap[i].max_levels);
+	}
+	ASSERT_EQ(0, ap[0].start);
+	ASSERT_EQ(TCE_DMA32_SIZE - 1, ap[0].last);
+	ASSERT_EQ(4096, ap[0].page_sizes);
+	ASSERT_EQ(TCE_DDW_START, ap[1].start);
+	ASSERT_EQ(TCE_DDW_PAGE_SIZES, ap[1].page_sizes);
+	ASSERT_EQ(0, caps.num_reserved);
+#else
+	ASSERT_EQ(1, caps.num_apertures);
+#endif
+	ASSERT_NE(0, ap[0].page_sizes);
+	/* The IOMMU maps pages of the CPU's size, or smaller ones. */
+	ASSERT_NE(0, ap[0].page_sizes & (2 * PSZ - 1));
+#if defined(__x86_64__) || defined(__aarch64__)
+	/* The IOMMU core's domains: windows restrict what the core maps. */
+	ASSERT_EQ(0, caps.out_max_windows);
+	ASSERT_EQ(0, ap[0].flags);
+	ASSERT_EQ(0, ap[0].max_levels);
+	ASSERT_EQ(0, ap[0].start);
+	check_aperture_last(_metadata, fd, self->dev_id, ap[0].last);
+#endif
+	if (MSI_WINDOW_LAST)
+		ASSERT_TRUE(ranges_hold(rsv, caps.num_reserved,
+					MSI_WINDOW_START, MSI_WINDOW_LAST))
+			TH_LOG("the MSI window 0x%llx-0x%llx is not reserved",
+			       (unsigned long long)MSI_WINDOW_START,
+			       (unsigned long long)MSI_WINDOW_LAST);
+	/* The window the test asks for is one the hardware can give. */
+	ASSERT_LE(WIN_END - 1, EDU_DMA_MASK);
+	ASSERT_LE(ap[0].start, WIN_START);
+	ASSERT_LE(WIN_END - 1, ap[0].last);
+	ASSERT_FALSE(ranges_touch(rsv, caps.num_reserved, WIN_START,
+				  WIN_END - 1));
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+	vfio_attach(self->edu.fd, ioas);
+	ksft_print_msg("IOAS %u: window 0x%llx-0x%llx, edu attached\n", ioas,
+		       (unsigned long long)WIN_START,
+		       (unsigned long long)WIN_END - 1);
+	/* Nothing the device reserves is in the window: nothing changes. */
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+
+	/* The IOAS now offers what the device offers. */
+	query_window_caps(_metadata, fd, ioas, &ioas_caps, ioas_ap, ioas_rsv);
+	ASSERT_EQ(caps.num_apertures, ioas_caps.num_apertures);
+	ASSERT_EQ(ap[0].start, ioas_ap[0].start);
+	ASSERT_EQ(ap[0].last, ioas_ap[0].last);
+	ASSERT_EQ(ap[0].page_sizes, ioas_ap[0].page_sizes);
+	if (MSI_WINDOW_LAST)
+		ASSERT_TRUE(ranges_hold(ioas_rsv, ioas_caps.num_reserved,
+					MSI_WINDOW_START, MSI_WINDOW_LAST));
+
+	fill_pattern(src, PSZ);
+	fill_unlike(out, src, PSZ);
+	ioas_map_fixed(fd, ioas, src, PSZ, IOVA(0));
+	ioas_map_fixed(fd, ioas, out, PSZ, IOVA(1));
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+
+	/* The kernel places a mapping inside the window. */
+	iova = ioas_map(fd, ioas, spare, PSZ);
+	ksft_print_msg("automatic IOVA: 0x%llx\n", (unsigned long long)iova);
+	ASSERT_LE(WIN_START, iova);
+	ASSERT_GE(WIN_END - PSZ, iova);
+	ioas_unmap(fd, ioas, iova, PSZ);
+
+	for (i = 0; i != ARRAY_SIZE(outside); i++) {
+		iova = outside[i][0];
+		ASSERT_EQ(ERANGE,
+			  __ioas_map(fd, ioas, spare, outside[i][1], &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA))
+			TH_LOG("mapped 0x%llx bytes at 0x%llx",
+			       (unsigned long long)outside[i][1],
+			       (unsigned long long)outside[i][0]);
+	}
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+
+	/* Outside the window the device reads nothing. */
+	fill_pattern(src, PSZ);
+	fill_unlike(out, src, PSZ);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	ksft_print_msg("reading IOVA 0x%llx, outside the window\n",
+		       (unsigned long long)WIN_END);
+	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, WIN_END,
+			DEV_LO, BLOCKED_LEN, 0, true);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	check_refused_read(_metadata, out, src, NULL, BLOCKED_LEN);
+	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, src + BLOCKED_LEN,
+			    XFER_LEN - BLOCKED_LEN));
+}
+
+/*
+ * With nothing attached a windowed IOAS takes any window, even one no
+ * IOMMU translates. The device then cannot enter: attaching fails with
+ * ERANGE, as IOMMU_IOAS_WINDOW_ADD would for that window, and leaves the
+ * IOAS as it was (its window, its mappings, no device limits or reserved
+ * ranges in its caps, destroyable) and the device free to attach
+ * elsewhere.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_refuses_attach, 60)
+{
+	struct iommu_window_aperture ap[MAX_APERTURES];
+	struct iommu_iova_range rsv[MAX_RANGES];
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	struct iommu_window_caps caps;
+	int fd = self->iommufd;
+	uint32_t ioas, plain, pt;
+	uint64_t iova;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, FAR_WIN_START, WIN_LEN);
+	check_only_window(_metadata, fd, ioas, FAR_WIN_START,
+			  FAR_WIN_START + WIN_LEN);
+	ioas_map_fixed(fd, ioas, src, PSZ, FAR_WIN_START);
+
+	pt = ioas;
+	ASSERT_EQ(ERANGE, edu_vfio_attach(self->edu.fd, &pt));
+	ASSERT_EQ(ioas, pt);
+	ksft_print_msg("IOAS %u with window 0x%llx-0x%llx refused edu\n",
+		       ioas, (unsigned long long)FAR_WIN_START,
+		       (unsigned long long)(FAR_WIN_START + WIN_LEN - 1));
+
+	check_only_window(_metadata, fd, ioas, FAR_WIN_START,
+			  FAR_WIN_START + WIN_LEN);
+	query_window_caps(_metadata, fd, ioas, &caps, ap, rsv);
+	ASSERT_EQ(1, caps.num_apertures);
+	ASSERT_EQ(0, ap[0].start);
+	ASSERT_EQ(UINT64_MAX, ap[0].last);
+	ASSERT_EQ(0, caps.num_reserved);
+	/* The mapping is still there, and the window still takes more. */
+	iova = FAR_WIN_START;
+	ASSERT_EQ(EEXIST, __ioas_map(fd, ioas, out, PSZ, &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	ioas_map_fixed(fd, ioas, out, PSZ, FAR_WIN_START + PSZ);
+	ioas_unmap(fd, ioas, FAR_WIN_START, 2 * PSZ);
+	iommufd_destroy(fd, ioas);
+
+	/* The device is not left half attached. */
+	fill_pattern(src, PSZ);
+	memset(out, 0, PSZ);
+	plain = ioas_alloc(fd);
+	ioas_map_fixed(fd, plain, self->mem, 2 * PSZ, IOVA(0));
+	vfio_attach(self->edu.fd, plain);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+}
+
+#if !defined(__PPC64__)
+/*
+ * VT-d and SMMUv3 translate a device through one table: a second windowed
+ * IOAS (IOMMU_DEVICE_ATTACH_EXTRA) is refused with EOPNOTSUPP, leaving no
+ * object and the device translating through its own IOAS.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_no_extra, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	int fd = self->iommufd;
+	uint32_t ioas, other, pt, next;
+
+	ioas = ioas_alloc_windowed(fd);
+	other = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	grant_exact_window(_metadata, fd, other, FAR_WIN_START, WIN_LEN);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, WIN_START);
+	vfio_attach(self->edu.fd, ioas);
+
+	next = ioas_alloc(fd);
+	iommufd_destroy(fd, next);
+	pt = other;
+	ASSERT_EQ(EOPNOTSUPP, __device_attach_extra(fd, self->dev_id, &pt));
+	ASSERT_EQ(other, pt);
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, next));
+	ASSERT_EQ(ENOENT, __device_detach_extra(fd, self->dev_id, other));
+
+	fill_pattern(src, PSZ);
+	memset(out, 0, PSZ);
+	edu_to_dev(&self->edu, WIN_START, DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, WIN_START + PSZ, XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+	iommufd_destroy(fd, other);
+}
+#else
+/*
+ * PowerPC's TCE hardware routes DMA by address: a PE's default window and
+ * its dynamic DMA window may belong to two IOASes, the DDW's attached with
+ * IOMMU_DEVICE_ATTACH_EXTRA. edu then moves data from one IOAS to the
+ * other, both ways; once the extra IOAS is detached the DDW is gone and a
+ * write there does not land, while the default window goes on working.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_extra, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *high = SLOT(self, 2);
+	int fd = self->iommufd;
+	uint32_t ioas, other, pt;
+
+	ioas = ioas_alloc_windowed(fd);
+	other = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	grant_window(_metadata, fd, other, TCE_DDW_START, DDW_LEN,
+		     DDW_PAGE_SIZE);
+	ioas_map_fixed(fd, ioas, src, 2 * PSZ, IOVA(0));
+	ioas_map_fixed(fd, other, high, PSZ, TCE_DDW_START);
+	vfio_attach(self->edu.fd, ioas);
+	pt = other;
+	device_attach_extra(fd, self->dev_id, &pt);
+	ksft_print_msg("IOAS %u (default window) and IOAS %u (DDW at 0x%llx, table %u) attached\n",
+		       ioas, other, (unsigned long long)TCE_DDW_START, pt);
+
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), TCE_DDW_START, src,
+		       high);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, TCE_DDW_START, IOVA(1), high,
+		       out);
+
+	device_detach_extra(fd, self->dev_id, other);
+	ASSERT_EQ(ENOENT, __device_detach_extra(fd, self->dev_id, other));
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf, TCE_DDW_START,
+			  high);
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), IOVA(1), src, out);
+	ioas_unmap(fd, other, TCE_DDW_START, PSZ);
+	iommufd_destroy(fd, other);
+}
+
+/*
+ * One windowed IOAS with both of a PE's windows: the default one with
+ * 4 KiB TCEs and a DDW with 64 KiB TCEs, made by firmware at 1 << 59 when
+ * IOMMU_IOAS_WINDOW_ADD asks while edu is attached. Data moves between
+ * them; between and after them nothing lands; unmapped DDW pages block.
+ * The DDW goes when removed and comes back when granted again, the
+ * default window working all along. A DDW of 16 MiB TCEs can be had too,
+ * and takes no mapping of less than its page (EINVAL).
+ */
+TEST_F_TIMEOUT(edu_cdev, window_ddw, 90)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *high = SLOT(self, 2);
+	struct iommu_iova_range r[MAX_RANGES];
+	int fd = self->iommufd;
+	uint64_t iova;
+	uint32_t ioas, n;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	vfio_attach(self->edu.fd, ioas);
+	grant_window(_metadata, fd, ioas, TCE_DDW_START, DDW_LEN,
+		     DDW_PAGE_SIZE);
+	n = ioas_ranges(_metadata, fd, ioas, r, NULL);
+	ASSERT_EQ(2, n);
+	ASSERT_EQ(TCE_DDW_START, r[1].start);
+	ASSERT_EQ(TCE_DDW_START + DDW_LEN - 1, r[1].last);
+
+	ioas_map_fixed(fd, ioas, src, 2 * PSZ, IOVA(0));
+	ioas_map_fixed(fd, ioas, high, PSZ, TCE_DDW_START + DDW_PAGE_SIZE);
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0),
+		       TCE_DDW_START + DDW_PAGE_SIZE, src, high);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, TCE_DDW_START + DDW_PAGE_SIZE,
+		       IOVA(1), high, out);
+
+	/* Nothing lands between the windows, past the DDW, or unmapped. */
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf, WIN_END, out);
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf,
+			  TCE_DDW_START + DDW_LEN, out);
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf, TCE_DDW_START,
+			  out);
+	ioas_unmap(fd, ioas, TCE_DDW_START + DDW_PAGE_SIZE, PSZ);
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf,
+			  TCE_DDW_START + DDW_PAGE_SIZE, high);
+
+	/* Gone and back; the default window works throughout. */
+	ioas_window_remove(fd, ioas, TCE_DDW_START);
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), IOVA(1), src, out);
+	grant_window(_metadata, fd, ioas, TCE_DDW_START, DDW_LEN,
+		     DDW_PAGE_SIZE);
+	ioas_map_fixed(fd, ioas, high, PSZ, TCE_DDW_START);
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), TCE_DDW_START, src,
+		       high);
+	ioas_unmap(fd, ioas, TCE_DDW_START, PSZ);
+	ioas_window_remove(fd, ioas, TCE_DDW_START);
+
+	/* A DDW of 16 MiB TCEs maps whole 16 MiB pages only. */
+	grant_window(_metadata, fd, ioas, TCE_DDW_START, 1ULL << 28,
+		     1ULL << 24);
+	iova = TCE_DDW_START;
+	ASSERT_EQ(EINVAL, __ioas_map(fd, ioas, self->mem, MEM_SLOTS * PSZ,
+				     &iova, MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	ioas_window_remove(fd, ioas, TCE_DDW_START);
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), IOVA(1), src, out);
+}
+
+/*
+ * Creating the default window resets the PE, which would destroy a DDW, so
+ * the kernel takes a live DDW down, creates the default window and builds
+ * the DDW again from its copy of the TCEs. Here the DDW comes first, with
+ * memory mapped and edu attached; after the default window is granted,
+ * both windows translate: DMA goes from the default window into the DDW
+ * page mapped before, and back.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_ddw_rebuilt, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *high = SLOT(self, 2);
+	int fd = self->iommufd;
+	uint32_t ioas;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_window(_metadata, fd, ioas, TCE_DDW_START, DDW_LEN,
+		     DDW_PAGE_SIZE);
+	vfio_attach(self->edu.fd, ioas);
+	ioas_map_fixed(fd, ioas, high, PSZ, TCE_DDW_START);
+	ioas_map_fixed(fd, ioas, out, PSZ, TCE_DDW_START + DDW_PAGE_SIZE);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, TCE_DDW_START,
+		       TCE_DDW_START + DDW_PAGE_SIZE, high, out);
+
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	ioas_map_fixed(fd, ioas, src, PSZ, IOVA(0));
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), TCE_DDW_START, src,
+		       high);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, TCE_DDW_START, IOVA(0),
+		       high, src);
+	edu_copy_check(_metadata, &self->edu, IOVA(0),
+		       TCE_DDW_START + DDW_PAGE_SIZE, src, out);
+}
+#endif
+
+/*
+ * A window with something mapped in it cannot be removed (EBUSY), and the
+ * refusal changes nothing: the device goes on translating through it.
+ * Once empty the window goes (then ENOENT), and with it every valid IOVA
+ * of the IOAS. A window granted while the device is attached works as one
+ * granted before.
+ */
+TEST_F_TIMEOUT(edu_cdev, window_remove_busy, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	struct iommu_iova_range r[MAX_RANGES];
+	int fd = self->iommufd;
+	uint32_t ioas;
+	uint64_t iova;
+
+	ioas = ioas_alloc_windowed(fd);
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	vfio_attach(self->edu.fd, ioas);
+	fill_pattern(src, PSZ);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, IOVA(0));
+
+	ASSERT_EQ(EBUSY, __ioas_window_remove(fd, ioas, WIN_START));
+	ksft_print_msg("window 0x%llx-0x%llx busy\n",
+		       (unsigned long long)WIN_START,
+		       (unsigned long long)WIN_END - 1);
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+
+	ioas_unmap(fd, ioas, IOVA(0), 2 * PSZ);
+	ioas_window_remove(fd, ioas, WIN_START);
+	ASSERT_EQ(ENOENT, __ioas_window_remove(fd, ioas, WIN_START));
+	ASSERT_EQ(0, ioas_ranges(_metadata, fd, ioas, r, NULL));
+	iova = IOVA(0);
+	ASSERT_EQ(ERANGE, __ioas_map(fd, ioas, src, PSZ, &iova,
+				     MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+
+	/* Granted again, now that the device is attached. */
+	grant_exact_window(_metadata, fd, ioas, WIN_START, WIN_LEN);
+	check_only_window(_metadata, fd, ioas, WIN_START, WIN_END);
+	fill_pattern(src, PSZ);
+	memset(out, 0, PSZ);
+	ioas_map_fixed(fd, ioas, self->mem, 2 * PSZ, IOVA(0));
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+}
+
+#if defined(__PPC64__)
+/*
+ * ---- VFIO's SPAPR TCE container (v2) on /dev/vfio/vfio ----
+ *
+ * Set up as QEMU's pSeries machine does: the group joins the container,
+ * SET_IOMMU chooses SPAPR v2, all memory is preregistered, GET_INFO
+ * describes the PE, the pending default window is removed and both
+ * windows are created, and only then is the device opened.
+ */
+
+FIXTURE(edu_spapr) {
+	struct edu_sys sys;
+	struct edu_dev edu;
+	int container;
+	int group;
+	uint8_t *mem;		/* MEM_SLOTS pages, registered */
+	struct vfio_iommu_spapr_tce_info info;
+	uint64_t ddw;		/* where the DDW was put */
+};
+
+/* VFIO_IOMMU_SPAPR_TCE_CREATE; 0 or the errno, *@start on success. */
+static int spapr_create(int fd, uint32_t page_shift, uint64_t size,
+			uint64_t *start)
+{
+	struct vfio_iommu_spapr_tce_create cmd = {
+		.argsz = sizeof(cmd),
+		.page_shift = page_shift,
+		.window_size = size,
+		.levels = 1,
+	};
+	int rc = iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cmd);
+
+	*start = cmd.start_addr;
+	return rc;
+}
+
+/* VFIO_IOMMU_SPAPR_TCE_REMOVE of the window holding @start; 0 or errno. */
+static int spapr_remove(int fd, uint64_t start)
+{
+	struct vfio_iommu_spapr_tce_remove cmd = {
+		.argsz = sizeof(cmd),
+		.start_addr = start,
+	};
+
+	return iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd);
+}
+
+/* VFIO_IOMMU_MAP_DMA (@size bytes of @buf at @iova) or UNMAP_DMA (!@buf). */
+static int spapr_dma(int fd, const void *buf, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)buf,
+		.iova = iova,
+		.size = size,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+
+	if (!buf)
+		return iommufd_ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+	return iommufd_ioctl(fd, VFIO_IOMMU_MAP_DMA, &map);
+}
+
+FIXTURE_SETUP(edu_spapr)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfio_iommu_spapr_register_memory reg = {
+		.argsz = sizeof(reg),
+	};
+	uint64_t low = 1;
+	const char *why;
+	int fd;
+
+	self->container = -1;
+	self->group = -1;
+	self->edu.fd = -1;
+	self->edu.bar = MAP_FAILED;
+	self->mem = MAP_FAILED;
+
+	why = edu_locate(&self->sys);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	self->container = fd;
+	why = fd < 0 ? "no /dev/vfio/vfio (IOMMUFD_VFIO_CONTAINER=n)" :
+	      __vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &(uint32_t){0}) == ENOTTY ?
+	      "/dev/vfio/vfio is VFIO's container (VFIO_CONTAINER=y)" : NULL;
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+
+	/* Probed before the group joins: the platform's answer. */
+	ASSERT_EQ(VFIO_API_VERSION, ioctl(fd, VFIO_GET_API_VERSION));
+	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
+
+	self->group = open(self->sys.group, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->group);
+	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_GET_STATUS,
+				   &status));
+	why = status.flags & VFIO_GROUP_FLAGS_VIABLE ? NULL :
+	      "edu's IOMMU group is not viable";
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_SET_CONTAINER, &fd));
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, ioctl(fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU));
+
+	self->mem = alloc_slots();
+	ASSERT_NE(MAP_FAILED, self->mem);
+	reg.vaddr = (uintptr_t)self->mem;
+	reg.size = MEM_SLOTS * PSZ;
+	ASSERT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg));
+
+	/* The PE, described before any of its devices is open. */
+	self->info.argsz = sizeof(self->info);
+	ASSERT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
+				   &self->info));
+	ASSERT_EQ(0, self->info.dma32_window_start);
+	ASSERT_EQ(TCE_DMA32_SIZE, self->info.dma32_window_size);
+	ASSERT_EQ(VFIO_IOMMU_SPAPR_INFO_DDW, self->info.flags);
+	ASSERT_EQ(TCE_DDW_PAGE_SIZES, self->info.ddw.pgsizes);
+	ASSERT_EQ(2, self->info.ddw.max_dynamic_windows_supported);
+
+	/* QEMU's setup: the default window away, then both made. */
+	ASSERT_EQ(0, spapr_remove(fd, self->info.dma32_window_start));
+	ASSERT_EQ(0, spapr_create(fd, 12, self->info.dma32_window_size, &low));
+	ASSERT_EQ(self->info.dma32_window_start, low);
+	ASSERT_EQ(0, spapr_create(fd, 16, DDW_LEN, &self->ddw));
+	ASSERT_EQ(TCE_DDW_START, self->ddw);
+
+	self->edu.fd = ioctl(self->group, VFIO_GROUP_GET_DEVICE_FD,
+			     self->sys.bdf);
+	why = self->edu.fd < 0 ? edu_bind_skip_reason(errno) : NULL;
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	ASSERT_LE(0, self->edu.fd);
+	edu_ready(_metadata, &self->edu);
+}
+
+FIXTURE_TEARDOWN(edu_spapr)
+{
+	edu_close(&self->edu);
+	if (self->group >= 0)
+		close(self->group);
+	if (self->container >= 0)
+		close(self->container);
+	if (self->mem != MAP_FAILED)
+		munmap(self->mem, MEM_SLOTS * PSZ);
+}
+
+/*
+ * Data moves through both windows from preregistered memory, mapped twice
+ * and charged once; nothing lands where UNMAP_DMA cleared an entry, and
+ * the default window works on once the DDW is removed.
+ */
+TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
+{
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	uint8_t *high = SLOT(self, 2);
+	uint64_t pinned, charged, dst = self->ddw + DDW_PAGE_SIZE;
+	int fd = self->container;
+
+	ASSERT_EQ(0, spapr_dma(fd, src, IOVA(0), 2 * PSZ));
+	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
+	ASSERT_EQ(0, spapr_dma(fd, high, IOVA(2), PSZ));
+	pin_stats(fd, 0, &pinned, &charged);
+	ASSERT_EQ(MEM_SLOTS * PSZ, pinned);
+
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), dst, src, high);
+	fill_pattern(high, PSZ);
+	edu_copy_check(_metadata, &self->edu, dst, IOVA(1), high, out);
+
+	/* Cleared entries, and the gap after the default window. */
+	ASSERT_EQ(0, spapr_dma(fd, NULL, dst, PSZ));
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf, dst, high);
+	edu_write_refused(_metadata, &self->edu, self->sys.bdf,
+			  self->info.dma32_window_size, out);
+	ASSERT_EQ(ENXIO, spapr_dma(fd, high, self->info.dma32_window_size,
+				   PSZ));
+
+	/* The DDW goes with what is mapped in it; the default one stays. */
+	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
+	ASSERT_EQ(0, spapr_remove(fd, self->ddw));
+	ASSERT_EQ(ENXIO, spapr_dma(fd, high, dst, PSZ));
+	fill_pattern(src, PSZ);
+	edu_copy_check(_metadata, &self->edu, IOVA(0), IOVA(2), src, high);
+}
+#endif
+
+TEST_HARNESS_MAIN
