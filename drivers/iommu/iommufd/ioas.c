@@ -587,33 +587,63 @@ static int ioas_tally(struct iommufd_ctx *ictx, u32 id,
 	return rc;
 }
 
+/* The pins of every IOAS of @ictx and of its container emulation. */
+static int ioas_tally_all(struct iommufd_ctx *ictx,
+			  struct iommufd_pin_tally *tally)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	int rc;
+
+	/* Objects of other types, or going away, are skipped. */
+	xa_for_each(&ictx->objects, index, obj) {
+		rc = ioas_tally(ictx, index, tally);
+		if (rc && rc != -ENOENT)
+			return rc;
+	}
+	return iommufd_vfio_tally_pins(ictx, tally);
+}
+
+/**
+ * iommufd_ctx_pin_stats() - what the mappings of a context hold pinned
+ * @ictx: context
+ * @stats: set to the pages pinned and charged, each counted once
+ *
+ * As IOMMU_PIN_STATS for the whole file.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int iommufd_ctx_pin_stats(struct iommufd_ctx *ictx,
+			  struct iommufd_pin_stats *stats)
+{
+	struct iommufd_pin_tally tally = {};
+	int rc;
+
+	rc = ioas_tally_all(ictx, &tally);
+	if (rc) {
+		iommufd_pin_tally_free(&tally);
+		return rc;
+	}
+	iommufd_pin_tally_sum(&tally, stats);
+	return 0;
+}
+
 int iommufd_pin_stats_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_pin_stats *cmd = ucmd->cmd;
 	struct iommufd_ctx *ictx = ucmd->ictx;
 	struct iommufd_pin_tally tally = {};
 	struct iommufd_pin_stats stats;
-	struct iommufd_object *obj;
-	unsigned long index;
-	int rc = 0;
+	int rc;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
 
-	if (cmd->object_id) {
+	if (cmd->object_id)
 		rc = ioas_tally(ictx, cmd->object_id, &tally);
-	} else {
-		/* Objects of other types, or going away, are skipped. */
-		xa_for_each(&ictx->objects, index, obj) {
-			rc = ioas_tally(ictx, index, &tally);
-			if (rc == -ENOENT)
-				rc = 0;
-			if (rc)
-				break;
-		}
-		if (!rc)
-			rc = iommufd_vfio_tally_pins(ictx, &tally);
-	}
+	else
+		rc = ioas_tally_all(ictx, &tally);
 	if (rc) {
 		iommufd_pin_tally_free(&tally);
 		return rc;

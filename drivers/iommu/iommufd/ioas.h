@@ -30,5 +30,7 @@ struct iommufd_ioas {
 struct iommufd_ioas *iommufd_ioas_new(struct iommufd_ctx *ictx);
 struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx, u32 id);
 void iommufd_put_ioas(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas);
+int iommufd_ctx_pin_stats(struct iommufd_ctx *ictx,
+			  struct iommufd_pin_stats *stats);
 
 #endif

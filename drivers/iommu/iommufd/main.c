@@ -23,6 +23,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include "backend.h"
+#include "fdinfo.h"
 #include "ioctl.h"
 #include "object.h"
 #include "pin.h"
@@ -267,6 +268,7 @@ static const struct file_operations iommufd_fops = {
 	.release = iommufd_fops_release,
 	.unlocked_ioctl = iommufd_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.show_fdinfo = iommufd_show_fdinfo,
 };
 
 /**

@@ -5,25 +5,31 @@
  * lookup, and destruction. The rules are described in object.h.
  */
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "object.h"
 #include "selftest.h"
 
 struct iommufd_object_type_info {
+	const char *name;
 	void (*destroy)(struct iommufd_object *obj);
 };
 
 static const struct iommufd_object_type_info iommufd_object_types[] = {
 	[IOMMUFD_OBJ_IOAS] = {
+		.name = "ioas",
 		.destroy = iommufd_ioas_destroy,
 	},
 	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.name = "hwpt",
 		.destroy = iommufd_hwpt_destroy,
 	},
 	[IOMMUFD_OBJ_DEVICE] = {
+		.name = "device",
 		.destroy = iommufd_device_destroy,
 	},
 	[IOMMUFD_OBJ_ACCESS] = {
+		.name = "access",
 		.destroy = iommufd_access_object_destroy,
 	},
 	IOMMUFD_TEST_OBJECT_TYPES
@@ -308,4 +314,37 @@ void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx)
 
 	/* A leftover means a reference was leaked somewhere. */
 	WARN_ON(!xa_empty(&ictx->objects));
+}
+
+/**
+ * iommufd_object_type_name() - the name of an object type, for people
+ * @type: a type other than IOMMUFD_OBJ_NONE, below IOMMUFD_OBJ_MAX
+ *
+ * Return: a short lower-case name, such as "ioas".
+ */
+const char *iommufd_object_type_name(enum iommufd_object_type type)
+{
+	return iommufd_object_types[type].name;
+}
+
+/**
+ * iommufd_object_count() - how many objects of each type a context has
+ * @ictx: context
+ * @counts: IOMMUFD_OBJ_MAX counters, set to the number of published
+ *          objects of each type
+ *
+ * Objects being created or destroyed meanwhile may or may not be counted.
+ *
+ * Context: any context; takes the table's lock.
+ */
+void iommufd_object_count(struct iommufd_ctx *ictx, unsigned int *counts)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+
+	memset(counts, 0, IOMMUFD_OBJ_MAX * sizeof(*counts));
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj)
+		counts[obj->type]++;
+	xa_unlock(&ictx->objects);
 }

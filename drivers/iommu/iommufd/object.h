@@ -200,6 +200,8 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id);
 bool iommufd_object_remove(struct iommufd_ctx *ictx,
 			   struct iommufd_object *obj);
 void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx);
+const char *iommufd_object_type_name(enum iommufd_object_type type);
+void iommufd_object_count(struct iommufd_ctx *ictx, unsigned int *counts);
 
 /* Per-type destroy callbacks, called from object.c only. */
 void iommufd_ioas_destroy(struct iommufd_object *obj);

@@ -24,7 +24,10 @@ struct iommufd_ucmd;
 #define IOMMUFD_TEST_IOCTLS \
 	IOMMUFD_IOCTL(TEST_CMD, iommufd_test_cmd, iommu_test_cmd, last),
 #define IOMMUFD_TEST_OBJECT_TYPES \
-	[IOMMUFD_OBJ_SELFTEST] = { .destroy = iommufd_selftest_destroy },
+	[IOMMUFD_OBJ_SELFTEST] = {					\
+		.name = "selftest",					\
+		.destroy = iommufd_selftest_destroy,			\
+	},
 
 int iommufd_test_cmd(struct iommufd_ucmd *ucmd);
 void iommufd_selftest_destroy(struct iommufd_object *obj);

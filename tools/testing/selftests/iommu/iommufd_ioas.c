@@ -1070,6 +1070,75 @@ TEST_F(ioas, pin_stats_user_mode)
 	EXPECT_EQ(0, status_growth("VmPin", vmpin));
 }
 
+/*
+ * The operator's view, /proc/self/fdinfo: the objects by type, and what
+ * the mappings hold pinned and charged, as IOMMU_PIN_STATS of the whole
+ * file reports them, while maps, copies, devices and destroys change it.
+ */
+TEST_F(ioas, fdinfo)
+{
+	uint32_t other = ioas_alloc(self->fd);
+	char *buf = self->buf;
+	int fd = self->fd;
+	char who[64];
+	uint64_t iova = 0;
+	uint32_t hwpt;
+
+	ASSERT_EQ(2, fdinfo_num(fd, "iommufd-objects-ioas"));
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-objects-hwpt"));
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-objects-device"));
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-objects-access"));
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-pinned"));
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-charged"));
+	ASSERT_EQ(0, __fdinfo(fd, "iommufd-charged-to", who, sizeof(who)));
+	ASSERT_STREQ("user", who);
+	ASSERT_EQ(ENOENT, __fdinfo(fd, "iommufd-objects", who, sizeof(who)));
+
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	set_memlock(_metadata, BUF_SIZE * 4);
+	ioas_map_fixed(fd, self->ioas, buf, 64 * PSZ, 1UL << 30);
+	ioas_map_fixed(fd, other, buf, 32 * PSZ, 1UL << 30);
+	ASSERT_EQ(0, __ioas_copy(fd, other, &iova, self->ioas,
+				 (1UL << 30) + 16 * PSZ, 48 * PSZ, MAP_RW));
+	ASSERT_EQ(64 * PSZ / 1024, fdinfo_num(fd, "iommufd-pinned"));
+	ASSERT_EQ(64 * PSZ / 1024, fdinfo_num(fd, "iommufd-charged"));
+	ASSERT_EQ(get_stats(_metadata, fd, 0).pinned / 1024,
+		  fdinfo_num(fd, "iommufd-pinned"));
+
+	/* A device on an IOAS of its own (the mock reserves IOVA). */
+	if (!mock_missing()) {
+		mock_domain(fd, ioas_alloc(fd), NULL, &hwpt, NULL);
+		ASSERT_EQ(3, fdinfo_num(fd, "iommufd-objects-ioas"));
+		ASSERT_EQ(1, fdinfo_num(fd, "iommufd-objects-device"));
+		ASSERT_EQ(1, fdinfo_num(fd, "iommufd-objects-hwpt"));
+		ASSERT_EQ(64 * PSZ / 1024, fdinfo_num(fd, "iommufd-pinned"));
+	}
+
+	ioas_unmap_all(fd, self->ioas);
+	ASSERT_EQ(64 * PSZ / 1024, fdinfo_num(fd, "iommufd-pinned"));
+	ioas_unmap_all(fd, other);
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-pinned"));
+	ASSERT_EQ(0, fdinfo_num(fd, "iommufd-charged"));
+	iommufd_destroy(fd, other);
+	ASSERT_EQ(mock_missing() ? 1 : 2,
+		  fdinfo_num(fd, "iommufd-objects-ioas"));
+}
+
+/* In RLIMIT_MODE 1 the charge is the process's; fdinfo says so. */
+TEST(fdinfo_mm_mode)
+{
+	char who[64];
+	uint64_t val = 1;
+	int fd = iommufd_open();
+
+	ASSERT_LE(0, fd);
+	iommufd_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0,
+		       &val);
+	ASSERT_EQ(0, __fdinfo(fd, "iommufd-charged-to", who, sizeof(who)));
+	ASSERT_STREQ("process", who);
+	close(fd);
+}
+
 /* RLIMIT_MODE 1: the charge is the process's VmLck. */
 TEST(pin_stats_mm_mode)
 {

@@ -204,6 +204,13 @@ bool mock_expected(void);
 /* Process status, from /proc/self/status, in kB; -1 if absent. */
 long proc_status_kb(const char *field);
 
+/*
+ * The value of @key in /proc/self/fdinfo/@fd, its leading blanks removed,
+ * into @val (@len bytes); 0, ENOENT if the file has no such key, or the
+ * errno of opening it.
+ */
+int __fdinfo(int fd, const char *key, char *val, size_t len);
+
 /* Drop one capability from the calling process (for a forked test). */
 int drop_capability(int cap);
 
@@ -442,6 +449,14 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 
 /* Assert that the kernel's invariants of IOAS @ioas_id (0: all) hold. */
 #define ioas_validate(fd, ioas_id) ASSERT_EQ(0, __ioas_validate(fd, ioas_id))
+
+/* The number at the start of @key's value in @fd's fdinfo (a size in KiB). */
+#define fdinfo_num(fd, key)                                               \
+	({                                                                \
+		char __v[64];                                             \
+		ASSERT_EQ(0, __fdinfo(fd, key, __v, sizeof(__v)));        \
+		strtoll(__v, NULL, 10);                                   \
+	})
 
 #define md_check_map(fd, hwpt_id, iova, buf, length)                      \
 	ASSERT_EQ(0, __md_check_map(fd, hwpt_id, iova, buf, length))

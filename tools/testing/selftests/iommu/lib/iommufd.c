@@ -575,6 +575,30 @@ long proc_status_kb(const char *field)
 	return val;
 }
 
+int __fdinfo(int fd, const char *key, char *val, size_t len)
+{
+	size_t klen = strlen(key);
+	char path[64], line[256];
+	int rc = ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		snprintf(val, len, "%s", line + klen + 1 +
+			 strspn(line + klen + 1, " \t"));
+		val[strcspn(val, "\n")] = 0;
+		rc = 0;
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
 int drop_capability(int cap)
 {
 	struct __user_cap_header_struct hdr = {
