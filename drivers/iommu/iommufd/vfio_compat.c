@@ -18,8 +18,8 @@
  *   - Type1 v1 allows unmapping part of a mapping. It is emulated by
  *     switching large IO pages off, so that mappings can be split at any
  *     page boundary.
- *   - VFIO_SET_IOMMU(VFIO_SPAPR_TCE_v2_IOMMU) makes the container PowerPC's
- *     SPAPR TCE one, whose IOAS is windowed (vfio_spapr.c); the type picks
+ *   - VFIO_SET_IOMMU(VFIO_SPAPR_TCE_IOMMU or _v2_IOMMU) makes the container
+ *     PowerPC's SPAPR TCE one, whose IOAS is windowed (vfio_spapr.c); it picks
  *     the handler of the numbers both APIs use (VFIO_IOMMU_GET_INFO is
  *     VFIO_IOMMU_SPAPR_TCE_GET_INFO).
  *
@@ -219,6 +219,7 @@ static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 	bool no_iommu = READ_ONCE(ictx->vfio_no_iommu);
 
 	switch (type) {
+	case VFIO_SPAPR_TCE_IOMMU:
 	case VFIO_SPAPR_TCE_v2_IOMMU:
 		return !no_iommu && vfio_windowed(ictx);
 	case VFIO_TYPE1_IOMMU:
@@ -230,7 +231,7 @@ static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 	case VFIO_DMA_CC_IOMMU:
 		return vfio_cc_iommu(ictx);
 	default:
-		/* Not offered: SPAPR v1, VFIO_UPDATE_VADDR, nesting. */
+		/* Not offered: VFIO_UPDATE_VADDR, nesting. */
 		return 0;
 	}
 }
@@ -241,7 +242,8 @@ static int vfio_set_type(struct iommufd_ctx *ictx, u32 type)
 	int rc = 0;
 
 	xa_lock(&ictx->objects);
-	if (ictx->vfio_type == VFIO_SPAPR_TCE_v2_IOMMU)
+	if (ictx->vfio_type == VFIO_SPAPR_TCE_IOMMU ||
+	    ictx->vfio_type == VFIO_SPAPR_TCE_v2_IOMMU)
 		rc = -EINVAL;
 	else
 		ictx->vfio_type = type;
@@ -259,7 +261,8 @@ static int vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
 	    no_iommu)
 		return capable(CAP_SYS_RAWIO) ? 0 : -EPERM;
 	if ((type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU &&
-	     type != VFIO_SPAPR_TCE_v2_IOMMU) || no_iommu)
+	     type != VFIO_SPAPR_TCE_IOMMU && type != VFIO_SPAPR_TCE_v2_IOMMU) ||
+	    no_iommu)
 		return -EINVAL;
 
 	/* Like VFIO, there must be a group (a compat IOAS) first. */
@@ -267,10 +270,12 @@ static int vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 	/* Like VFIO, a SPAPR container keeps its type. */
-	if (READ_ONCE(ictx->vfio_type) == VFIO_SPAPR_TCE_v2_IOMMU)
+	if (iommufd_vfio_spapr_get(ictx))
 		rc = -EINVAL;
-	else if (type == VFIO_SPAPR_TCE_v2_IOMMU)
-		rc = iommufd_vfio_spapr_set(ictx, ioas);
+	else if (type == VFIO_SPAPR_TCE_IOMMU ||
+		 type == VFIO_SPAPR_TCE_v2_IOMMU)
+		rc = iommufd_vfio_spapr_set(ictx, ioas,
+					    type == VFIO_SPAPR_TCE_IOMMU);
 	else if (type == VFIO_TYPE1_IOMMU)
 		rc = iopt_set_large_pages(&ioas->iopt, false);
 	if (!rc)
@@ -662,6 +667,8 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:	/* = VFIO_IOMMU_DIRTY_PAGES */
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
+	case VFIO_IOMMU_ENABLE:
+	case VFIO_IOMMU_DISABLE:
 		if (!spapr)
 			return -ENOIOCTLCMD;
 		return vfio_spapr_ioctl(ictx, cmd, uarg);

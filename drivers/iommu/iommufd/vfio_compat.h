@@ -18,12 +18,13 @@ int iommufd_vfio_tally_pins(struct iommufd_ctx *ictx,
 			    struct iommufd_pin_tally *tally);
 int iommufd_vfio_get_arg(void *dst, const void __user *arg, size_t minsz);
 
-/* vfio_spapr.c: the SPAPR TCE container API (v2) */
+/* vfio_spapr.c: the SPAPR TCE container API (v1 and v2) */
 struct iommufd_ioas;
 struct iommufd_vfio_spapr;
 bool iommufd_vfio_spapr_windowed(struct iommufd_ctx *ictx,
 				 struct iommufd_ioas *ioas);
-int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas);
+int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			   bool v1);
 struct iommufd_vfio_spapr *iommufd_vfio_spapr_get(struct iommufd_ctx *ictx);
 void iommufd_vfio_spapr_release(struct iommufd_ctx *ictx);
 int iommufd_vfio_spapr_tally_pins(struct iommufd_ctx *ictx,

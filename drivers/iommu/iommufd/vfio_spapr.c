@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Copyright (c) 2026 The iommufd-ng authors */
 /*
- * VFIO's SPAPR TCE container API (v2) on the compat IOAS.
+ * VFIO's SPAPR TCE container API (v2, and v1) on the compat IOAS.
  *
  * PowerPC's VFIO container gives user space DMA windows rather than one
  * IO address space: it reports the default 32-bit window and what dynamic
@@ -54,7 +54,14 @@
  * mapping keeps its pages pinned until it is unmapped (VFIO leaks the
  * registration), and REGISTER_MEMORY of size 0 is EINVAL.
  *
- * Not yet (notes/spapr-container.md): the v1 API and EEH.
+ * The v1 API (VFIO_SPAPR_TCE_IOMMU) is the same on the default window
+ * alone: no preregistration and no window of the program's making (those
+ * ioctls are ENOTTY), MAP_DMA pins the memory it maps, and
+ * VFIO_IOMMU_ENABLE and _DISABLE open and close MAP_DMA and UNMAP_DMA.
+ * VFIO's ENABLE charges the whole default window to locked_vm; ours
+ * charges what is mapped, once, as every map is charged.
+ *
+ * Not yet (notes/spapr-container.md): EEH.
  */
 #include <linux/interval_tree.h>
 #include <linux/iommu.h>
@@ -78,11 +85,14 @@
  *           never overlap
  * @staging: where registered memory is mapped, at IOVA = user address; no
  *           device is ever attached to it
- * @enabled: some memory was registered once, which allows MAP_DMA and
- *           UNMAP_DMA from then on (as VFIO's "enabled"); under @lock,
- *           read without it
+ * @enabled: MAP_DMA and UNMAP_DMA are allowed (VFIO's "enabled"): in v2
+ *           once some memory was registered, in v1 between
+ *           VFIO_IOMMU_ENABLE and VFIO_IOMMU_DISABLE; under @lock, read
+ *           without it
  * @pending: the default window is still to be created; under the
  *           context's attach_lock
+ * @v1: the container is VFIO_SPAPR_TCE_IOMMU: no preregistration, no
+ *      window of its own making, memory pinned at MAP_DMA
  */
 struct iommufd_vfio_spapr {
 	struct mutex lock; /* see above */
@@ -90,6 +100,7 @@ struct iommufd_vfio_spapr {
 	struct iommufd_iopt staging;
 	bool enabled;
 	bool pending;
+	bool v1;
 };
 
 /* One REGISTER_MEMORY: [node.start, node.last] of user addresses. */
@@ -194,9 +205,10 @@ bool iommufd_vfio_spapr_windowed(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_vfio_spapr_set() - VFIO_SET_IOMMU(VFIO_SPAPR_TCE_v2_IOMMU)
+ * iommufd_vfio_spapr_set() - VFIO_SET_IOMMU of a SPAPR TCE type
  * @ictx: context
  * @ioas: its compat IOAS
+ * @v1: VFIO_SPAPR_TCE_IOMMU rather than VFIO_SPAPR_TCE_v2_IOMMU
  *
  * Makes @ioas windowed, with large IO pages off so that UNMAP_DMA can cut
  * through mappings, and gives @ictx the state of a SPAPR container.
@@ -204,7 +216,8 @@ bool iommufd_vfio_spapr_windowed(struct iommufd_ctx *ictx,
  * Return: 0, -EINVAL if @ictx already is a SPAPR container, -EBUSY if
  * @ioas is plain and not empty, -ENOMEM.
  */
-int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas)
+int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			   bool v1)
 {
 	struct iommufd_vfio_spapr *spapr;
 	int rc;
@@ -213,6 +226,7 @@ int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas)
 	if (!spapr)
 		return -ENOMEM;
 	mutex_init(&spapr->lock);
+	spapr->v1 = v1;
 	spapr->regions = RB_ROOT_CACHED;
 	iopt_init(&spapr->staging);
 
@@ -713,9 +727,9 @@ static bool spapr_in_window(const struct iommufd_window *win, u64 iova,
 }
 
 /*
- * VFIO_IOMMU_MAP_DMA: map registered memory into a window, at the window's
- * IO page size, by copying it from the staging space: nothing is pinned or
- * charged.
+ * VFIO_IOMMU_MAP_DMA: map memory into a window, at the window's IO page
+ * size. v2 maps registered memory by copying it from the staging space:
+ * nothing is pinned or charged; v1 pins it now.
  */
 static int spapr_map_dma(struct iommufd_ctx *ictx,
 			 struct iommufd_vfio_spapr *spapr,
@@ -754,11 +768,17 @@ static int spapr_map_dma(struct iommufd_ctx *ictx,
 		prot |= IOMMU_WRITE;
 
 	iova = map.iova;
-	rc = iopt_copy(&ioas->iopt, &iova, &spapr->staging, map.vaddr,
-		       map.size, prot, true, NULL);
-	/* Not all of it registered: VFIO's EINVAL. */
-	if (rc == -ENOENT)
-		rc = -EINVAL;
+	if (spapr->v1) {
+		/* v1 pins at map time (charged as every map is). */
+		rc = iopt_map_user(&ioas->iopt, &iova, map.vaddr, map.size,
+				   prot, true, ictx->account_mode, NULL);
+	} else {
+		rc = iopt_copy(&ioas->iopt, &iova, &spapr->staging, map.vaddr,
+			       map.size, prot, true, NULL);
+		/* Not all of it registered: VFIO's EINVAL. */
+		if (rc == -ENOENT)
+			rc = -EINVAL;
+	}
 out:
 	if (rc)
 		spapr_unuse(ictx, spapr, ioas, &made);
@@ -800,13 +820,57 @@ static int spapr_unmap_dma(struct iommufd_ctx *ictx,
 	return rc;
 }
 
+/*
+ * VFIO_IOMMU_ENABLE (v1): allow MAP_DMA and UNMAP_DMA, with the default
+ * window made. VFIO also charges the whole window to locked_vm here; ours
+ * charges what MAP_DMA pins, once, as every map does.
+ */
+static int spapr_enable(struct iommufd_ctx *ictx,
+			struct iommufd_vfio_spapr *spapr,
+			struct iommufd_ioas *ioas)
+{
+	struct iommufd_window_caps caps;
+	struct spapr_made made;
+	int rc;
+
+	mutex_lock(&spapr->lock);
+	if (spapr->enabled) {
+		rc = -EBUSY;
+		goto out_unlock;
+	}
+	mutex_lock(&ictx->attach_lock);
+	rc = spapr_caps(ictx, ioas, &caps);
+	mutex_unlock(&ictx->attach_lock);
+	if (rc) {
+		/* No group, or no hardware with windows. */
+		rc = -ENODEV;
+		goto out_unlock;
+	}
+	rc = spapr_use(ictx, spapr, ioas, &made);
+	if (!rc)
+		WRITE_ONCE(spapr->enabled, true);
+out_unlock:
+	mutex_unlock(&spapr->lock);
+	return rc;
+}
+
+/* VFIO_IOMMU_DISABLE (v1): MAP_DMA and UNMAP_DMA refused; mappings stay. */
+static int spapr_disable(struct iommufd_vfio_spapr *spapr)
+{
+	mutex_lock(&spapr->lock);
+	WRITE_ONCE(spapr->enabled, false);
+	mutex_unlock(&spapr->lock);
+	return 0;
+}
+
 /**
  * iommufd_vfio_spapr_ioctl() - an ioctl of VFIO's SPAPR TCE container
  * @ictx: context whose container has the SPAPR v2 type
  * @ioas: its compat IOAS
- * @cmd: VFIO_IOMMU_SPAPR_TCE_GET_INFO, _CREATE, _REMOVE,
- *       VFIO_IOMMU_SPAPR_REGISTER_MEMORY, _UNREGISTER_MEMORY,
- *       VFIO_IOMMU_MAP_DMA or VFIO_IOMMU_UNMAP_DMA
+ * @cmd: VFIO_IOMMU_SPAPR_TCE_GET_INFO, VFIO_IOMMU_MAP_DMA and _UNMAP_DMA;
+ *       for v2 VFIO_IOMMU_SPAPR_TCE_CREATE, _REMOVE,
+ *       VFIO_IOMMU_SPAPR_REGISTER_MEMORY and _UNREGISTER_MEMORY; for v1
+ *       VFIO_IOMMU_ENABLE and _DISABLE
  * @arg: the ioctl's argument
  *
  * Return: as VFIO's SPAPR container, or -ENOIOCTLCMD for another @cmd.
@@ -822,6 +886,22 @@ long iommufd_vfio_spapr_ioctl(struct iommufd_ctx *ictx,
 	switch (cmd) {
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO:
 		return spapr_get_info(ictx, ioas, arg);
+	case VFIO_IOMMU_MAP_DMA:
+		return spapr_map_dma(ictx, spapr, ioas, arg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return spapr_unmap_dma(ictx, spapr, ioas, arg);
+	}
+	if (spapr->v1) {
+		switch (cmd) {
+		case VFIO_IOMMU_ENABLE:
+			return spapr_enable(ictx, spapr, ioas);
+		case VFIO_IOMMU_DISABLE:
+			return spapr_disable(spapr);
+		default:
+			return -ENOIOCTLCMD;
+		}
+	}
+	switch (cmd) {
 	case VFIO_IOMMU_SPAPR_TCE_CREATE:
 		return spapr_create(ictx, spapr, ioas, arg);
 	case VFIO_IOMMU_SPAPR_TCE_REMOVE:
@@ -830,10 +910,6 @@ long iommufd_vfio_spapr_ioctl(struct iommufd_ctx *ictx,
 		return spapr_register(ictx, spapr, arg);
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
 		return spapr_unregister(spapr, arg);
-	case VFIO_IOMMU_MAP_DMA:
-		return spapr_map_dma(ictx, spapr, ioas, arg);
-	case VFIO_IOMMU_UNMAP_DMA:
-		return spapr_unmap_dma(ictx, spapr, ioas, arg);
 	default:
 		return -ENOIOCTLCMD;
 	}

@@ -1123,7 +1123,11 @@ TEST_F(spapr, container)
 
 	attach_model(fd, ioas, MODEL_PPC, NULL, NULL, &idev);
 	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	/* v1's own ioctls are not v2's. */
+	ASSERT_EQ(-1, ioctl(fd, VFIO_IOMMU_ENABLE));
+	ASSERT_EQ(ENOTTY, errno);
 
 	/* The 16-byte form leaves the DDW part alone; the whole form fills it. */
 	ASSERT_EQ(EINVAL, spapr_info(fd, 15, &info));
@@ -1188,7 +1192,7 @@ TEST_F(spapr, container_setup)
 
 	/* No compat IOAS: as VFIO without a group. */
 	ASSERT_EQ(ENODEV, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(ENODEV, set_iommu(fd, VFIO_SPAPR_TCE_IOMMU));
 
 	busy = ioas_alloc(fd);
 	attach_model(fd, busy, MODEL_PPC, NULL, NULL, NULL);
@@ -1349,6 +1353,61 @@ TEST_F(spapr, preregistered)
 	munmap(other, BUF_SIZE);
 }
 
+/*
+ * SPAPR v1: the default window alone, made at ENABLE; ENABLE and DISABLE
+ * open and close MAP_DMA and UNMAP_DMA, and DISABLE leaves the mappings;
+ * MAP_DMA pins what it maps; v2's own ioctls are not there.
+ */
+TEST_F(spapr, v1)
+{
+	uint64_t dma32 = 1ULL << 31, unused;
+	char *buf = self->buf;
+	int fd = self->fd;
+	uint32_t ioas, idev;
+
+	ioas = ioas_alloc(fd);
+	vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas);
+	ASSERT_EQ(0, set_iommu(fd, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_SPAPR_TCE_IOMMU));
+	/* No hardware known yet. */
+	ASSERT_EQ(-1, ioctl(fd, VFIO_IOMMU_ENABLE));
+	ASSERT_EQ(ENODEV, errno);
+
+	attach_model(fd, ioas, MODEL_PPC, NULL, NULL, &idev);
+	ASSERT_EQ(EPERM, spapr_map(fd, RW, buf, SZ_1M, PSZ));
+	ASSERT_EQ(EPERM, spapr_unmap(fd, 0, SZ_1M, PSZ, NULL));
+	ASSERT_EQ(ENOTTY, spapr_register(fd, buf, PSZ));
+	ASSERT_EQ(ENOTTY, spapr_unregister(fd, buf, PSZ));
+	ASSERT_EQ(ENOTTY, spapr_create(fd, 0, 12, SZ_1G, &unused));
+	ASSERT_EQ(ENOTTY, spapr_remove(fd, 0));
+	check_no_ranges(fd, ioas);
+
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_ENABLE));
+	ASSERT_EQ(-1, ioctl(fd, VFIO_IOMMU_ENABLE));
+	ASSERT_EQ(EBUSY, errno);
+	check_ranges(fd, ioas, span(0, dma32));
+	ASSERT_EQ(0, spapr_map(fd, RW, buf, SZ_1M, BUF_SIZE));
+	md_check_map(fd, idev, SZ_1M, buf, BUF_SIZE);
+	ASSERT_EQ(BUF_SIZE, file_pinned(_metadata, fd));
+	ASSERT_EQ(ENXIO, spapr_map(fd, RW, buf, SZ_4G, PSZ));
+	ASSERT_EQ(EEXIST, spapr_map(fd, RW, buf, SZ_1M, PSZ));
+
+	/* Closed: refused, and what is mapped stays. */
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_DISABLE));
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_DISABLE));
+	ASSERT_EQ(EPERM, spapr_map(fd, RW, buf, SZ_2M, PSZ));
+	ASSERT_EQ(EPERM, spapr_unmap(fd, 0, SZ_1M, PSZ, NULL));
+	md_check_map(fd, idev, SZ_1M, buf, BUF_SIZE);
+
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_ENABLE));
+	ASSERT_EQ(0, spapr_unmap(fd, 0, SZ_1M + PSZ, PSZ, NULL));
+	md_check_map(fd, idev, SZ_1M + 2 * PSZ, buf + 2 * PSZ,
+		     BUF_SIZE - 2 * PSZ);
+	ASSERT_EQ(0, spapr_unmap(fd, 0, 0, dma32, NULL));
+	ASSERT_EQ(0, file_pinned(_metadata, fd));
+}
+
 /* The numbers SPAPR shares with type1 mean type1 on a type1 container. */
 TEST_F(spapr, type1_numbers)
 {
@@ -1366,7 +1425,7 @@ TEST_F(spapr, type1_numbers)
 /*
  * A container no group joined answers for the platform, as VFIO's: on
  * PowerPC the SPAPR v2 API and not type1 (QEMU asks in that order, before
- * it attaches a group), elsewhere type1. SPAPR v1 is not offered.
+ * it attaches a group), elsewhere type1.
  */
 TEST_F(spapr, platform)
 {
@@ -1381,7 +1440,7 @@ TEST_F(spapr, platform)
 	ASSERT_EQ(!ppc, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU));
 	ASSERT_EQ(ppc, ioctl(fd, VFIO_CHECK_EXTENSION,
 			     VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(ppc, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
 }
 
 TEST_HARNESS_MAIN
