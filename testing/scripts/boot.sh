@@ -44,7 +44,11 @@ arm64)
 	append="console=ttyAMA0 $append" ;;
 ppc64le)
 	timeout=${TIMEOUT:-400}
-	qemu=("${PSERIES_QEMU[@]}")
+	# A second edu, alone on a third PHB: two PEs for one SPAPR container
+	# (iommufd_edu_window's edu_spapr.two_groups).
+	qemu=("${PSERIES_QEMU[@]}"
+	      -device spapr-pci-host-bridge,index=2,id=phb2,ddw=on
+	      -device edu,bus=phb2.0,dma_mask=0xffffffffffffffff)
 	append="console=hvc0 $append" ;;
 esac
 if [ "$mode" = soak ]; then

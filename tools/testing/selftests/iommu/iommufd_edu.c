@@ -249,10 +249,8 @@ TEST_F_TIMEOUT(edu_cdev, unmap_blocks_dma, 60)
 	ksft_print_msg("unmapped IOVA 0x%llx\n", (unsigned long long)IOVA(2));
 
 	/* Reading it is refused... */
-	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
-			DEV_LO, BLOCKED_LEN, 0, true);
-	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
-	check_refused_read(_metadata, out, before, gone, BLOCKED_LEN);
+	edu_read_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2), IOVA(1),
+			 out, before, gone, true);
 	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, before + BLOCKED_LEN,
 			    XFER_LEN - BLOCKED_LEN));
 
@@ -344,10 +342,8 @@ TEST_F_TIMEOUT(edu_cdev, unmapped_iova_blocked, 60)
 	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
 	ksft_print_msg("reading IOVA 0x%llx, never mapped\n",
 		       (unsigned long long)IOVA(2));
-	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
-			DEV_LO, BLOCKED_LEN, 0, true);
-	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
-	check_refused_read(_metadata, out, before, NULL, BLOCKED_LEN);
+	edu_read_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2), IOVA(1),
+			 out, before, NULL, true);
 	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, before + BLOCKED_LEN,
 			    XFER_LEN - BLOCKED_LEN));
 }
@@ -402,10 +398,8 @@ TEST_F_TIMEOUT(edu_cdev, permissions, 60)
 	fill_unlike(out, wo, PSZ);
 	memcpy(copy, out, XFER_LEN);
 	edu_to_dev(&self->edu, IOVA(2), DEV_LO, XFER_LEN);
-	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(1), DEV_LO,
-			BLOCKED_LEN, 0, false);
-	edu_to_ram(&self->edu, DEV_LO, IOVA(2), XFER_LEN);
-	check_refused_read(_metadata, out, copy, wo, BLOCKED_LEN);
+	edu_read_refused(_metadata, &self->edu, self->sys.bdf, IOVA(1), IOVA(2),
+			 out, copy, wo, false);
 #endif
 }
 
@@ -459,10 +453,8 @@ TEST_F_TIMEOUT(edu_cdev, replace_ioas, 60)
 	ASSERT_TRUE(all_bytes(out1, PSZ, 0));
 
 	/* IOVA(2) is mapped only in the IOAS the device left. */
-	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
-			DEV_LO, BLOCKED_LEN, 0, true);
-	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
-	check_refused_read(_metadata, out2, b, c, BLOCKED_LEN);
+	edu_read_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2), IOVA(1),
+			 out2, b, c, true);
 
 	/* Detached with @p in its buffer, the device reaches nothing. */
 	edu_to_dev(&self->edu, IOVA(3), DEV_LO, XFER_LEN);
@@ -1048,10 +1040,8 @@ TEST_F_TIMEOUT(edu_group, dma_roundtrip_and_unmap, 60)
 	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
 	ASSERT_EQ(0, __vfio_unmap_dma(fd, IOVA(2), PSZ, &unmapped));
 	ASSERT_EQ(PSZ, unmapped);
-	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2),
-			DEV_LO, BLOCKED_LEN, 0, true);
-	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
-	check_refused_read(_metadata, out, src, gone, BLOCKED_LEN);
+	edu_read_refused(_metadata, &self->edu, self->sys.bdf, IOVA(2), IOVA(1),
+			 out, src, gone, true);
 }
 
 /* ---- two edu in one IOMMU group ---- */

@@ -25,7 +25,8 @@
  *     runs unchanged on /dev/vfio/vfio served by iommufd, in QEMU's order:
  *     the API probed before the group joins, the windows described and
  *     made before the device is opened, memory preregistered once and
- *     mapped into both windows.
+ *     mapped into both windows; with one group, and with two (two edu,
+ *     each on a PHB of its own) sharing the container's windows.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -227,10 +228,8 @@ TEST_F_TIMEOUT(edu_cdev, window_dma, 60)
 	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
 	ksft_print_msg("reading IOVA 0x%llx, outside the window\n",
 		       (unsigned long long)WIN_END);
-	edu_dma_refused(_metadata, &self->edu, self->sys.bdf, WIN_END,
-			DEV_LO, BLOCKED_LEN, 0, true);
-	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
-	check_refused_read(_metadata, out, src, NULL, BLOCKED_LEN);
+	edu_read_refused(_metadata, &self->edu, self->sys.bdf, WIN_END, IOVA(1),
+			 out, src, NULL, true);
 	ASSERT_EQ(0, memcmp(out + BLOCKED_LEN, src + BLOCKED_LEN,
 			    XFER_LEN - BLOCKED_LEN));
 }
@@ -539,14 +538,30 @@ TEST_F_TIMEOUT(edu_cdev, window_remove_busy, 60)
  * windows are created, and only then is the device opened.
  */
 
+#define SPAPR_MAX_GROUPS	2
+
 FIXTURE(edu_spapr) {
-	struct edu_sys sys;
-	struct edu_dev edu;
+	struct edu_sys sys[SPAPR_MAX_GROUPS];
+	struct edu_dev edu[SPAPR_MAX_GROUPS];
+	int group[SPAPR_MAX_GROUPS];
 	int container;
-	int group;
 	uint8_t *mem;		/* MEM_SLOTS pages, registered */
 	struct vfio_iommu_spapr_tce_info info;
 	uint64_t ddw;		/* where the DDW was put */
+};
+
+/* How many groups (each edu alone on a PHB of its own) join the container. */
+FIXTURE_VARIANT(edu_spapr) {
+	unsigned int groups;
+};
+
+FIXTURE_VARIANT_ADD(edu_spapr, one_group) {
+	.groups = 1,
+};
+
+/* Every PE must accept every window; the two on QEMU's PHBs are alike. */
+FIXTURE_VARIANT_ADD(edu_spapr, two_groups) {
+	.groups = 2,
 };
 
 /* VFIO_IOMMU_SPAPR_TCE_CREATE; 0 or the errno, *@start on success. */
@@ -605,17 +620,22 @@ FIXTURE_SETUP(edu_spapr)
 	};
 	uint64_t low = 1;
 	const char *why;
+	unsigned int i;
 	int fd;
 
 	self->container = -1;
-	self->group = -1;
-	self->edu.fd = -1;
-	self->edu.bar = MAP_FAILED;
 	self->mem = MAP_FAILED;
+	for (i = 0; i != SPAPR_MAX_GROUPS; i++) {
+		self->group[i] = -1;
+		self->edu[i].fd = -1;
+		self->edu[i].bar = MAP_FAILED;
+	}
 
-	why = edu_locate(&self->sys);
-	if (edu_skip(_metadata, why))
-		SKIP(return, "%s", why);
+	for (i = 0; i != variant->groups; i++) {
+		why = edu_locate_nth(&self->sys[i], i);
+		if (edu_skip(_metadata, why))
+			SKIP(return, "%s", why);
+	}
 	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	self->container = fd;
 	why = fd < 0 ? "no /dev/vfio/vfio (IOMMUFD_VFIO_CONTAINER=n)" :
@@ -624,20 +644,23 @@ FIXTURE_SETUP(edu_spapr)
 	if (edu_skip(_metadata, why))
 		SKIP(return, "%s", why);
 
-	/* Probed before the group joins: the platform's answer. */
+	/* Probed before a group joins: the platform's answer. */
 	ASSERT_EQ(VFIO_API_VERSION, ioctl(fd, VFIO_GET_API_VERSION));
 	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
 	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
 
-	self->group = open(self->sys.group, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->group);
-	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_GET_STATUS,
-				   &status));
-	why = status.flags & VFIO_GROUP_FLAGS_VIABLE ? NULL :
-	      "edu's IOMMU group is not viable";
-	if (edu_skip(_metadata, why))
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, iommufd_ioctl(self->group, VFIO_GROUP_SET_CONTAINER, &fd));
+	for (i = 0; i != variant->groups; i++) {
+		self->group[i] = open(self->sys[i].group, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, self->group[i]);
+		ASSERT_EQ(0, iommufd_ioctl(self->group[i],
+					   VFIO_GROUP_GET_STATUS, &status));
+		why = status.flags & VFIO_GROUP_FLAGS_VIABLE ? NULL :
+		      "edu's IOMMU group is not viable";
+		if (edu_skip(_metadata, why))
+			SKIP(return, "%s", why);
+		ASSERT_EQ(0, iommufd_ioctl(self->group[i],
+					   VFIO_GROUP_SET_CONTAINER, &fd));
+	}
 	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
 	ASSERT_EQ(0, ioctl(fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU));
 
@@ -647,7 +670,7 @@ FIXTURE_SETUP(edu_spapr)
 	reg.size = MEM_SLOTS * PSZ;
 	ASSERT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg));
 
-	/* The PE, described before any of its devices is open. */
+	/* The PEs, described before any of their devices is open. */
 	self->info.argsz = sizeof(self->info);
 	ASSERT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
 				   &self->info));
@@ -664,20 +687,27 @@ FIXTURE_SETUP(edu_spapr)
 	ASSERT_EQ(0, spapr_create(fd, 16, DDW_LEN, &self->ddw));
 	ASSERT_EQ(TCE_DDW_START, self->ddw);
 
-	self->edu.fd = ioctl(self->group, VFIO_GROUP_GET_DEVICE_FD,
-			     self->sys.bdf);
-	why = self->edu.fd < 0 ? edu_bind_skip_reason(errno) : NULL;
-	if (edu_skip(_metadata, why))
-		SKIP(return, "%s", why);
-	ASSERT_LE(0, self->edu.fd);
-	edu_ready(_metadata, &self->edu);
+	for (i = 0; i != variant->groups; i++) {
+		self->edu[i].fd = ioctl(self->group[i],
+					VFIO_GROUP_GET_DEVICE_FD,
+					self->sys[i].bdf);
+		why = self->edu[i].fd < 0 ? edu_bind_skip_reason(errno) : NULL;
+		if (edu_skip(_metadata, why))
+			SKIP(return, "%s", why);
+		ASSERT_LE(0, self->edu[i].fd);
+		edu_ready(_metadata, &self->edu[i]);
+	}
 }
 
 FIXTURE_TEARDOWN(edu_spapr)
 {
-	edu_close(&self->edu);
-	if (self->group >= 0)
-		close(self->group);
+	unsigned int i;
+
+	for (i = 0; i != SPAPR_MAX_GROUPS; i++) {
+		edu_close(&self->edu[i]);
+		if (self->group[i] >= 0)
+			close(self->group[i]);
+	}
 	if (self->container >= 0)
 		close(self->container);
 	if (self->mem != MAP_FAILED)
@@ -686,15 +716,19 @@ FIXTURE_TEARDOWN(edu_spapr)
 
 /*
  * Data moves through both windows from preregistered memory, mapped twice
- * and charged once; nothing lands where UNMAP_DMA cleared an entry, and
- * the default window works on once the DDW is removed.
+ * and charged once, for each device of the container; nothing lands where
+ * UNMAP_DMA cleared an entry, and the default window works on once the
+ * DDW is removed.
  */
 TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
 {
 	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
 	uint8_t *high = SLOT(self, 2);
 	uint64_t pinned, charged, dst = self->ddw + DDW_PAGE_SIZE;
+	struct edu_dev *edu = &self->edu[0];
+	const char *bdf = self->sys[0].bdf;
 	int fd = self->container;
+	unsigned int i;
 
 	ASSERT_EQ(0, spapr_dma(fd, src, IOVA(0), 2 * PSZ));
 	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
@@ -702,16 +736,20 @@ TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
 	pin_stats(fd, 0, &pinned, &charged);
 	ASSERT_EQ(MEM_SLOTS * PSZ, pinned);
 
-	fill_pattern(src, PSZ);
-	edu_copy_check(_metadata, &self->edu, IOVA(0), dst, src, high);
-	fill_pattern(high, PSZ);
-	edu_copy_check(_metadata, &self->edu, dst, IOVA(1), high, out);
+	for (i = 0; i != variant->groups; i++) {
+		fill_pattern(src, PSZ);
+		edu_copy_check(_metadata, &self->edu[i], IOVA(0), dst, src,
+			       high);
+		fill_pattern(high, PSZ);
+		edu_copy_check(_metadata, &self->edu[i], dst, IOVA(1), high,
+			       out);
+	}
 
 	/* Cleared entries, and the gap after the default window. */
 	ASSERT_EQ(0, spapr_dma(fd, NULL, dst, PSZ));
-	edu_write_refused(_metadata, &self->edu, self->sys.bdf, dst, high);
-	edu_write_refused(_metadata, &self->edu, self->sys.bdf,
-			  self->info.dma32_window_size, out);
+	edu_write_refused(_metadata, edu, bdf, dst, high);
+	edu_write_refused(_metadata, edu, bdf, self->info.dma32_window_size,
+			  out);
 	ASSERT_EQ(ENXIO, spapr_dma(fd, high, self->info.dma32_window_size,
 				   PSZ));
 
@@ -719,8 +757,11 @@ TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
 	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
 	ASSERT_EQ(0, spapr_remove(fd, self->ddw));
 	ASSERT_EQ(ENXIO, spapr_dma(fd, high, dst, PSZ));
-	fill_pattern(src, PSZ);
-	edu_copy_check(_metadata, &self->edu, IOVA(0), IOVA(2), src, high);
+	for (i = 0; i != variant->groups; i++) {
+		fill_pattern(src, PSZ);
+		edu_copy_check(_metadata, &self->edu[i], IOVA(0), IOVA(2), src,
+			       high);
+	}
 }
 #endif
 

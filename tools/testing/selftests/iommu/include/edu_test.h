@@ -291,6 +291,26 @@ static void edu_dma_refused(struct __test_metadata *_metadata,
 		       (unsigned long long)iova, line);
 }
 
+/*
+ * A read the IOMMU must refuse, seen through the device's buffer: edu reads
+ * BLOCKED_LEN bytes from @bad into the start of its buffer (with
+ * @check_log, the fault must be in the kernel log), then writes the whole
+ * buffer to @out through @good; what the refused read left is checked as
+ * check_refused_read() does, against @before, what the buffer held, and
+ * @behind, what @bad maps or mapped in our memory (or NULL).
+ */
+static void edu_read_refused(struct __test_metadata *_metadata,
+			     struct edu_dev *edu, const char *bdf,
+			     uint64_t bad, uint64_t good, uint8_t *out,
+			     const uint8_t *before, const uint8_t *behind,
+			     bool check_log)
+{
+	edu_dma_refused(_metadata, edu, bdf, bad, DEV_LO, BLOCKED_LEN, 0,
+			check_log);
+	edu_to_ram(edu, DEV_LO, good, XFER_LEN);
+	check_refused_read(_metadata, out, before, behind, BLOCKED_LEN);
+}
+
 /* ---- IOVA ranges and the IOMMU's description of itself ---- */
 
 /*
