@@ -305,15 +305,21 @@ int iommufd_vfio_spapr_tally_pins(struct iommufd_ctx *ictx,
 	return spapr ? iopt_tally_pins(&spapr->staging, tally) : 0;
 }
 
+/* The default window a call made, to be taken back if the call fails. */
+struct spapr_made {
+	unsigned long start;
+	u64 stamp;	/* 0: none was made */
+};
+
 /*
- * Create the pending default window of @ictx's container in @ioas; *@stamp
- * is its stamp, or 0 if it was not pending.
+ * Create the pending default window of @ictx's container in @ioas; @made
+ * says what was made (nothing if it was not pending).
  */
 static int spapr_default_window(struct iommufd_ctx *ictx,
 				struct iommufd_vfio_spapr *spapr,
 				struct iommufd_ioas *ioas,
 				const struct iommufd_window_caps *caps,
-				u64 *stamp)
+				struct spapr_made *made)
 {
 	struct iopt_window_req req = {
 		.exact = true,
@@ -321,37 +327,31 @@ static int spapr_default_window(struct iommufd_ctx *ictx,
 		.length = spapr_dma32_size(caps),
 		.page_size = SZ_4K,
 	};
-	unsigned long start;
 	int rc;
 
 	lockdep_assert_held(&ictx->attach_lock);
 
-	*stamp = 0;
+	made->stamp = 0;
 	if (!spapr->pending)
 		return 0;
-	rc = iopt_window_add(&ioas->iopt, &req, &start, stamp);
+	rc = iopt_window_add(&ioas->iopt, &req, &made->start, &made->stamp);
 	if (!rc)
 		spapr->pending = false;
 	return rc;
 }
 
-/* Undo spapr_default_window() that gave @stamp (0: nothing to undo). */
+/* Undo spapr_default_window() that gave @made. */
 static void spapr_default_undo(struct iommufd_ctx *ictx,
 			       struct iommufd_vfio_spapr *spapr,
-			       struct iommufd_ioas *ioas, unsigned long start,
-			       u64 stamp)
+			       struct iommufd_ioas *ioas,
+			       const struct spapr_made *made)
 {
 	lockdep_assert_held(&ictx->attach_lock);
 
-	if (stamp && !iopt_window_remove(&ioas->iopt, start, stamp))
+	if (made->stamp &&
+	    !iopt_window_remove(&ioas->iopt, made->start, made->stamp))
 		spapr->pending = true;
 }
-
-/* The default window a call made, to be taken back if the call fails. */
-struct spapr_made {
-	unsigned long start;
-	u64 stamp;	/* 0: none was made */
-};
 
 /*
  * Before MAP_DMA and UNMAP_DMA: create the default window if it is still
@@ -367,10 +367,9 @@ static int spapr_use(struct iommufd_ctx *ictx, struct iommufd_vfio_spapr *spapr,
 	mutex_lock(&ictx->attach_lock);
 	if (spapr->pending) {
 		rc = spapr_caps(ictx, ioas, &caps);
-		made->start = caps.apertures[0].start;
 		if (!rc)
 			rc = spapr_default_window(ictx, spapr, ioas, &caps,
-						  &made->stamp);
+						  made);
 	}
 	mutex_unlock(&ictx->attach_lock);
 	return rc;
@@ -384,7 +383,7 @@ static void spapr_unuse(struct iommufd_ctx *ictx,
 	if (!made->stamp)
 		return;
 	mutex_lock(&ictx->attach_lock);
-	spapr_default_undo(ictx, spapr, ioas, made->start, made->stamp);
+	spapr_default_undo(ictx, spapr, ioas, made);
 	mutex_unlock(&ictx->attach_lock);
 }
 
@@ -487,7 +486,8 @@ static int spapr_create(struct iommufd_ctx *ictx,
 	struct vfio_iommu_spapr_tce_create create;
 	struct iommufd_window_caps caps;
 	struct iopt_window_req req = {};
-	u64 stamp, default_stamp = 0;
+	struct spapr_made made = {};
+	u64 stamp;
 	unsigned long start;
 	int rc;
 
@@ -512,8 +512,7 @@ static int spapr_create(struct iommufd_ctx *ictx,
 	if (!rc && !(spapr_pgsizes(&caps) & req.page_size))
 		rc = -EINVAL;
 	if (!rc)
-		rc = spapr_default_window(ictx, spapr, ioas, &caps,
-					  &default_stamp);
+		rc = spapr_default_window(ictx, spapr, ioas, &caps, &made);
 	if (!rc) {
 		rc = spapr_slot(ioas, &caps, &req);
 		if (!rc)
@@ -521,9 +520,7 @@ static int spapr_create(struct iommufd_ctx *ictx,
 					     &stamp);
 		/* A refused request leaves the default window pending. */
 		if (rc)
-			spapr_default_undo(ictx, spapr, ioas,
-					   caps.apertures[0].start,
-					   default_stamp);
+			spapr_default_undo(ictx, spapr, ioas, &made);
 	}
 	mutex_unlock(&ictx->attach_lock);
 	if (rc)
