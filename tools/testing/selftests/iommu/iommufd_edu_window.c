@@ -564,33 +564,6 @@ FIXTURE_VARIANT_ADD(edu_spapr, two_groups) {
 	.groups = 2,
 };
 
-/* VFIO_IOMMU_SPAPR_TCE_CREATE; 0 or the errno, *@start on success. */
-static int spapr_create(int fd, uint32_t page_shift, uint64_t size,
-			uint64_t *start)
-{
-	struct vfio_iommu_spapr_tce_create cmd = {
-		.argsz = sizeof(cmd),
-		.page_shift = page_shift,
-		.window_size = size,
-		.levels = 1,
-	};
-	int rc = iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cmd);
-
-	*start = cmd.start_addr;
-	return rc;
-}
-
-/* VFIO_IOMMU_SPAPR_TCE_REMOVE of the window holding @start; 0 or errno. */
-static int spapr_remove(int fd, uint64_t start)
-{
-	struct vfio_iommu_spapr_tce_remove cmd = {
-		.argsz = sizeof(cmd),
-		.start_addr = start,
-	};
-
-	return iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd);
-}
-
 /* VFIO_IOMMU_MAP_DMA (@size bytes of @buf at @iova) or UNMAP_DMA (!@buf). */
 static int spapr_dma(int fd, const void *buf, uint64_t iova, uint64_t size)
 {
@@ -681,10 +654,11 @@ FIXTURE_SETUP(edu_spapr)
 	ASSERT_EQ(2, self->info.ddw.max_dynamic_windows_supported);
 
 	/* QEMU's setup: the default window away, then both made. */
-	ASSERT_EQ(0, spapr_remove(fd, self->info.dma32_window_start));
-	ASSERT_EQ(0, spapr_create(fd, 12, self->info.dma32_window_size, &low));
+	ASSERT_EQ(0, __spapr_tce_remove(fd, self->info.dma32_window_start));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 12,
+					self->info.dma32_window_size, &low));
 	ASSERT_EQ(self->info.dma32_window_start, low);
-	ASSERT_EQ(0, spapr_create(fd, 16, DDW_LEN, &self->ddw));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 16, DDW_LEN, &self->ddw));
 	ASSERT_EQ(TCE_DDW_START, self->ddw);
 
 	for (i = 0; i != variant->groups; i++) {
@@ -755,7 +729,7 @@ TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
 
 	/* The DDW goes with what is mapped in it; the default one stays. */
 	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
-	ASSERT_EQ(0, spapr_remove(fd, self->ddw));
+	ASSERT_EQ(0, __spapr_tce_remove(fd, self->ddw));
 	ASSERT_EQ(ENXIO, spapr_dma(fd, high, dst, PSZ));
 	for (i = 0; i != variant->groups; i++) {
 		fill_pattern(src, PSZ);

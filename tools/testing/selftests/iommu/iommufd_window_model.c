@@ -976,59 +976,16 @@ static int spapr_info(int fd, uint32_t argsz,
 	return ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, info) ? errno : 0;
 }
 
-/* VFIO_IOMMU_SPAPR_TCE_CREATE; 0 or the errno, *@start on success. */
-static int spapr_create(int fd, uint32_t flags, uint32_t page_shift,
-			uint64_t size, uint64_t *start)
-{
-	struct vfio_iommu_spapr_tce_create cmd = {
-		.argsz = sizeof(cmd),
-		.flags = flags,
-		.page_shift = page_shift,
-		.window_size = size,
-		.levels = 1,
-	};
-
-	if (ioctl(fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cmd))
-		return errno;
-	*start = cmd.start_addr;
-	return 0;
-}
-
-/* VFIO_IOMMU_SPAPR_TCE_REMOVE; 0 or the errno. */
-static int spapr_remove(int fd, uint64_t start)
-{
-	struct vfio_iommu_spapr_tce_remove cmd = {
-		.argsz = sizeof(cmd),
-		.start_addr = start,
-	};
-
-	return ioctl(fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd) ? errno : 0;
-}
-
 /* VFIO_SET_IOMMU; 0 or the errno. */
 static int set_iommu(int fd, unsigned long type)
 {
 	return ioctl(fd, VFIO_SET_IOMMU, type) ? errno : 0;
 }
 
-/* VFIO_IOMMU_SPAPR_(UN)REGISTER_MEMORY @cmd; 0 or the errno. */
-static int spapr_region(int fd, unsigned long cmd, uint32_t flags,
-			const void *buf, uint64_t size)
-{
-	struct vfio_iommu_spapr_register_memory reg = {
-		.argsz = sizeof(reg),
-		.flags = flags,
-		.vaddr = (uintptr_t)buf,
-		.size = size,
-	};
-
-	return ioctl(fd, cmd, &reg) ? errno : 0;
-}
-
 #define spapr_register(fd, buf, size) \
-	spapr_region(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, buf, size)
+	__spapr_memory(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, 0, buf, size)
 #define spapr_unregister(fd, buf, size) \
-	spapr_region(fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, buf, size)
+	__spapr_memory(fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, 0, buf, size)
 
 /* VFIO_IOMMU_MAP_DMA with @flags; 0 or the errno. */
 static int spapr_map(int fd, uint32_t flags, const void *buf, uint64_t iova,
@@ -1113,7 +1070,7 @@ TEST_F(spapr, container)
 
 	/* Nothing known of the hardware yet: not offered, but accepted. */
 	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(ENOTTY, spapr_remove(fd, 0));
+	ASSERT_EQ(ENOTTY, __spapr_tce_remove(fd, 0));
 	ASSERT_EQ(0, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
 	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_TYPE1v2_IOMMU));
 	ASSERT_EQ(EINVAL, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
@@ -1144,22 +1101,23 @@ TEST_F(spapr, container)
 	ASSERT_EQ(MOCK_PPC_MAX_LEVELS, info.ddw.levels);
 
 	/* The default window, still pending, goes away; then nothing is. */
-	ASSERT_EQ(0, spapr_remove(fd, 0));
-	ASSERT_EQ(EINVAL, spapr_remove(fd, 0));
+	ASSERT_EQ(0, __spapr_tce_remove(fd, 0));
+	ASSERT_EQ(EINVAL, __spapr_tce_remove(fd, 0));
 	check_no_ranges(fd, ioas);
 
 	/* Refused: flags, a page size the hardware lacks, a ragged size. */
-	ASSERT_EQ(EINVAL, spapr_create(fd, 1, 16, SZ_1G, &unused));
-	ASSERT_EQ(EINVAL, spapr_create(fd, 0, 13, SZ_1G, &unused));
-	ASSERT_EQ(EINVAL, spapr_create(fd, 0, 16, SZ_1G + 4096, &unused));
+	ASSERT_EQ(EINVAL, __spapr_tce_create(fd, 1, 16, SZ_1G, &unused));
+	ASSERT_EQ(EINVAL, __spapr_tce_create(fd, 0, 13, SZ_1G, &unused));
+	ASSERT_EQ(EINVAL,
+		  __spapr_tce_create(fd, 0, 16, SZ_1G + 4096, &unused));
 	check_no_ranges(fd, ioas);
 
 	/* Each slot in turn, then no third one. */
-	ASSERT_EQ(0, spapr_create(fd, 0, 12, SZ_1G, &low));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 12, SZ_1G, &low));
 	ASSERT_EQ(0, low);
-	ASSERT_EQ(0, spapr_create(fd, 0, 21, SZ_4G, &high));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 21, SZ_4G, &high));
 	ASSERT_EQ(MOCK_PPC_HIGH_START, high);
-	ASSERT_EQ(ENOSPC, spapr_create(fd, 0, 16, SZ_1G, &unused));
+	ASSERT_EQ(ENOSPC, __spapr_tce_create(fd, 0, 16, SZ_1G, &unused));
 	check_ranges(fd, ioas, span(low, SZ_1G), span(high, SZ_4G));
 
 	/* Maps land in a window only, and are gone with it. */
@@ -1167,13 +1125,13 @@ TEST_F(spapr, container)
 	vfio_map_dma(fd, buf, SZ_1M, BUF_SIZE);
 	md_check_map(fd, idev, SZ_1M, buf, BUF_SIZE);
 	ASSERT_EQ(ENXIO, __vfio_map_dma(fd, buf, SZ_1G, BUF_SIZE));
-	ASSERT_EQ(0, spapr_remove(fd, SZ_1M + 4096));
+	ASSERT_EQ(0, __spapr_tce_remove(fd, SZ_1M + 4096));
 	check_ranges(fd, ioas, span(high, SZ_4G));
 	ASSERT_EQ(ENOENT, __ioas_unmap(fd, ioas, SZ_1M, BUF_SIZE, NULL));
-	ASSERT_EQ(EINVAL, spapr_remove(fd, SZ_1M));
+	ASSERT_EQ(EINVAL, __spapr_tce_remove(fd, SZ_1M));
 
 	/* The low slot is free again. */
-	ASSERT_EQ(0, spapr_create(fd, 0, 12, SZ_16M, &low));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 12, SZ_16M, &low));
 	ASSERT_EQ(0, low);
 }
 
@@ -1211,7 +1169,7 @@ TEST_F(spapr, container_setup)
 	vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas);
 	ASSERT_EQ(0, set_iommu(fd, VFIO_SPAPR_TCE_v2_IOMMU));
 	attach_model(fd, ioas, MODEL_PPC, NULL, NULL, &idev);
-	ASSERT_EQ(0, spapr_create(fd, 0, 16, SZ_16M, &start));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 16, SZ_16M, &start));
 	ASSERT_EQ(MOCK_PPC_HIGH_START, start);
 	check_ranges(fd, ioas, span(0, 1ULL << 31), span(start, SZ_16M));
 	/* The default window translates with 4 KiB pages. */
@@ -1254,8 +1212,8 @@ TEST_F(spapr, preregistered)
 	check_no_ranges(fd, ioas);
 
 	/* Refused registrations change nothing. */
-	ASSERT_EQ(EINVAL, spapr_region(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
-				       1, buf, BUF_SIZE));
+	ASSERT_EQ(EINVAL, __spapr_memory(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY,
+					 1, buf, BUF_SIZE));
 	ASSERT_EQ(EINVAL, spapr_register(fd, buf, 0));
 	ASSERT_EQ(EINVAL, spapr_register(fd, buf + 1, PSZ));
 	ASSERT_EQ(EINVAL, spapr_register(fd, buf, PSZ + 1));
@@ -1306,7 +1264,7 @@ TEST_F(spapr, preregistered)
 	ASSERT_EQ(EEXIST, spapr_map(fd, RW, buf, SZ_1M + PSZ, PSZ));
 
 	/* A second window, 4 KiB pages too: the same memory, charged once. */
-	ASSERT_EQ(0, spapr_create(fd, 0, 12, SZ_16M, &high));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 12, SZ_16M, &high));
 	ASSERT_EQ(MOCK_PPC_HIGH_START, high);
 	ASSERT_EQ(0, spapr_map(fd, VFIO_DMA_MAP_FLAG_READ, buf, high,
 			       BUF_SIZE));
@@ -1379,8 +1337,8 @@ TEST_F(spapr, v1)
 	ASSERT_EQ(EPERM, spapr_unmap(fd, 0, SZ_1M, PSZ, NULL));
 	ASSERT_EQ(ENOTTY, spapr_register(fd, buf, PSZ));
 	ASSERT_EQ(ENOTTY, spapr_unregister(fd, buf, PSZ));
-	ASSERT_EQ(ENOTTY, spapr_create(fd, 0, 12, SZ_1G, &unused));
-	ASSERT_EQ(ENOTTY, spapr_remove(fd, 0));
+	ASSERT_EQ(ENOTTY, __spapr_tce_create(fd, 0, 12, SZ_1G, &unused));
+	ASSERT_EQ(ENOTTY, __spapr_tce_remove(fd, 0));
 	check_no_ranges(fd, ioas);
 
 	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_ENABLE));

@@ -130,6 +130,17 @@ int __vfio_ioas(int fd, uint16_t op, uint32_t *ioas_id);
  * to @iova, readable and writable.
  */
 int __vfio_map_dma(int fd, void *buf, uint64_t iova, uint64_t size);
+/*
+ * VFIO's SPAPR TCE container: VFIO_IOMMU_SPAPR_TCE_CREATE of a one-level
+ * window (*@start is where it was put, on success), _REMOVE of the window
+ * holding @start, and VFIO_IOMMU_SPAPR_REGISTER_MEMORY or _UNREGISTER_MEMORY
+ * (@cmd) of @size bytes at @buf.
+ */
+int __spapr_tce_create(int fd, uint32_t flags, uint32_t page_shift,
+		       uint64_t size, uint64_t *start);
+int __spapr_tce_remove(int fd, uint64_t start);
+int __spapr_memory(int fd, unsigned long cmd, uint32_t flags,
+		   const void *buf, uint64_t size);
 
 /*
  * IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST). Output pointers may be NULL when

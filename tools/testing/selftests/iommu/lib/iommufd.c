@@ -336,6 +336,46 @@ int __vfio_map_dma(int fd, void *buf, uint64_t iova, uint64_t size)
 	return iommufd_ioctl(fd, VFIO_IOMMU_MAP_DMA, &cmd);
 }
 
+int __spapr_tce_create(int fd, uint32_t flags, uint32_t page_shift,
+		       uint64_t size, uint64_t *start)
+{
+	struct vfio_iommu_spapr_tce_create cmd = {
+		.argsz = sizeof(cmd),
+		.flags = flags,
+		.page_shift = page_shift,
+		.window_size = size,
+		.levels = 1,
+	};
+	int rc = iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cmd);
+
+	if (!rc)
+		*start = cmd.start_addr;
+	return rc;
+}
+
+int __spapr_tce_remove(int fd, uint64_t start)
+{
+	struct vfio_iommu_spapr_tce_remove cmd = {
+		.argsz = sizeof(cmd),
+		.start_addr = start,
+	};
+
+	return iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd);
+}
+
+int __spapr_memory(int fd, unsigned long cmd, uint32_t flags,
+		   const void *buf, uint64_t size)
+{
+	struct vfio_iommu_spapr_register_memory reg = {
+		.argsz = sizeof(reg),
+		.flags = flags,
+		.vaddr = (uintptr_t)buf,
+		.size = size,
+	};
+
+	return iommufd_ioctl(fd, cmd, &reg);
+}
+
 int __mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags,
 			uint32_t *stdev_id, uint32_t *hwpt_id,
 			uint32_t *idev_id)
