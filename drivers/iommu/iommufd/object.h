@@ -56,6 +56,8 @@
  *   iommufd_backends_rwsem     backend.c: the registered backends; held
  *                              for reading while they probe a device, and
  *                              so outside every lock a probe takes
+ *   spapr->windows_rwsem       vfio_spapr.c: MAP_DMA against TCE_REMOVE
+ *                              of a SPAPR container's windows
  *   access->change_lock        access.c: attach, replace and detach of an
  *                              access; the driver's unmap callback runs
  *                              under it (and so may take the driver's

@@ -68,6 +68,7 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
@@ -81,6 +82,9 @@
 /**
  * struct iommufd_vfio_spapr - a context's SPAPR TCE container
  * @lock: serializes REGISTER_MEMORY and UNREGISTER_MEMORY; guards @regions
+ * @windows_rwsem: held for reading by MAP_DMA and for writing by
+ *                 TCE_REMOVE, so that a window being emptied and removed
+ *                 takes no new mapping meanwhile
  * @regions: the registered ranges of user memory, by user address; they
  *           never overlap
  * @staging: where registered memory is mapped, at IOVA = user address; no
@@ -96,6 +100,7 @@
  */
 struct iommufd_vfio_spapr {
 	struct mutex lock; /* see above */
+	struct rw_semaphore windows_rwsem;
 	struct rb_root_cached regions;
 	struct iommufd_iopt staging;
 	bool enabled;
@@ -226,6 +231,7 @@ int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	if (!spapr)
 		return -ENOMEM;
 	mutex_init(&spapr->lock);
+	init_rwsem(&spapr->windows_rwsem);
 	spapr->v1 = v1;
 	spapr->regions = RB_ROOT_CACHED;
 	iopt_init(&spapr->staging);
@@ -557,6 +563,13 @@ static int spapr_remove(struct iommufd_ctx *ictx,
 	if (remove.start_addr > ULONG_MAX)
 		return -EINVAL;
 
+	/*
+	 * VFIO clears the window's entries and removes it; here what is
+	 * mapped in it is unmapped, and then it is removed, with MAP_DMA held
+	 * off throughout. Only IOMMU_IOAS_MAP on the compat IOAS, which a
+	 * SPAPR program does not use, could still fill it (EBUSY).
+	 */
+	down_write(&spapr->windows_rwsem);
 	mutex_lock(&ictx->attach_lock);
 	/* The pending default window: cancelled, as if removed. */
 	if (spapr->pending &&
@@ -564,26 +577,29 @@ static int spapr_remove(struct iommufd_ctx *ictx,
 				  caps.apertures[0].start)) {
 		spapr->pending = false;
 		mutex_unlock(&ictx->attach_lock);
-		return 0;
+		goto out_unlock;
 	}
 	mutex_unlock(&ictx->attach_lock);
-	/* Any address inside a window names it. */
-	if (iopt_window_at(&ioas->iopt, remove.start_addr, &win))
-		return -EINVAL;
 
-	/*
-	 * VFIO clears the window's entries first; unmap what is in it. A
-	 * MAP_DMA racing with this can leave the window in use: EBUSY.
-	 */
+	/* Any address inside a window names it. */
+	rc = iopt_window_at(&ioas->iopt, remove.start_addr, &win);
+	if (rc) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
 	rc = iopt_unmap(&ioas->iopt, win.start, win.last, IOPT_UNMAP_EMPTY_OK,
 			&unmapped);
 	if (rc)
-		return rc;
+		goto out_unlock;
 	mutex_lock(&ictx->attach_lock);
 	rc = iopt_window_remove(&ioas->iopt, win.start, 0);
 	mutex_unlock(&ictx->attach_lock);
 	/* Gone meanwhile: as if it had never been there. */
-	return rc == -ENOENT ? -EINVAL : rc;
+	if (rc == -ENOENT)
+		rc = -EINVAL;
+out_unlock:
+	up_write(&spapr->windows_rwsem);
+	return rc;
 }
 
 /*
@@ -747,9 +763,10 @@ static int spapr_map_dma(struct iommufd_ctx *ictx,
 		return rc;
 	if (map.flags & ~dir)
 		return -EINVAL;
+	down_read(&spapr->windows_rwsem);
 	rc = spapr_dma_window(ictx, spapr, ioas, map.iova, &win, &made);
 	if (rc)
-		return rc;
+		goto out_unlock;
 	if ((map.size | map.vaddr) & (win.page_size - 1) ||
 	    !(map.flags & dir) || !spapr_in_window(&win, map.iova, map.size) ||
 	    map.vaddr > ULONG_MAX) {
@@ -779,6 +796,8 @@ static int spapr_map_dma(struct iommufd_ctx *ictx,
 out:
 	if (rc)
 		spapr_unuse(ictx, spapr, ioas, &made);
+out_unlock:
+	up_read(&spapr->windows_rwsem);
 	return rc;
 }
 
