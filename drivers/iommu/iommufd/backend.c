@@ -93,14 +93,21 @@ struct iommufd_hwdev *iommufd_backend_probe(struct device *dev, void *owner)
  * @group: an IOMMU group, none of whose devices need be bound
  * @caps: set to what the backend that would drive the group reports
  *
+ * Backends stay registered while iommufd is loaded, so the caller may keep
+ * the result and call the group operations of struct iommufd_backend_ops
+ * through it later, without the backends' lock.
+ *
  * Context: process context.
- * Return: 0, or -ENODEV if no backend describes @group.
+ * Return: the operations of the backend that describes @group, or
+ * ERR_PTR(-ENODEV) if none does.
  */
-int iommufd_backend_group_caps(struct iommu_group *group,
-			       struct iommufd_window_caps *caps)
+const struct iommufd_backend_ops *
+iommufd_backend_group_caps(struct iommu_group *group,
+			   struct iommufd_window_caps *caps)
 {
+	const struct iommufd_backend_ops *ops = ERR_PTR(-ENODEV);
 	struct iommufd_backend *backend;
-	int rc = -ENODEV;
+	int rc;
 
 	down_read(&iommufd_backends_rwsem);
 	list_for_each_entry(backend, &iommufd_backends, link) {
@@ -108,11 +115,13 @@ int iommufd_backend_group_caps(struct iommu_group *group,
 			continue;
 		memset(caps, 0, sizeof(*caps));
 		rc = backend->ops->group_caps(group, caps);
-		if (rc != -ENODEV)
-			break;
+		if (rc == -ENODEV)
+			continue;
+		ops = rc ? ERR_PTR(rc) : backend->ops;
+		break;
 	}
 	up_read(&iommufd_backends_rwsem);
-	return rc;
+	return ops;
 }
 
 /**
@@ -131,6 +140,29 @@ bool iommufd_backends_platform_windows(void)
 	down_read(&iommufd_backends_rwsem);
 	list_for_each_entry(backend, &iommufd_backends, link)
 		found |= backend->platform_windows;
+	up_read(&iommufd_backends_rwsem);
+	return found;
+}
+
+/**
+ * iommufd_backends_eeh() - does the platform have EEH error recovery?
+ *
+ * Context: process context.
+ * Return: true if a registered backend says PowerPC's EEH is on (the
+ * answer to VFIO_CHECK_EXTENSION(VFIO_EEH)).
+ */
+bool iommufd_backends_eeh(void)
+{
+	struct iommufd_backend *backend;
+	bool found = false;
+
+	down_read(&iommufd_backends_rwsem);
+	list_for_each_entry(backend, &iommufd_backends, link) {
+		if (backend->ops->eeh_enabled && backend->ops->eeh_enabled()) {
+			found = true;
+			break;
+		}
+	}
 	up_read(&iommufd_backends_rwsem);
 	return found;
 }

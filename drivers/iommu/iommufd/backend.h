@@ -56,6 +56,7 @@ struct iommu_group;
 struct iommu_user_data;
 struct iova_bitmap;
 struct iommufd_backend_ops;
+struct vfio_eeh_pe_op;
 
 /**
  * struct iommufd_hwdev - a bound device, as its backend sees it
@@ -304,6 +305,14 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *              container, which describes a group before its devices are
  *              opened. Optional; -ENODEV for a group the backend would not
  *              drive.
+ * @eeh_enabled: whether the platform recovers from PCI errors with
+ *               PowerPC's EEH (VFIO_EEH). Optional.
+ * @eeh_pe_op: carry out @op, a request of VFIO_EEH_PE_OP whose op the
+ *             caller checked (and, for VFIO_EEH_PE_INJECT_ERR, read whole),
+ *             on the partitionable endpoint @group is, a group this
+ *             backend described with @group_caps. Return 0, the PE's state
+ *             for VFIO_EEH_PE_GET_STATE, -ENODEV if @group has no EEH PE,
+ *             or the platform's error. Optional.
  * @set_dirty_tracking: start (@enable) or stop recording, in the entries of
  *                      @domain, which IOVA devices write to. Only called
  *                      for a domain with @dirty_tracking set.
@@ -347,6 +356,9 @@ struct iommufd_backend_ops {
 			     struct iommufd_domain *domain);
 	int (*group_caps)(struct iommu_group *group,
 			  struct iommufd_window_caps *caps);
+	bool (*eeh_enabled)(void);
+	int (*eeh_pe_op)(struct iommu_group *group,
+			 const struct vfio_eeh_pe_op *op);
 	int (*set_dirty_tracking)(struct iommufd_domain *domain, bool enable);
 	int (*read_dirty)(struct iommufd_domain *domain, unsigned long iova,
 			  size_t size, bool clear, struct iova_bitmap *bitmap);
@@ -384,9 +396,11 @@ struct iommufd_backend {
 void iommufd_backend_register(struct iommufd_backend *backend);
 void iommufd_backend_unregister(struct iommufd_backend *backend);
 struct iommufd_hwdev *iommufd_backend_probe(struct device *dev, void *owner);
-int iommufd_backend_group_caps(struct iommu_group *group,
-			       struct iommufd_window_caps *caps);
+const struct iommufd_backend_ops *
+iommufd_backend_group_caps(struct iommu_group *group,
+			   struct iommufd_window_caps *caps);
 bool iommufd_backends_platform_windows(void);
+bool iommufd_backends_eeh(void);
 int iommufd_backends_init(void);
 void iommufd_backends_exit(void);
 

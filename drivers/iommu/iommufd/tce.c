@@ -691,6 +691,10 @@ static const struct iommufd_backend_ops tce_ops = {
 	.attach_extra = tce_attach_extra,
 	.detach_extra = tce_detach_extra,
 	.group_caps = tce_group_caps,
+	.eeh_enabled = IS_ENABLED(CONFIG_IOMMUFD_SPAPR_EEH) ?
+		       tce_eeh_enabled : NULL,
+	.eeh_pe_op = IS_ENABLED(CONFIG_IOMMUFD_SPAPR_EEH) ?
+		     tce_eeh_pe_op : NULL,
 };
 
 /* Asked before the IOMMU core backend, which would claim these devices. */

@@ -159,4 +159,9 @@ struct tce_group *tce_group_get(struct iommu_group *group,
 				struct iommu_table_group *tg);
 void tce_group_put(struct tce_group *grp);
 
+/* tce_eeh.c, with CONFIG_IOMMUFD_SPAPR_EEH */
+struct vfio_eeh_pe_op;
+bool tce_eeh_enabled(void);
+int tce_eeh_pe_op(struct iommu_group *group, const struct vfio_eeh_pe_op *op);
+
 #endif

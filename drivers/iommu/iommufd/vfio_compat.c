@@ -230,6 +230,9 @@ static int vfio_check_extension(struct iommufd_ctx *ictx, unsigned long type)
 		return IS_ENABLED(CONFIG_VFIO_NOIOMMU);
 	case VFIO_DMA_CC_IOMMU:
 		return vfio_cc_iommu(ictx);
+	case VFIO_EEH:
+		return !no_iommu && vfio_windowed(ictx) &&
+		       iommufd_backends_eeh();
 	default:
 		/* Not offered: VFIO_UPDATE_VADDR, nesting. */
 		return 0;
@@ -396,14 +399,35 @@ static int vfio_unmap_dma(struct iommufd_ctx *ictx, void __user *arg)
 /*
  * An IOMMU group VFIO attached to the context, as to a container, and what
  * its hardware offers (asked once, at join, outside the context's locks:
- * the backends' lock comes first in the lock order).
+ * the backends' lock comes first in the lock order). @ops is the backend
+ * that described the group, NULL if none did.
  */
 struct vfio_compat_group {
 	struct list_head link;
 	struct iommu_group *group;
-	bool described;
+	const struct iommufd_backend_ops *ops;
 	struct iommufd_window_caps caps;
 };
+
+/* May the group of @entry join @ictx's container, if it is SPAPR's? */
+static int vfio_group_admit(struct iommufd_ctx *ictx,
+			    struct vfio_compat_group *entry)
+{
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	lockdep_assert_held(&ictx->attach_lock);
+
+	if (!iommufd_vfio_spapr_get(ictx))
+		return 0;
+	ioas = vfio_get_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iommufd_vfio_spapr_admit(ictx, ioas,
+				      entry->ops ? &entry->caps : NULL);
+	iommufd_put_ioas(ictx, ioas);
+	return rc;
+}
 
 /**
  * iommufd_vfio_compat_group_join() - a VFIO group joined the container
@@ -416,23 +440,37 @@ struct vfio_compat_group {
  * container describes its windows then). Undone by
  * iommufd_vfio_compat_group_leave(), or when @ictx is released.
  *
+ * A SPAPR container refuses a group as VFIO's does: a v1 container takes
+ * one group only (-EBUSY); the group of a v2 container must have
+ * partitionable endpoints (-ENODEV), and take every window the container
+ * has (-EPERM, VFIO's answer for a group unlike those of the container).
+ *
  * Context: process context.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or the refusals above.
  */
 int iommufd_vfio_compat_group_join(struct iommufd_ctx *ictx,
 				   struct iommu_group *group)
 {
+	const struct iommufd_backend_ops *ops;
 	struct vfio_compat_group *entry;
+	int rc;
 
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
 	if (!entry)
 		return -ENOMEM;
-	entry->described = !iommufd_backend_group_caps(group, &entry->caps);
-	entry->group = iommu_group_ref_get(group);
+	ops = iommufd_backend_group_caps(group, &entry->caps);
+	entry->ops = IS_ERR(ops) ? NULL : ops;
+
 	mutex_lock(&ictx->attach_lock);
-	list_add_tail(&entry->link, &ictx->vfio_groups);
+	rc = vfio_group_admit(ictx, entry);
+	if (!rc) {
+		entry->group = iommu_group_ref_get(group);
+		list_add_tail(&entry->link, &ictx->vfio_groups);
+	}
 	mutex_unlock(&ictx->attach_lock);
-	return 0;
+	if (rc)
+		kfree(entry);
+	return rc;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_group_join, IOMMUFD_VFIO);
 
@@ -473,25 +511,63 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_compat_group_leave, IOMMUFD_VFIO);
  * @caps: set to what every joined group's hardware offers together
  *
  * Context: ictx->attach_lock held.
- * Return: 0, or -ENODEV if no joined group's hardware is described.
+ * Return: 0, or -ENODEV if no group joined or the hardware of one is not
+ * described.
  */
 int iommufd_vfio_groups_caps(struct iommufd_ctx *ictx,
 			     struct iommufd_window_caps *caps)
 {
 	struct vfio_compat_group *entry;
-	int rc = -ENODEV;
+	bool first = true;
 
 	lockdep_assert_held(&ictx->attach_lock);
 
 	list_for_each_entry(entry, &ictx->vfio_groups, link) {
-		if (!entry->described)
-			continue;
-		if (rc)
+		if (!entry->ops)
+			return -ENODEV;
+		if (first)
 			*caps = entry->caps;
 		else
 			iopt_caps_meet(caps, &entry->caps);
-		rc = 0;
+		first = false;
 	}
+	return first ? -ENODEV : 0;
+}
+
+/**
+ * iommufd_vfio_groups_eeh_pe_op() - VFIO_EEH_PE_OP on the container's group
+ * @ictx: context
+ * @op: the request, checked
+ *
+ * An EEH operation acts on one partitionable endpoint, which is one IOMMU
+ * group, so the container must hold exactly one (QEMU uses EEH only then).
+ * The context's attach_lock is held while the platform acts, which may
+ * take seconds for a reset, so that the group cannot leave the container
+ * (and be given to another owner) meanwhile.
+ *
+ * Return: what the backend's ->eeh_pe_op() returns; -ENODEV if no group
+ * joined or the group's backend has no EEH, -EPERM if several joined.
+ */
+int iommufd_vfio_groups_eeh_pe_op(struct iommufd_ctx *ictx,
+				  const struct vfio_eeh_pe_op *op)
+{
+	struct vfio_compat_group *entry;
+	int rc;
+
+	mutex_lock(&ictx->attach_lock);
+	if (list_empty(&ictx->vfio_groups)) {
+		rc = -ENODEV;
+	} else if (!list_is_singular(&ictx->vfio_groups)) {
+		rc = -EPERM;
+	} else {
+		entry = list_first_entry(&ictx->vfio_groups,
+					 struct vfio_compat_group, link);
+		if (entry->ops && entry->ops->eeh_pe_op)
+			rc = entry->ops->eeh_pe_op(entry->group, op);
+		else
+			rc = -ENODEV;
+	}
+	mutex_unlock(&ictx->attach_lock);
 	return rc;
 }
 
@@ -669,6 +745,7 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY:
 	case VFIO_IOMMU_ENABLE:
 	case VFIO_IOMMU_DISABLE:
+	case VFIO_EEH_PE_OP:
 		if (!spapr)
 			return -ENOIOCTLCMD;
 		return vfio_spapr_ioctl(ictx, cmd, uarg);

@@ -16,6 +16,9 @@ int iommufd_vfio_groups_caps(struct iommufd_ctx *ictx,
 struct iommufd_pin_tally;
 int iommufd_vfio_tally_pins(struct iommufd_ctx *ictx,
 			    struct iommufd_pin_tally *tally);
+struct vfio_eeh_pe_op;
+int iommufd_vfio_groups_eeh_pe_op(struct iommufd_ctx *ictx,
+				  const struct vfio_eeh_pe_op *op);
 int iommufd_vfio_get_arg(void *dst, const void __user *arg, size_t minsz);
 
 /* vfio_spapr.c: the SPAPR TCE container API (v1 and v2) */
@@ -27,6 +30,9 @@ int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   bool v1);
 struct iommufd_vfio_spapr *iommufd_vfio_spapr_get(struct iommufd_ctx *ictx);
 void iommufd_vfio_spapr_release(struct iommufd_ctx *ictx);
+int iommufd_vfio_spapr_admit(struct iommufd_ctx *ictx,
+			     struct iommufd_ioas *ioas,
+			     const struct iommufd_window_caps *caps);
 int iommufd_vfio_spapr_tally_pins(struct iommufd_ctx *ictx,
 				  struct iommufd_pin_tally *tally);
 long iommufd_vfio_spapr_ioctl(struct iommufd_ctx *ictx,

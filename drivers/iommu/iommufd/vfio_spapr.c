@@ -34,6 +34,10 @@
  *     setup relies on. Here too: created before the first TCE_CREATE, and
  *     pending again if that request is refused, so that a refused request
  *     changes nothing.
+ *   - Several groups share the windows of a v2 container. A group joins
+ *     a SPAPR container only if its hardware has windows and takes every
+ *     window the container has (iommufd_vfio_spapr_admit()); windows made
+ *     later are met against every group. A v1 container takes one group.
  *   - Memory is preregistered (VFIO_IOMMU_SPAPR_REGISTER_MEMORY) into a
  *     staging IO address space of the container's own, at IOVA = its user
  *     address: pinned and charged there, once. VFIO_IOMMU_MAP_DMA then
@@ -61,7 +65,13 @@
  * VFIO's ENABLE charges the whole default window to locked_vm; ours
  * charges what is mapped, once, as every map is charged.
  *
- * Not yet (notes/spapr-container.md): EEH.
+ * EEH, PowerPC's recovery from PCI errors, acts on a partitionable
+ * endpoint, which is one IOMMU group: VFIO_EEH_PE_OP is passed to the
+ * backend of the container's group (tce.c), on a container of exactly one
+ * group (VFIO applies it to each of several in turn; QEMU uses it only
+ * with one, and a state or a reset of several PEs at once has no single
+ * answer). VFIO_CHECK_EXTENSION(VFIO_EEH) says whether the platform has
+ * EEH on.
  */
 #include <linux/interval_tree.h>
 #include <linux/iommu.h>
@@ -209,6 +219,54 @@ bool iommufd_vfio_spapr_windowed(struct iommufd_ctx *ictx,
 	return !rc;
 }
 
+/*
+ * Can the groups that joined be those of a SPAPR container? Each must have
+ * partitionable endpoints (VFIO: a table group), and v1 takes one.
+ */
+static int spapr_groups_fit(struct iommufd_ctx *ictx, bool v1)
+{
+	struct iommufd_window_caps caps;
+
+	lockdep_assert_held(&ictx->attach_lock);
+
+	if (list_empty(&ictx->vfio_groups))
+		return 0;
+	if (v1 && !list_is_singular(&ictx->vfio_groups))
+		return -EBUSY;
+	if (iommufd_vfio_groups_caps(ictx, &caps) ||
+	    !spapr_caps_windowed(&caps))
+		return -ENODEV;
+	return 0;
+}
+
+/**
+ * iommufd_vfio_spapr_admit() - may a group join the SPAPR container?
+ * @ictx: context, a SPAPR container
+ * @ioas: its compat IOAS
+ * @caps: what the group's hardware offers; NULL if no backend describes it
+ *
+ * Context: ictx->attach_lock held.
+ * Return: 0, -EBUSY for a second group of a v1 container, -ENODEV for a
+ * group without windows, -EPERM for one that cannot take every window of
+ * @ioas.
+ */
+int iommufd_vfio_spapr_admit(struct iommufd_ctx *ictx,
+			     struct iommufd_ioas *ioas,
+			     const struct iommufd_window_caps *caps)
+{
+	struct iommufd_vfio_spapr *spapr = iommufd_vfio_spapr_get(ictx);
+
+	lockdep_assert_held(&ictx->attach_lock);
+
+	if (spapr->v1 && !list_empty(&ictx->vfio_groups))
+		return -EBUSY;
+	if (!caps || !spapr_caps_windowed(caps))
+		return -ENODEV;
+	if (iopt_limits_check(&ioas->iopt, caps))
+		return -EPERM;
+	return 0;
+}
+
 /**
  * iommufd_vfio_spapr_set() - VFIO_SET_IOMMU of a SPAPR TCE type
  * @ictx: context
@@ -219,7 +277,8 @@ bool iommufd_vfio_spapr_windowed(struct iommufd_ctx *ictx,
  * through mappings, and gives @ictx the state of a SPAPR container.
  *
  * Return: 0, -EINVAL if @ictx already is a SPAPR container, -EBUSY if
- * @ioas is plain and not empty, -ENOMEM.
+ * @ioas is plain and not empty or for several groups in v1, -ENODEV if a
+ * group that joined has no windows, -ENOMEM.
  */
 int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			   bool v1)
@@ -240,6 +299,8 @@ int iommufd_vfio_spapr_set(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 	if (ictx->vfio_spapr)
 		rc = -EINVAL;
 	else
+		rc = spapr_groups_fit(ictx, v1);
+	if (!rc)
 		rc = iopt_make_windowed(&ioas->iopt);
 	/* Fails only on a windowed IOAS named with IOMMU_VFIO_IOAS. */
 	if (!rc)
@@ -879,12 +940,39 @@ static int spapr_disable(struct iommufd_vfio_spapr *spapr)
 	return 0;
 }
 
+/*
+ * VFIO_EEH_PE_OP, in v1 and v2 alike and without ENABLE or registered
+ * memory, as VFIO's: the request is checked here, carried out by the
+ * backend of the container's one group.
+ */
+static int spapr_eeh_pe_op(struct iommufd_ctx *ictx, void __user *arg)
+{
+	struct vfio_eeh_pe_op op = {};
+	size_t minsz = offsetofend(struct vfio_eeh_pe_op, op);
+	int rc;
+
+	rc = iommufd_vfio_get_arg(&op, arg, minsz);
+	if (rc)
+		return rc;
+	if (op.flags || op.op > VFIO_EEH_PE_INJECT_ERR)
+		return -EINVAL;
+	if (op.op == VFIO_EEH_PE_INJECT_ERR) {
+		/* The error to inject follows the fields every op has. */
+		rc = iommufd_vfio_get_arg(&op, arg,
+					  offsetofend(struct vfio_eeh_pe_op,
+						      err.mask));
+		if (rc)
+			return rc;
+	}
+	return iommufd_vfio_groups_eeh_pe_op(ictx, &op);
+}
+
 /**
  * iommufd_vfio_spapr_ioctl() - an ioctl of VFIO's SPAPR TCE container
  * @ictx: context whose container has the SPAPR v2 type
  * @ioas: its compat IOAS
- * @cmd: VFIO_IOMMU_SPAPR_TCE_GET_INFO, VFIO_IOMMU_MAP_DMA and _UNMAP_DMA;
- *       for v2 VFIO_IOMMU_SPAPR_TCE_CREATE, _REMOVE,
+ * @cmd: VFIO_IOMMU_SPAPR_TCE_GET_INFO, VFIO_IOMMU_MAP_DMA and _UNMAP_DMA,
+ *       VFIO_EEH_PE_OP; for v2 VFIO_IOMMU_SPAPR_TCE_CREATE, _REMOVE,
  *       VFIO_IOMMU_SPAPR_REGISTER_MEMORY and _UNREGISTER_MEMORY; for v1
  *       VFIO_IOMMU_ENABLE and _DISABLE
  * @arg: the ioctl's argument
@@ -906,6 +994,8 @@ long iommufd_vfio_spapr_ioctl(struct iommufd_ctx *ictx,
 		return spapr_map_dma(ictx, spapr, ioas, arg);
 	case VFIO_IOMMU_UNMAP_DMA:
 		return spapr_unmap_dma(ictx, spapr, ioas, arg);
+	case VFIO_EEH_PE_OP:
+		return spapr_eeh_pe_op(ictx, arg);
 	}
 	if (spapr->v1) {
 		switch (cmd) {

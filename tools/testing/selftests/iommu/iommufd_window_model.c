@@ -1366,6 +1366,51 @@ TEST_F(spapr, v1)
 	ASSERT_EQ(0, file_pinned(_metadata, fd));
 }
 
+/*
+ * EEH on a container the mock's device is attached to, which joined no
+ * group (and so has no partitionable endpoint): the request is checked
+ * first (EINVAL), then there is no PE to act on (ENODEV). The ioctl
+ * belongs to SPAPR containers (ENOTTY before SET_IOMMU), in v1 and v2,
+ * and needs neither ENABLE nor registered memory.
+ */
+#define EEH_MINSZ (offsetof(struct vfio_eeh_pe_op, op) + sizeof(uint32_t))
+
+TEST_F(spapr, eeh)
+{
+	struct vfio_eeh_pe_op op = {
+		.argsz = sizeof(op),
+		.op = VFIO_EEH_PE_ENABLE,
+	};
+	int fd = self->fd;
+	uint32_t ioas, idev;
+
+	ioas = ioas_alloc(fd);
+	vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas);
+	ASSERT_EQ(ENOTTY, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	ASSERT_EQ(0, set_iommu(fd, VFIO_SPAPR_TCE_IOMMU));
+	attach_model(fd, ioas, MODEL_PPC, NULL, NULL, &idev);
+	ASSERT_EQ(platform_eeh_on(),
+		  ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_EEH));
+	ASSERT_EQ(ENODEV, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	op.op = VFIO_EEH_PE_GET_STATE;
+	ASSERT_EQ(ENODEV, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+
+	op.flags = 1;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	op.flags = 0;
+	op.op = VFIO_EEH_PE_INJECT_ERR + 1;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	op.op = VFIO_EEH_PE_GET_STATE;
+	op.argsz = EEH_MINSZ - 1;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	/* Injection needs the error described: the whole structure. */
+	op.op = VFIO_EEH_PE_INJECT_ERR;
+	op.argsz = EEH_MINSZ;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	op.argsz = sizeof(op);
+	ASSERT_EQ(ENODEV, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+}
+
 /* The numbers SPAPR shares with type1 mean type1 on a type1 container. */
 TEST_F(spapr, type1_numbers)
 {
@@ -1376,6 +1421,10 @@ TEST_F(spapr, type1_numbers)
 	ASSERT_EQ(0, set_iommu(self->fd, VFIO_TYPE1v2_IOMMU));
 	ASSERT_EQ(ENOTTY, spapr_register(self->fd, self->buf, PSZ));
 	ASSERT_EQ(ENOTTY, spapr_unregister(self->fd, self->buf, PSZ));
+	ASSERT_EQ(ENOTTY, iommufd_ioctl(self->fd, VFIO_EEH_PE_OP,
+					&(struct vfio_eeh_pe_op){
+						.argsz = 40 }));
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_CHECK_EXTENSION, VFIO_EEH));
 	/* Type1 maps without registering. */
 	ASSERT_EQ(0, spapr_map(self->fd, RW, self->buf, SZ_1M, PSZ));
 }

@@ -215,6 +215,9 @@ bool mock_expected(void);
 /* Process status, from /proc/self/status, in kB; -1 if absent. */
 long proc_status_kb(const char *field);
 
+/* Is PowerPC's EEH on (/proc/powerpc/eeh)? False on other platforms. */
+bool platform_eeh_on(void);
+
 /*
  * The value of @key in /proc/self/fdinfo/@fd, its leading blanks removed,
  * into @val (@len bytes); 0, ENOENT if the file has no such key, or the

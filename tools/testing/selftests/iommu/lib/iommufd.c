@@ -615,6 +615,20 @@ long proc_status_kb(const char *field)
 	return val;
 }
 
+bool platform_eeh_on(void)
+{
+	FILE *f = fopen("/proc/powerpc/eeh", "r");
+	char line[128];
+	bool on;
+
+	if (!f)
+		return false;
+	/* "EEH Subsystem is globally disabled" or "... is enabled" */
+	on = fgets(line, sizeof(line), f) && !strstr(line, "disabled");
+	fclose(f);
+	return on;
+}
+
 int __fdinfo(int fd, const char *key, char *val, size_t len)
 {
 	size_t klen = strlen(key);
