@@ -26,11 +26,15 @@
  *     the API probed before the group joins, the windows described and
  *     made before the device is opened, memory preregistered once and
  *     mapped into both windows; with one group, and with two (two edu,
- *     each on a PHB of its own) sharing the container's windows.
+ *     each on a PHB of its own) sharing the container's windows; every
+ *     step from REGISTER_MEMORY to UNREGISTER_MEMORY with what it pins;
+ *     EEH's answers on QEMU's PHBs (no EEH PE); the v1 API (ENABLE,
+ *     MAP_DMA pinning, DISABLE).
  */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
@@ -530,39 +534,142 @@ TEST_F_TIMEOUT(edu_cdev, window_remove_busy, 60)
 
 #if defined(__PPC64__)
 /*
- * ---- VFIO's SPAPR TCE container (v2) on /dev/vfio/vfio ----
+ * ---- VFIO's SPAPR TCE container on /dev/vfio/vfio ----
  *
- * Set up as QEMU's pSeries machine does: the group joins the container,
- * SET_IOMMU chooses SPAPR v2, all memory is preregistered, GET_INFO
- * describes the PE, the pending default window is removed and both
- * windows are created, and only then is the device opened.
+ * Set up as QEMU's pSeries machine does: the API probed before a group
+ * joins, the groups joined, SET_IOMMU, and the PEs described before any
+ * device is opened. The tests then go on in QEMU's order.
  */
 
 #define SPAPR_MAX_GROUPS	2
 
-FIXTURE(edu_spapr) {
+/* The two buffers each test registers: the halves of mem. */
+#define SPAPR_HALF		(MEM_SLOTS / 2 * PSZ)
+
+/* A container and the groups that joined it. */
+struct spapr_ctr {
 	struct edu_sys sys[SPAPR_MAX_GROUPS];
 	struct edu_dev edu[SPAPR_MAX_GROUPS];
 	int group[SPAPR_MAX_GROUPS];
-	int container;
-	uint8_t *mem;		/* MEM_SLOTS pages, registered */
-	struct vfio_iommu_spapr_tce_info info;
-	uint64_t ddw;		/* where the DDW was put */
-};
-
-/* How many groups (each edu alone on a PHB of its own) join the container. */
-FIXTURE_VARIANT(edu_spapr) {
 	unsigned int groups;
+	int container;
+	uint8_t *mem;		/* MEM_SLOTS pages */
+	struct vfio_iommu_spapr_tce_info info;
 };
 
-FIXTURE_VARIANT_ADD(edu_spapr, one_group) {
-	.groups = 1,
-};
+/*
+ * Join @groups groups to a new container of @type; why not, if the
+ * machine cannot (then the caller skips).
+ */
+static const char *spapr_ctr_setup(struct __test_metadata *_metadata,
+				   struct spapr_ctr *c, unsigned int groups,
+				   uint32_t type)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	unsigned int i;
+	const char *why;
+	int fd;
 
-/* Every PE must accept every window; the two on QEMU's PHBs are alike. */
-FIXTURE_VARIANT_ADD(edu_spapr, two_groups) {
-	.groups = 2,
-};
+	c->container = -1;
+	c->mem = MAP_FAILED;
+	c->groups = groups;
+	for (i = 0; i != SPAPR_MAX_GROUPS; i++) {
+		c->group[i] = -1;
+		c->edu[i].fd = -1;
+		c->edu[i].bar = MAP_FAILED;
+	}
+
+	for (i = 0; i != groups; i++) {
+		why = edu_locate_nth(&c->sys[i], i);
+		if (why)
+			return why;
+	}
+	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	c->container = fd;
+	if (fd < 0)
+		return "no /dev/vfio/vfio (IOMMUFD_VFIO_CONTAINER=n)";
+	if (__vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &(uint32_t){0}) == ENOTTY)
+		return "/dev/vfio/vfio is VFIO's container (VFIO_CONTAINER=y)";
+
+	/* Probed before a group joins: the platform's answer. */
+	EXPECT_EQ(VFIO_API_VERSION, ioctl(fd, VFIO_GET_API_VERSION));
+	EXPECT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, type));
+
+	for (i = 0; i != groups; i++) {
+		c->group[i] = open(c->sys[i].group, O_RDWR | O_CLOEXEC);
+		EXPECT_LE(0, c->group[i]);
+		if (c->group[i] < 0 ||
+		    iommufd_ioctl(c->group[i], VFIO_GROUP_GET_STATUS, &status))
+			return "cannot open edu's IOMMU group";
+		if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+			return "edu's IOMMU group is not viable";
+		EXPECT_EQ(0, iommufd_ioctl(c->group[i],
+					   VFIO_GROUP_SET_CONTAINER, &fd));
+	}
+	EXPECT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, type));
+	EXPECT_EQ(0, ioctl(fd, VFIO_SET_IOMMU, type));
+
+	c->mem = alloc_slots();
+	EXPECT_NE(MAP_FAILED, c->mem);
+
+	/* The PEs, described before any of their devices is open. */
+	c->info.argsz = sizeof(c->info);
+	EXPECT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
+				   &c->info));
+	EXPECT_EQ(0, c->info.dma32_window_start);
+	EXPECT_EQ(TCE_DMA32_SIZE, c->info.dma32_window_size);
+	if (type == VFIO_SPAPR_TCE_v2_IOMMU) {
+		EXPECT_EQ(VFIO_IOMMU_SPAPR_INFO_DDW, c->info.flags);
+		EXPECT_EQ(TCE_DDW_PAGE_SIZES, c->info.ddw.pgsizes);
+		EXPECT_EQ(2, c->info.ddw.max_dynamic_windows_supported);
+	}
+	return NULL;
+}
+
+/* Open every group's device; why not, if the machine cannot. */
+static const char *spapr_ctr_open(struct __test_metadata *_metadata,
+				  struct spapr_ctr *c)
+{
+	unsigned int i;
+
+	for (i = 0; i != c->groups; i++) {
+		c->edu[i].fd = ioctl(c->group[i], VFIO_GROUP_GET_DEVICE_FD,
+				     c->sys[i].bdf);
+		if (c->edu[i].fd < 0)
+			return edu_bind_skip_reason(errno);
+		edu_ready(_metadata, &c->edu[i]);
+	}
+	return NULL;
+}
+
+static void spapr_ctr_teardown(struct spapr_ctr *c)
+{
+	unsigned int i;
+
+	for (i = 0; i != SPAPR_MAX_GROUPS; i++) {
+		edu_close(&c->edu[i]);
+		if (c->group[i] >= 0)
+			close(c->group[i]);
+	}
+	if (c->container >= 0)
+		close(c->container);
+	if (c->mem != MAP_FAILED)
+		munmap(c->mem, MEM_SLOTS * PSZ);
+}
+
+/* VFIO_IOMMU_SPAPR_REGISTER_MEMORY (or UNREGISTER_MEMORY) of @size at @buf */
+static int spapr_reg(int fd, unsigned long cmd, const void *buf,
+		     uint64_t size)
+{
+	struct vfio_iommu_spapr_register_memory reg = {
+		.argsz = sizeof(reg),
+		.vaddr = (uintptr_t)buf,
+		.size = size,
+	};
+
+	return iommufd_ioctl(fd, cmd, &reg);
+}
 
 /* VFIO_IOMMU_MAP_DMA (@size bytes of @buf at @iova) or UNMAP_DMA (!@buf). */
 static int spapr_dma(int fd, const void *buf, uint64_t iova, uint64_t size)
@@ -585,124 +692,102 @@ static int spapr_dma(int fd, const void *buf, uint64_t iova, uint64_t size)
 	return iommufd_ioctl(fd, VFIO_IOMMU_MAP_DMA, &map);
 }
 
+/* What the process has pinned and locked, and what the container pins. */
+struct spapr_pins {
+	long vm_pin;
+	long vm_lck;
+	uint64_t pinned;
+	uint64_t charged;
+};
+
+static void spapr_pins(struct __test_metadata *_metadata, int fd,
+		       struct spapr_pins *p)
+{
+	p->vm_pin = proc_status_kb("VmPin");
+	p->vm_lck = proc_status_kb("VmLck");
+	pin_stats(fd, 0, &p->pinned, &p->charged);
+}
+
+/* Has the process @bytes more pinned and locked than at @base, all ours? */
+static void __check_pins(struct __test_metadata *_metadata, int fd,
+			 const struct spapr_pins *base, uint64_t bytes)
+{
+	struct spapr_pins now;
+
+	spapr_pins(_metadata, fd, &now);
+	ASSERT_EQ(base->vm_pin + (long)(bytes / 1024), now.vm_pin);
+	ASSERT_EQ(base->vm_lck + (long)(bytes / 1024), now.vm_lck);
+	ASSERT_EQ(base->pinned + bytes, now.pinned);
+	ASSERT_EQ(base->charged + bytes, now.charged);
+}
+
+#define check_pins(fd, base, bytes) __check_pins(_metadata, fd, base, bytes)
+
+/* One container of SPAPR v2, with one group or two. */
+FIXTURE(edu_spapr) {
+	struct spapr_ctr c;
+};
+
+/* How many groups (each edu alone on a PHB of its own) join the container. */
+FIXTURE_VARIANT(edu_spapr) {
+	unsigned int groups;
+};
+
+FIXTURE_VARIANT_ADD(edu_spapr, one_group) {
+	.groups = 1,
+};
+
+/* Every PE must accept every window; the two on QEMU's PHBs are alike. */
+FIXTURE_VARIANT_ADD(edu_spapr, two_groups) {
+	.groups = 2,
+};
+
 FIXTURE_SETUP(edu_spapr)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	struct vfio_iommu_spapr_register_memory reg = {
-		.argsz = sizeof(reg),
-	};
-	uint64_t low = 1;
-	const char *why;
-	unsigned int i;
-	int fd;
+	const char *why = spapr_ctr_setup(_metadata, &self->c, variant->groups,
+					  VFIO_SPAPR_TCE_v2_IOMMU);
 
-	self->container = -1;
-	self->mem = MAP_FAILED;
-	for (i = 0; i != SPAPR_MAX_GROUPS; i++) {
-		self->group[i] = -1;
-		self->edu[i].fd = -1;
-		self->edu[i].bar = MAP_FAILED;
-	}
-
-	for (i = 0; i != variant->groups; i++) {
-		why = edu_locate_nth(&self->sys[i], i);
-		if (edu_skip(_metadata, why))
-			SKIP(return, "%s", why);
-	}
-	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	self->container = fd;
-	why = fd < 0 ? "no /dev/vfio/vfio (IOMMUFD_VFIO_CONTAINER=n)" :
-	      __vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &(uint32_t){0}) == ENOTTY ?
-	      "/dev/vfio/vfio is VFIO's container (VFIO_CONTAINER=y)" : NULL;
 	if (edu_skip(_metadata, why))
 		SKIP(return, "%s", why);
-
-	/* Probed before a group joins: the platform's answer. */
-	ASSERT_EQ(VFIO_API_VERSION, ioctl(fd, VFIO_GET_API_VERSION));
-	ASSERT_EQ(0, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
-	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
-
-	for (i = 0; i != variant->groups; i++) {
-		self->group[i] = open(self->sys[i].group, O_RDWR | O_CLOEXEC);
-		ASSERT_LE(0, self->group[i]);
-		ASSERT_EQ(0, iommufd_ioctl(self->group[i],
-					   VFIO_GROUP_GET_STATUS, &status));
-		why = status.flags & VFIO_GROUP_FLAGS_VIABLE ? NULL :
-		      "edu's IOMMU group is not viable";
-		if (edu_skip(_metadata, why))
-			SKIP(return, "%s", why);
-		ASSERT_EQ(0, iommufd_ioctl(self->group[i],
-					   VFIO_GROUP_SET_CONTAINER, &fd));
-	}
-	ASSERT_EQ(1, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_v2_IOMMU));
-	ASSERT_EQ(0, ioctl(fd, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_v2_IOMMU));
-
-	self->mem = alloc_slots();
-	ASSERT_NE(MAP_FAILED, self->mem);
-	reg.vaddr = (uintptr_t)self->mem;
-	reg.size = MEM_SLOTS * PSZ;
-	ASSERT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg));
-
-	/* The PEs, described before any of their devices is open. */
-	self->info.argsz = sizeof(self->info);
-	ASSERT_EQ(0, iommufd_ioctl(fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO,
-				   &self->info));
-	ASSERT_EQ(0, self->info.dma32_window_start);
-	ASSERT_EQ(TCE_DMA32_SIZE, self->info.dma32_window_size);
-	ASSERT_EQ(VFIO_IOMMU_SPAPR_INFO_DDW, self->info.flags);
-	ASSERT_EQ(TCE_DDW_PAGE_SIZES, self->info.ddw.pgsizes);
-	ASSERT_EQ(2, self->info.ddw.max_dynamic_windows_supported);
-
-	/* QEMU's setup: the default window away, then both made. */
-	ASSERT_EQ(0, __spapr_tce_remove(fd, self->info.dma32_window_start));
-	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 12,
-					self->info.dma32_window_size, &low));
-	ASSERT_EQ(self->info.dma32_window_start, low);
-	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 16, DDW_LEN, &self->ddw));
-	ASSERT_EQ(TCE_DDW_START, self->ddw);
-
-	for (i = 0; i != variant->groups; i++) {
-		self->edu[i].fd = ioctl(self->group[i],
-					VFIO_GROUP_GET_DEVICE_FD,
-					self->sys[i].bdf);
-		why = self->edu[i].fd < 0 ? edu_bind_skip_reason(errno) : NULL;
-		if (edu_skip(_metadata, why))
-			SKIP(return, "%s", why);
-		ASSERT_LE(0, self->edu[i].fd);
-		edu_ready(_metadata, &self->edu[i]);
-	}
+	ASSERT_FALSE(_metadata->exit_code);
 }
 
 FIXTURE_TEARDOWN(edu_spapr)
 {
-	unsigned int i;
-
-	for (i = 0; i != SPAPR_MAX_GROUPS; i++) {
-		edu_close(&self->edu[i]);
-		if (self->group[i] >= 0)
-			close(self->group[i]);
-	}
-	if (self->container >= 0)
-		close(self->container);
-	if (self->mem != MAP_FAILED)
-		munmap(self->mem, MEM_SLOTS * PSZ);
+	spapr_ctr_teardown(&self->c);
 }
 
 /*
- * Data moves through both windows from preregistered memory, mapped twice
- * and charged once, for each device of the container; nothing lands where
- * UNMAP_DMA cleared an entry, and the default window works on once the
- * DDW is removed.
+ * Data moves through both windows, made before the devices are opened,
+ * from preregistered memory mapped twice and charged once, for each device
+ * of the container; nothing lands where UNMAP_DMA cleared an entry, and
+ * the default window works on once the DDW is removed.
  */
 TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
 {
-	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
-	uint8_t *high = SLOT(self, 2);
-	uint64_t pinned, charged, dst = self->ddw + DDW_PAGE_SIZE;
-	struct edu_dev *edu = &self->edu[0];
-	const char *bdf = self->sys[0].bdf;
-	int fd = self->container;
+	struct spapr_ctr *c = &self->c;
+	uint8_t *src = SLOT(c, 0), *out = SLOT(c, 1), *high = SLOT(c, 2);
+	struct edu_dev *edu = &c->edu[0];
+	const char *bdf = c->sys[0].bdf;
+	int fd = c->container;
+	uint64_t low = 1, ddw, dst;
+	uint64_t pinned, charged;
+	const char *why;
 	unsigned int i;
+
+	ASSERT_EQ(0, spapr_reg(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, c->mem,
+			       MEM_SLOTS * PSZ));
+	/* QEMU's setup: the default window away, then both made. */
+	ASSERT_EQ(0, __spapr_tce_remove(fd, c->info.dma32_window_start));
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 12, c->info.dma32_window_size,
+					&low));
+	ASSERT_EQ(c->info.dma32_window_start, low);
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 16, DDW_LEN, &ddw));
+	ASSERT_EQ(TCE_DDW_START, ddw);
+	dst = ddw + DDW_PAGE_SIZE;
+	why = spapr_ctr_open(_metadata, c);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
 
 	ASSERT_EQ(0, spapr_dma(fd, src, IOVA(0), 2 * PSZ));
 	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
@@ -710,32 +795,221 @@ TEST_F_TIMEOUT(edu_spapr, dma_both_windows, 60)
 	pin_stats(fd, 0, &pinned, &charged);
 	ASSERT_EQ(MEM_SLOTS * PSZ, pinned);
 
-	for (i = 0; i != variant->groups; i++) {
+	for (i = 0; i != c->groups; i++) {
 		fill_pattern(src, PSZ);
-		edu_copy_check(_metadata, &self->edu[i], IOVA(0), dst, src,
-			       high);
+		edu_copy_check(_metadata, &c->edu[i], IOVA(0), dst, src, high);
 		fill_pattern(high, PSZ);
-		edu_copy_check(_metadata, &self->edu[i], dst, IOVA(1), high,
-			       out);
+		edu_copy_check(_metadata, &c->edu[i], dst, IOVA(1), high, out);
 	}
 
 	/* Cleared entries, and the gap after the default window. */
 	ASSERT_EQ(0, spapr_dma(fd, NULL, dst, PSZ));
 	edu_write_refused(_metadata, edu, bdf, dst, high);
-	edu_write_refused(_metadata, edu, bdf, self->info.dma32_window_size,
-			  out);
-	ASSERT_EQ(ENXIO, spapr_dma(fd, high, self->info.dma32_window_size,
-				   PSZ));
+	edu_write_refused(_metadata, edu, bdf, c->info.dma32_window_size, out);
+	ASSERT_EQ(ENXIO, spapr_dma(fd, high, c->info.dma32_window_size, PSZ));
 
 	/* The DDW goes with what is mapped in it; the default one stays. */
 	ASSERT_EQ(0, spapr_dma(fd, high, dst, PSZ));
-	ASSERT_EQ(0, __spapr_tce_remove(fd, self->ddw));
+	ASSERT_EQ(0, __spapr_tce_remove(fd, ddw));
 	ASSERT_EQ(ENXIO, spapr_dma(fd, high, dst, PSZ));
-	for (i = 0; i != variant->groups; i++) {
+	for (i = 0; i != c->groups; i++) {
 		fill_pattern(src, PSZ);
-		edu_copy_check(_metadata, &self->edu[i], IOVA(0), IOVA(2), src,
+		edu_copy_check(_metadata, &c->edu[i], IOVA(0), IOVA(2), src,
 			       high);
 	}
+}
+
+/*
+ * Each step of a guest's life, from preregistration to unregistration,
+ * with what the process has pinned and locked (VmPin, VmLck) and what the
+ * container reports (IOMMU_PIN_STATS) checked after it: registering pins
+ * and charges once, mapping, DMA, a window made while the devices run, and
+ * unmapping add nothing, unregistering gives everything back.
+ */
+TEST_F_TIMEOUT(edu_spapr, registered_steps, 60)
+{
+	struct spapr_ctr *c = &self->c;
+	uint8_t *a = c->mem, *b = c->mem + SPAPR_HALF;
+	struct edu_dev *edu = &c->edu[0];
+	const char *bdf = c->sys[0].bdf;
+	int fd = c->container;
+	struct spapr_pins base;
+	const char *why;
+	unsigned int i;
+	uint64_t ddw;
+
+	/* Charged (not waived for CAP_IPC_LOCK), so that VmLck moves too. */
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	spapr_pins(_metadata, fd, &base);
+	ASSERT_EQ(0, spapr_reg(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, a,
+			       SPAPR_HALF));
+	check_pins(fd, &base, SPAPR_HALF);
+	ASSERT_EQ(0, spapr_reg(fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, b,
+			       SPAPR_HALF));
+	check_pins(fd, &base, 2 * SPAPR_HALF);
+	why = spapr_ctr_open(_metadata, c);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+
+	/* The default window, made by the first map. */
+	ASSERT_EQ(0, spapr_dma(fd, a, IOVA(0), 2 * PSZ));
+	ASSERT_EQ(0, spapr_dma(fd, b, IOVA(2), PSZ));
+	check_pins(fd, &base, 2 * SPAPR_HALF);
+	for (i = 0; i != c->groups; i++) {
+		fill_pattern(a, PSZ);
+		edu_copy_check(_metadata, &c->edu[i], IOVA(0), IOVA(2), a, b);
+	}
+
+	/* A 64 KiB-page DDW while the devices are open, and b in it too. */
+	ASSERT_EQ(0, __spapr_tce_create(fd, 0, 16, DDW_LEN, &ddw));
+	ASSERT_EQ(TCE_DDW_START, ddw);
+	ASSERT_EQ(0, spapr_dma(fd, b + PSZ, ddw, PSZ));
+	check_pins(fd, &base, 2 * SPAPR_HALF);
+	for (i = 0; i != c->groups; i++) {
+		fill_pattern(a, PSZ);
+		edu_copy_check(_metadata, &c->edu[i], IOVA(0), ddw, a, b + PSZ);
+	}
+
+	/* Unmapped: a DMA there does not land. */
+	ASSERT_EQ(0, spapr_dma(fd, NULL, ddw, PSZ));
+	check_pins(fd, &base, 2 * SPAPR_HALF);
+	for (i = 0; i != c->groups; i++)
+		edu_write_refused(_metadata, &c->edu[i], c->sys[i].bdf, ddw,
+				  b + PSZ);
+	ASSERT_EQ(0, __spapr_tce_remove(fd, ddw));
+	ASSERT_EQ(ENXIO, spapr_dma(fd, b + PSZ, ddw, PSZ));
+	check_pins(fd, &base, 2 * SPAPR_HALF);
+
+	/* Unregistered: both back, with the default window emptied first. */
+	ASSERT_EQ(0, spapr_dma(fd, NULL, 0, c->info.dma32_window_size));
+	edu_write_refused(_metadata, edu, bdf, IOVA(2), b);
+	ASSERT_EQ(0, spapr_reg(fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, a,
+			       SPAPR_HALF));
+	check_pins(fd, &base, SPAPR_HALF);
+	ASSERT_EQ(EINVAL, spapr_dma(fd, a, IOVA(0), PSZ));
+	ASSERT_EQ(0, spapr_reg(fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, b,
+			       SPAPR_HALF));
+	check_pins(fd, &base, 0);
+	ASSERT_EQ(ENOENT, spapr_reg(fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, b,
+				    SPAPR_HALF));
+}
+
+/*
+ * EEH on the container: one group's PE is asked (QEMU's emulated PHBs
+ * have none, and their guests run with EEH off: ENODEV), two groups are
+ * refused (EPERM), and bad requests are EINVAL before any PE is asked.
+ */
+TEST_F(edu_spapr, eeh)
+{
+	struct vfio_eeh_pe_op op = {
+		.argsz = sizeof(op),
+		.op = VFIO_EEH_PE_GET_STATE,
+	};
+	int fd = self->c.container;
+	bool on = platform_eeh_on();
+	int rc;
+
+	ksft_print_msg("EEH is %s\n", on ? "on" : "off");
+	ASSERT_EQ(on, ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_EEH));
+	rc = ioctl(fd, VFIO_EEH_PE_OP, &op);
+	if (variant->groups > 1) {
+		ASSERT_EQ(-1, rc);
+		ASSERT_EQ(EPERM, errno);
+	} else if (on) {
+		ASSERT_LE(0, rc);
+	} else {
+		ASSERT_EQ(-1, rc);
+		ASSERT_EQ(ENODEV, errno);
+	}
+
+	op.flags = 1;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	op.flags = 0;
+	op.op = VFIO_EEH_PE_INJECT_ERR + 1;
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+	op.op = VFIO_EEH_PE_INJECT_ERR;
+	op.argsz = offsetof(struct vfio_eeh_pe_op, op) + sizeof(op.op);
+	ASSERT_EQ(EINVAL, iommufd_ioctl(fd, VFIO_EEH_PE_OP, &op));
+}
+
+/* One container of SPAPR v1, with one group. */
+FIXTURE(edu_spapr_v1) {
+	struct spapr_ctr c;
+};
+
+FIXTURE_SETUP(edu_spapr_v1)
+{
+	const char *why = spapr_ctr_setup(_metadata, &self->c, 1,
+					  VFIO_SPAPR_TCE_IOMMU);
+
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	ASSERT_FALSE(_metadata->exit_code);
+	why = spapr_ctr_open(_metadata, &self->c);
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+}
+
+FIXTURE_TEARDOWN(edu_spapr_v1)
+{
+	spapr_ctr_teardown(&self->c);
+}
+
+/*
+ * A v1 container takes one group (VFIO: its tables are not shared among
+ * PEs): a second one is refused with EBUSY and may go to a container of
+ * its own.
+ */
+TEST_F(edu_spapr_v1, second_group)
+{
+	struct edu_sys sys;
+	const char *why = edu_locate_nth(&sys, 1);
+	int fd = self->c.container, group, other;
+
+	if (edu_skip(_metadata, why))
+		SKIP(return, "%s", why);
+	group = open(sys.group, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, group);
+	ASSERT_EQ(EBUSY, iommufd_ioctl(group, VFIO_GROUP_SET_CONTAINER, &fd));
+	other = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, iommufd_ioctl(group, VFIO_GROUP_SET_CONTAINER, &other));
+	ASSERT_EQ(0, ioctl(other, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_EQ(0, iommufd_ioctl(group, VFIO_GROUP_UNSET_CONTAINER, NULL));
+	close(other);
+	close(group);
+}
+
+/*
+ * The v1 API on edu: ENABLE opens the default window, MAP_DMA pins what it
+ * maps (charged once), data moves, and after DISABLE maps are refused
+ * while what is mapped stays; UNMAP_DMA (enabled again) gives the pins
+ * back and the device is kept out.
+ */
+TEST_F_TIMEOUT(edu_spapr_v1, enable_map_disable, 60)
+{
+	struct spapr_ctr *c = &self->c;
+	uint8_t *src = SLOT(c, 0), *out = SLOT(c, 1);
+	int fd = c->container;
+	struct spapr_pins base;
+
+	ASSERT_EQ(0, drop_capability(CAP_IPC_LOCK));
+	spapr_pins(_metadata, fd, &base);
+	ASSERT_EQ(EPERM, spapr_dma(fd, src, IOVA(0), 2 * PSZ));
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_ENABLE));
+	check_pins(fd, &base, 0);
+	ASSERT_EQ(0, spapr_dma(fd, src, IOVA(0), 2 * PSZ));
+	check_pins(fd, &base, 2 * PSZ);
+	edu_copy_check(_metadata, &c->edu[0], IOVA(0), IOVA(1), src, out);
+
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_DISABLE));
+	ASSERT_EQ(EPERM, spapr_dma(fd, src, IOVA(2), PSZ));
+	edu_copy_check(_metadata, &c->edu[0], IOVA(0), IOVA(1), src, out);
+
+	ASSERT_EQ(0, ioctl(fd, VFIO_IOMMU_ENABLE));
+	ASSERT_EQ(0, spapr_dma(fd, NULL, IOVA(0), 2 * PSZ));
+	check_pins(fd, &base, 0);
+	edu_write_refused(_metadata, &c->edu[0], c->sys[0].bdf, IOVA(1), out);
 }
 #endif
 

@@ -6,10 +6,12 @@
  * attach (IOMMU_TEST_OP_MOCK_DOMAIN) and replace, IOMMU_HWPT_ALLOC,
  * IOMMU_GET_HW_INFO, IOMMU_DESTROY of a page table and of a device, IOVA
  * windows (IOMMU_IOAS_WINDOW_ADD and _REMOVE, IOMMU_WINDOW_CAPS, attaching
- * to and mapping in a windowed IOAS, VFIO_IOMMU_SPAPR_TCE_CREATE),
- * IOMMU_DEVICE_ATTACH_EXTRA and _DETACH_EXTRA, dirty tracking
- * (IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP), and
- * close() of a file. iommufd_faults sweeps the paths of IO address spaces
+ * to and mapping in a windowed IOAS), VFIO's SPAPR container
+ * (VFIO_IOMMU_SPAPR_TCE_CREATE and _REMOVE, REGISTER_MEMORY and
+ * UNREGISTER_MEMORY, MAP_DMA and UNMAP_DMA of registered memory, v1's
+ * VFIO_IOMMU_ENABLE), IOMMU_DEVICE_ATTACH_EXTRA and _DETACH_EXTRA, dirty
+ * tracking (IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP),
+ * and close() of a file. iommufd_faults sweeps the paths of IO address spaces
  * and memory.
  *
  * The IOVA window paths run on a windowed IOAS (IOMMU_IOAS_ALLOC_WINDOWED)
@@ -371,16 +373,22 @@ static const struct path path_window_remove = {
  * is still pending: the default window and the new one, or neither.
  */
 
-static void setup_spapr(struct __test_metadata *_metadata, struct state *st)
+/* A SPAPR container of @type with a PowerPC model device. */
+static void spapr_setup(struct __test_metadata *_metadata, struct state *st,
+			unsigned long type)
 {
 	uint32_t ioas;
 
 	base_setup(_metadata, st);
 	ioas = add_ioas(_metadata, st);
 	vfio_ioas(st->fd, IOMMU_VFIO_IOAS_SET, &ioas);
-	ASSERT_EQ(0, iommufd_ioctl(st->fd, VFIO_SET_IOMMU,
-				   (void *)(uintptr_t)VFIO_SPAPR_TCE_v2_IOMMU));
+	ASSERT_EQ(0, iommufd_ioctl(st->fd, VFIO_SET_IOMMU, (void *)type));
 	add_model_device(_metadata, st, 0, ioas, MOCK_FLAGS_DEVICE_MODEL_PPC);
+}
+
+static void setup_spapr(struct __test_metadata *_metadata, struct state *st)
+{
+	spapr_setup(_metadata, st, VFIO_SPAPR_TCE_v2_IOMMU);
 }
 
 static int run_spapr_create(struct state *st)
@@ -497,6 +505,147 @@ static const struct path path_spapr_map = {
 	.setup = setup_spapr_registered,
 	.run = run_spapr_map,
 	.expect = expect_spapr_mapped,
+};
+
+/*
+ * VFIO_IOMMU_UNMAP_DMA of a piece from the middle of a mapping of
+ * registered memory, cut as VFIO clears entries: the piece unmapped and
+ * the rest still translated, with the registered pages pinned as before,
+ * or nothing changed.
+ */
+
+static void setup_spapr_mapped(struct __test_metadata *_metadata,
+			       struct state *st)
+{
+	setup_spapr_registered(_metadata, st);
+	ASSERT_EQ(0, run_spapr_map(st));
+}
+
+static int run_spapr_cut(struct state *st)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = IOVA(CUT_FIRST),
+		.size = CUT_PAGES * PSZ,
+	};
+
+	return iommufd_ioctl(st->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+}
+
+static void expect_spapr_cut(struct __test_metadata *_metadata,
+			     struct state *st, struct snap *want,
+			     const struct snap *got)
+{
+	want->mapped[0] &= ~PAGES(CUT_FIRST, CUT_PAGES);
+	want->translated[0] &= ~PAGES(CUT_FIRST, CUT_PAGES);
+}
+
+static const struct path path_spapr_unmap = {
+	.setup = setup_spapr_mapped,
+	.run = run_spapr_cut,
+	.expect = expect_spapr_cut,
+};
+
+/*
+ * VFIO_IOMMU_SPAPR_TCE_REMOVE of the default window with the mapping in
+ * it: the window gone with its mapping, the registered pages still
+ * pinned. Nothing is allocated: unmapping whole areas and removing a
+ * window only free.
+ */
+
+static int run_spapr_remove(struct state *st)
+{
+	struct vfio_iommu_spapr_tce_remove cmd = {
+		.argsz = sizeof(cmd),
+		.start_addr = 0,
+	};
+
+	return iommufd_ioctl(st->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &cmd);
+}
+
+static void expect_spapr_removed(struct __test_metadata *_metadata,
+				 struct state *st, struct snap *want,
+				 const struct snap *got)
+{
+	ASSERT_EQ(0, got->layout[0].num);
+	want->layout[0] = got->layout[0];
+	want->mapped[0] = 0;
+	want->translated[0] = 0;
+}
+
+static const struct path path_spapr_remove = {
+	.setup = setup_spapr_mapped,
+	.run = run_spapr_remove,
+	.expect = expect_spapr_removed,
+	.no_alloc = true,
+};
+
+/*
+ * VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY of the registered run, mapped
+ * nowhere: its pages unpinned. Nothing is allocated.
+ */
+
+static int run_spapr_unregister(struct state *st)
+{
+	struct vfio_iommu_spapr_register_memory reg = {
+		.argsz = sizeof(reg),
+		.vaddr = (uintptr_t)(buf + LARGE_FIRST * PSZ),
+		.size = LARGE_PAGES * PSZ,
+	};
+
+	return iommufd_ioctl(st->fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &reg);
+}
+
+static void expect_spapr_unregistered(struct __test_metadata *_metadata,
+				      struct state *st, struct snap *want,
+				      const struct snap *got)
+{
+	unsigned int i;
+
+	for (i = LARGE_FIRST; i != LARGE_FIRST + LARGE_PAGES; i++)
+		want->refs[i] = 0;
+	want->vm_pin -= LARGE_PAGES * PSZ / 1024;
+}
+
+static const struct path path_spapr_unregister = {
+	.setup = setup_spapr_registered,
+	.run = run_spapr_unregister,
+	.expect = expect_spapr_unregistered,
+	.no_alloc = true,
+};
+
+/*
+ * VFIO_IOMMU_ENABLE of a SPAPR v1 container: the default window made, or
+ * no window and still disabled.
+ */
+
+static void setup_spapr_v1(struct __test_metadata *_metadata,
+			   struct state *st)
+{
+	spapr_setup(_metadata, st, VFIO_SPAPR_TCE_IOMMU);
+}
+
+static int run_spapr_enable(struct state *st)
+{
+	return iommufd_ioctl(st->fd, VFIO_IOMMU_ENABLE, NULL);
+}
+
+static void expect_spapr_enabled(struct __test_metadata *_metadata,
+				 struct state *st, struct snap *want,
+				 const struct snap *got)
+{
+	const struct layout *l = &got->layout[0];
+
+	ASSERT_EQ(1, l->num);
+	ASSERT_EQ(0, l->ranges[0].start);
+	ASSERT_EQ((1ULL << 31) - 1, l->ranges[0].last);
+	want->layout[0] = *l;
+}
+
+static const struct path path_spapr_enable = {
+	.setup = setup_spapr_v1,
+	.run = run_spapr_enable,
+	.expect = expect_spapr_enabled,
 };
 
 /* IOMMU_WINDOW_CAPS of the IOAS, with a VT-d and an SMMUv3 model device */
@@ -821,6 +970,22 @@ FIXTURE_VARIANT_ADD(faults, spapr_register) {
 
 FIXTURE_VARIANT_ADD(faults, spapr_map) {
 	.path = &path_spapr_map,
+};
+
+FIXTURE_VARIANT_ADD(faults, spapr_unmap) {
+	.path = &path_spapr_unmap,
+};
+
+FIXTURE_VARIANT_ADD(faults, spapr_remove) {
+	.path = &path_spapr_remove,
+};
+
+FIXTURE_VARIANT_ADD(faults, spapr_unregister) {
+	.path = &path_spapr_unregister,
+};
+
+FIXTURE_VARIANT_ADD(faults, spapr_enable) {
+	.path = &path_spapr_enable,
 };
 
 FIXTURE_VARIANT_ADD(faults, window_attach) {
