@@ -433,7 +433,8 @@ static const struct path path_spapr_create = {
  * charged, or not at all.
  */
 
-static int spapr_register(struct state *st)
+/* REGISTER_MEMORY, or UNREGISTER_MEMORY (@cmd), of the large run */
+static int spapr_region(struct state *st, unsigned long cmd)
 {
 	struct vfio_iommu_spapr_register_memory reg = {
 		.argsz = sizeof(reg),
@@ -441,18 +442,32 @@ static int spapr_register(struct state *st)
 		.size = LARGE_PAGES * PSZ,
 	};
 
-	return iommufd_ioctl(st->fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg);
+	return iommufd_ioctl(st->fd, cmd, &reg);
+}
+
+/* The large run's pages pinned once (@pinned), or not at all. */
+static void expect_large_pins(struct snap *want, bool pinned)
+{
+	unsigned int i;
+
+	for (i = LARGE_FIRST; i != LARGE_FIRST + LARGE_PAGES; i++)
+		want->refs[i] = pinned;
+	if (pinned)
+		want->vm_pin += LARGE_PAGES * PSZ / 1024;
+	else
+		want->vm_pin -= LARGE_PAGES * PSZ / 1024;
+}
+
+static int spapr_register(struct state *st)
+{
+	return spapr_region(st, VFIO_IOMMU_SPAPR_REGISTER_MEMORY);
 }
 
 static void expect_spapr_registered(struct __test_metadata *_metadata,
 				    struct state *st, struct snap *want,
 				    const struct snap *got)
 {
-	unsigned int i;
-
-	for (i = LARGE_FIRST; i != LARGE_FIRST + LARGE_PAGES; i++)
-		want->refs[i] = 1;
-	want->vm_pin += LARGE_PAGES * PSZ / 1024;
+	expect_large_pins(want, true);
 }
 
 static const struct path path_spapr_register = {
@@ -587,24 +602,14 @@ static const struct path path_spapr_remove = {
 
 static int run_spapr_unregister(struct state *st)
 {
-	struct vfio_iommu_spapr_register_memory reg = {
-		.argsz = sizeof(reg),
-		.vaddr = (uintptr_t)(buf + LARGE_FIRST * PSZ),
-		.size = LARGE_PAGES * PSZ,
-	};
-
-	return iommufd_ioctl(st->fd, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY, &reg);
+	return spapr_region(st, VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY);
 }
 
 static void expect_spapr_unregistered(struct __test_metadata *_metadata,
 				      struct state *st, struct snap *want,
 				      const struct snap *got)
 {
-	unsigned int i;
-
-	for (i = LARGE_FIRST; i != LARGE_FIRST + LARGE_PAGES; i++)
-		want->refs[i] = 0;
-	want->vm_pin -= LARGE_PAGES * PSZ / 1024;
+	expect_large_pins(want, false);
 }
 
 static const struct path path_spapr_unregister = {
