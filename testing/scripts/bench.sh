@@ -259,7 +259,8 @@ shopt -u nullglob
 		echo "guest: qemu-system-ppc64 $(qemu-system-ppc64 --version | head -1 | awk '{print $4}') TCG, -M pseries -cpu power9 -smp 2 -m 2G, edu alone on a PHB with ddw=on"
 		echo "rows: ns per 64K page of a map + unmap cycle of 4 or 16 pages in a 1 GiB DDW of 64K TCEs at 1 << 59, edu attached"
 		echo "  (a) ours, /dev/iommu, memory pinned nowhere else; (b) ours, memory also mapped in a staging IOAS"
-		echo "  (c) stock: VFIO SPAPR TCE v2 container, memory preregistered; the same (c) in both rows of a size" ;;
+		echo "  (c) stock: VFIO SPAPR TCE v2 container, memory preregistered; the same (c) in the three rows of a size"
+		echo "  (d) ours: the same program on /dev/vfio/vfio served by iommufd (VFIO_CONTAINER=n)" ;;
 	esac
 	# (the firmware's screen control codes may precede the first line)
 	printf '%-9s %s\n' "$stock_label:" "$(grep -m1 '@@@ BENCH-MACHINE' "$stock_log" | sed 's/.*@@@ BENCH-MACHINE //')"
@@ -293,7 +294,7 @@ shopt -u nullglob
 	!($1 in ours) { ours[$1] = $4; next }
 	{ ours[$1] = better(unit[$1], ours[$1], $4) }
 	END {
-		fmt = "%-44s %-6s %10s %10s %6s %6s  %s\n"
+		fmt = "%-47s %-6s %10s %10s %6s %6s  %s\n"
 		printf fmt, "row", "unit", stock, "ours", "ratio", "target", ""
 		for (i = 0; i < n; i++) {
 			k = order[i]
