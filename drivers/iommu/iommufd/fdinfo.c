@@ -15,6 +15,7 @@
 
 #include "fdinfo.h"
 #include "ioas.h"
+#include "object.h"
 
 /**
  * iommufd_show_fdinfo() - the fdinfo lines of a /dev/iommu file
@@ -28,6 +29,8 @@ void iommufd_show_fdinfo(struct seq_file *m, struct file *file)
 	struct iommufd_pin_stats stats;
 	enum iommufd_object_type type;
 
+	/* Names the file's view in /sys/kernel/debug/iommufd/ (debugfs.c). */
+	seq_printf(m, "iommufd-id:\t%u\n", ictx->debug_id);
 	iommufd_object_count(ictx, counts);
 	for (type = IOMMUFD_OBJ_NONE + 1; type < IOMMUFD_OBJ_MAX; type++)
 		seq_printf(m, "iommufd-objects-%s:\t%u\n",

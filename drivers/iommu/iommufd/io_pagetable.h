@@ -71,7 +71,8 @@
  * The engine is io_pagetable.c (areas: mapping, copying, unmapping),
  * iopt_place.c (where an area may go), iopt_domain.c (reserved and allowed IOVA, domains),
  * window.c (windows and device limits), iopt_dirty.c (dirty tracking) and
- * iopt_access.c (what emulated devices use). Only these files touch the
+ * iopt_access.c (what emulated devices use), and iopt_report.c (a copy
+ * of what a space holds, for debugfs). Only these files touch the
  * trees and iova_rwsem; everyone else calls the functions below.
  */
 #ifndef __IOMMUFD_IO_PAGETABLE_H
@@ -284,6 +285,45 @@ static inline u64 iopt_next_stamp(struct iommufd_iopt *iopt)
 
 	return ++iopt->last_stamp;
 }
+
+/**
+ * struct iopt_area_report - one area, as iopt_report() copies it
+ * @iova: first IOVA
+ * @last: last IOVA (inclusive)
+ * @page_offset: where the area starts in its first page
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @src: where its pinned pages come from
+ */
+struct iopt_area_report {
+	unsigned long iova;
+	unsigned long last;
+	unsigned long page_offset;
+	int prot;
+	struct iommufd_pin_source src;
+};
+
+/**
+ * struct iopt_report - a copy of what an IOVA space holds
+ * @windowed: the space is windowed
+ * @nr_domains: translation tables mirroring it
+ * @nr_windows: entries of @windows
+ * @windows: the windows, in IOVA order
+ * @nr_areas: entries of @areas
+ * @areas: the areas, in IOVA order
+ */
+struct iopt_report {
+	bool windowed;
+	unsigned int nr_domains;
+	unsigned long nr_windows;
+	struct iommufd_window *windows;
+	unsigned long nr_areas;
+	struct iopt_area_report *areas;
+};
+
+int iopt_report(struct iommufd_iopt *iopt, struct iopt_report *rep);
+void iopt_report_free(struct iopt_report *rep);
+unsigned long iopt_windows_read(struct iommufd_iopt *iopt,
+				struct iommufd_window *out, unsigned long max);
 
 void iopt_init(struct iommufd_iopt *iopt);
 void iopt_destroy(struct iommufd_iopt *iopt);

@@ -587,21 +587,28 @@ static int ioas_tally(struct iommufd_ctx *ictx, u32 id,
 	return rc;
 }
 
-/* The pins of every IOAS of @ictx and of its container emulation. */
+/*
+ * The pins of every IOAS of @ictx and of its container emulation. The
+ * IOASes are peeked at, as debugfs does, so that reading fdinfo or the
+ * whole file's IOMMU_PIN_STATS never makes an IOMMU_DESTROY fail.
+ */
 static int ioas_tally_all(struct iommufd_ctx *ictx,
 			  struct iommufd_pin_tally *tally)
 {
 	struct iommufd_object *obj;
-	unsigned long index;
-	int rc;
+	unsigned long id = 0;
+	int rc = 0;
 
-	/* Objects of other types, or going away, are skipped. */
-	xa_for_each(&ictx->objects, index, obj) {
-		rc = ioas_tally(ictx, index, tally);
-		if (rc && rc != -ENOENT)
-			return rc;
+	while (!rc && (obj = iommufd_peek_next_object(ictx, &id))) {
+		struct iommufd_ioas *ioas =
+			container_of(obj, struct iommufd_ioas, obj);
+
+		if (obj->type == IOMMUFD_OBJ_IOAS)
+			rc = iopt_tally_pins(&ioas->iopt, tally);
+		iommufd_unpeek_object(ictx, obj);
+		id++;
 	}
-	return iommufd_vfio_tally_pins(ictx, tally);
+	return rc ?: iommufd_vfio_tally_pins(ictx, tally);
 }
 
 /**

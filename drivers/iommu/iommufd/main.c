@@ -23,6 +23,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include "backend.h"
+#include "debugfs.h"
 #include "fdinfo.h"
 #include "ioctl.h"
 #include "object.h"
@@ -247,6 +248,7 @@ static int iommufd_fops_open(struct inode *inode, struct file *filp)
 	ictx->account_mode = iommufd_vfio_node_opened(filp) ?
 			     IOMMUFD_ACCOUNT_MM : IOMMUFD_ACCOUNT_USER;
 	filp->private_data = ictx;
+	iommufd_debugfs_add(ictx);
 	return 0;
 }
 
@@ -254,6 +256,8 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 {
 	struct iommufd_ctx *ictx = filp->private_data;
 
+	/* First: the file's readers look at every object. */
+	iommufd_debugfs_remove(ictx);
 	iommufd_ctx_destroy_all(ictx);
 	iommufd_vfio_release(ictx);
 	xa_destroy(&ictx->objects);
@@ -357,6 +361,7 @@ static int __init iommufd_init(void)
 	rc = iommufd_backends_init();
 	if (rc)
 		return rc;
+	iommufd_debugfs_init();
 	rc = iommufd_test_init();
 	if (rc)
 		goto err_backends;
@@ -374,6 +379,7 @@ err_vfio:
 err_test:
 	iommufd_test_exit();
 err_backends:
+	iommufd_debugfs_exit();
 	iommufd_backends_exit();
 	return rc;
 }
@@ -383,6 +389,7 @@ static void __exit iommufd_exit(void)
 	misc_deregister(&iommufd_misc_dev);
 	iommufd_vfio_node_unregister();
 	iommufd_test_exit();
+	iommufd_debugfs_exit();
 	iommufd_backends_exit();
 }
 

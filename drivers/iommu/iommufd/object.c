@@ -154,6 +154,59 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 }
 
 /**
+ * iommufd_peek_next_object() - walk the published objects, for debugfs
+ * @ictx: context
+ * @id: in: the lowest ID to look at; out: the ID of the object found
+ *
+ * For a walk in ID order: start with *@id = 0, and after each object
+ * found drop it with iommufd_unpeek_object() and go on from *@id + 1.
+ * Objects created or destroyed meanwhile may or may not be met. The
+ * reference taken is a peek (see the top of object.h): it keeps the object
+ * from being freed, never makes IOMMU_DESTROY fail, and must not be used
+ * to take a long-term reference.
+ *
+ * Context: any context that may take a spinlock.
+ * Return: the object, or NULL if no published object has an ID from *@id
+ * on.
+ */
+struct iommufd_object *iommufd_peek_next_object(struct iommufd_ctx *ictx,
+						unsigned long *id)
+{
+	struct iommufd_object *obj;
+
+	xa_lock(&ictx->objects);
+	for (;;) {
+		obj = xa_find(&ictx->objects, id, ULONG_MAX, XA_PRESENT);
+		/* Not being destroyed: it keeps its short-term references. */
+		if (!obj || refcount_inc_not_zero(&obj->lookups))
+			break;
+		(*id)++;
+	}
+	if (obj)
+		obj->peeks++;
+	xa_unlock(&ictx->objects);
+	return obj;
+}
+
+/**
+ * iommufd_unpeek_object() - drop a reference from iommufd_peek_next_object()
+ * @ictx: context the object was found in
+ * @obj: the object
+ *
+ * Context: any context that may take a spinlock.
+ */
+void iommufd_unpeek_object(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj)
+{
+	/* Both at once for iommufd_object_unlink(), which reads both. */
+	xa_lock(&ictx->objects);
+	obj->peeks--;
+	if (refcount_dec_and_test(&obj->lookups))
+		wake_up_all(&ictx->lookups_done);
+	xa_unlock(&ictx->objects);
+}
+
+/**
  * iommufd_put_object() - drop a reference from iommufd_get_object()
  * @ictx: context the object was found in
  * @obj: the object
@@ -195,12 +248,27 @@ static void iommufd_object_erase(struct iommufd_ctx *ictx,
  * nothing else adds a user to an object only the table holds.
  */
 static int iommufd_object_unlink(struct iommufd_ctx *ictx,
-				 struct iommufd_object *obj)
+				 struct iommufd_object *obj, bool *peeked)
 {
 	lockdep_assert_held(&ictx->objects.xa_lock);
 
+	*peeked = false;
 	if (refcount_read(&obj->users) != 1)
 		return -EBUSY;
+	/*
+	 * Peeked at by debugfs: taken out of the table with the table's
+	 * short-term reference, which the caller drops before it waits for
+	 * the peeks to go.
+	 */
+	if (obj->peeks) {
+		if (refcount_read(&obj->lookups) != 1 + obj->peeks)
+			return -EBUSY;
+		if (WARN_ON(!refcount_dec_if_one(&obj->users)))
+			return -EBUSY;
+		iommufd_object_erase(ictx, obj);
+		*peeked = true;
+		return 0;
+	}
 	/* An ioctl is using it right now? */
 	if (!refcount_dec_if_one(&obj->lookups))
 		return -EBUSY;
@@ -225,6 +293,7 @@ static int iommufd_object_unlink(struct iommufd_ctx *ictx,
 int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
 {
 	struct iommufd_object *obj;
+	bool peeked = false;
 	int rc;
 
 	xa_lock(&ictx->objects);
@@ -232,11 +301,13 @@ int iommufd_object_destroy_user(struct iommufd_ctx *ictx, u32 id)
 	if (!obj)
 		rc = -ENOENT;
 	else
-		rc = iommufd_object_unlink(ictx, obj);
+		rc = iommufd_object_unlink(ictx, obj, &peeked);
 	xa_unlock(&ictx->objects);
 	if (rc)
 		return rc;
 
+	if (peeked && !refcount_dec_and_test(&obj->lookups))
+		wait_event(ictx->lookups_done, !refcount_read(&obj->lookups));
 	iommufd_object_free(obj);
 	return 0;
 }
@@ -296,13 +367,15 @@ void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx)
 {
 	struct iommufd_object *obj;
 	unsigned long index;
-	bool progress;
+	bool progress, peeked;
 
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, index, obj) {
 			xa_lock(&ictx->objects);
-			if (iommufd_object_unlink(ictx, obj)) {
+			/* debugfs.c's file went first: nothing peeks. */
+			if (iommufd_object_unlink(ictx, obj, &peeked) ||
+			    WARN_ON(peeked)) {
 				xa_unlock(&ictx->objects);
 				continue;
 			}

@@ -38,6 +38,14 @@
  * An IOMMU_DESTROY that fails leaves both counts as they were throughout, so
  * an ioctl holding a lookup may always add a user with refcount_inc().
  *
+ * A reader of the debugfs view (debugfs.c) looks at objects without
+ * being an ioctl: its short-term references are "peeks", counted apart,
+ * taken and dropped under the table's lock (iommufd_peek_next_object(),
+ * iommufd_unpeek_object()). They never make IOMMU_DESTROY fail: a destroy
+ * that finds only the table's reference and peeks takes the object out of
+ * the table and waits for the peeks to go, as iommufd_object_remove()
+ * does. A peek never adds a user.
+ *
  * Objects the kernel owns (a device bound by VFIO, an access, an automatic
  * page table) are removed by the kernel with iommufd_object_remove(),
  * which drops the last long-term user's reference and takes the object out
@@ -134,6 +142,8 @@ struct iommufd_vfio_spapr;
  *              any other container type
  * @vfio_groups: the IOMMU groups VFIO attached to the context as to a
  *               container (vfio_compat.c); under @attach_lock
+ * @debug_id: names the context in fdinfo and debugfs (debugfs.c)
+ * @debugfs: its file in debugfs, or NULL
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -146,6 +156,8 @@ struct iommufd_ctx {
 	u32 vfio_type;
 	struct iommufd_vfio_spapr *vfio_spapr;
 	struct list_head vfio_groups;
+	unsigned int debug_id;
+	struct dentry *debugfs;
 };
 
 enum iommufd_object_type {
@@ -165,12 +177,15 @@ enum iommufd_object_type {
  * struct iommufd_object - header of every object in a context's table
  * @users: long-term references, see the top of this file
  * @lookups: short-term references, see the top of this file
+ * @peeks: how many of @lookups are a reader's of the debugfs view, under
+ *         the table's lock
  * @type: what structure embeds this header
  * @id: the ID user space knows the object by
  */
 struct iommufd_object {
 	refcount_t users;
 	refcount_t lookups;
+	unsigned int peeks;
 	enum iommufd_object_type type;
 	u32 id;
 };
@@ -203,6 +218,10 @@ bool iommufd_object_remove(struct iommufd_ctx *ictx,
 			   struct iommufd_object *obj);
 void iommufd_ctx_destroy_all(struct iommufd_ctx *ictx);
 const char *iommufd_object_type_name(enum iommufd_object_type type);
+struct iommufd_object *iommufd_peek_next_object(struct iommufd_ctx *ictx,
+						unsigned long *id);
+void iommufd_unpeek_object(struct iommufd_ctx *ictx,
+			   struct iommufd_object *obj);
 void iommufd_object_count(struct iommufd_ctx *ictx, unsigned int *counts);
 
 /* Per-type destroy callbacks, called from object.c only. */

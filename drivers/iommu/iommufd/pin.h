@@ -72,6 +72,23 @@ struct iommufd_pin_tally {
 	unsigned long capacity;
 };
 
+/**
+ * struct iommufd_pin_source - where a handle's pages come from
+ * @owner: the set of pins they are part of (one per process and
+ *         accounting owner, or per memfd): handles of the same @owner
+ *         whose page ranges overlap share those pins
+ * @ino: the inode number of the memfd, or 0 for user memory
+ * @first: the first page: a virtual page number of the process, or a page
+ *         index of the memfd
+ * @npages: pages covered
+ */
+struct iommufd_pin_source {
+	const void *owner;
+	unsigned long ino;
+	unsigned long first;
+	unsigned long npages;
+};
+
 struct iommufd_pin *iommufd_pin_user(unsigned long uptr, unsigned long npages,
 				     bool writable,
 				     enum iommufd_account_mode mode);
@@ -84,6 +101,7 @@ struct iommufd_pin *iommufd_pin_slice(struct iommufd_pin *pin,
 void iommufd_pin_put(struct iommufd_pin *pin);
 
 unsigned long iommufd_pin_npages(struct iommufd_pin *pin);
+void iommufd_pin_source(struct iommufd_pin *pin, struct iommufd_pin_source *src);
 struct page *iommufd_pin_page(struct iommufd_pin *pin, unsigned long index);
 unsigned long iommufd_pin_contig(struct iommufd_pin *pin, unsigned long index,
 				 unsigned long max, phys_addr_t *phys);

@@ -7,6 +7,7 @@
  * changes while it exists and keeps its pages pinned, so none of this
  * takes a lock of the pin layer.
  */
+#include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -27,6 +28,24 @@
 unsigned long iommufd_pin_npages(struct iommufd_pin *pin)
 {
 	return pin->npages;
+}
+
+/**
+ * iommufd_pin_source() - where the pages of a handle come from
+ * @pin: the handle
+ * @src: filled in
+ *
+ * Context: any context.
+ */
+void iommufd_pin_source(struct iommufd_pin *pin, struct iommufd_pin_source *src)
+{
+	const struct iopin_seg *seg = &pin->segs[0];
+
+	src->owner = pin->space;
+	src->ino = pin->space->file ? file_inode(pin->space->file)->i_ino : 0;
+	/* The segments follow each other in the source, from the first. */
+	src->first = seg->ext->node.start + seg->first;
+	src->npages = pin->npages;
 }
 
 /**

@@ -655,6 +655,30 @@ void iopt_windows_destroy(struct iommufd_iopt *iopt)
 	iopt->nr_windows = 0;
 }
 
+/**
+ * iopt_windows_read() - describe the windows of a space
+ * @iopt: the IOVA space
+ * @out: room for @max descriptions, filled in IOVA order
+ * @max: entries of @out
+ *
+ * Context: iova_rwsem held.
+ * Return: the number of windows, which may exceed @max.
+ */
+unsigned long iopt_windows_read(struct iommufd_iopt *iopt,
+				struct iommufd_window *out, unsigned long max)
+{
+	struct interval_tree_node *node;
+	unsigned long n = 0;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for (node = interval_tree_iter_first(&iopt->windows, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX), n++)
+		if (n < max)
+			iopt_window_desc(to_iopt_window(node), &out[n]);
+	return n;
+}
+
 /*
  * Would a device with @caps accept every window of @iopt? With
  * @dev_limits, the device's list of limits, also check the windows against

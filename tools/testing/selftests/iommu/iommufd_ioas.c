@@ -6,6 +6,8 @@
  * request is checked to leave the IOAS as it was.
  */
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1122,6 +1124,168 @@ TEST_F(ioas, fdinfo)
 	iommufd_destroy(fd, other);
 	ASSERT_EQ(mock_missing() ? 1 : 2,
 		  fdinfo_num(fd, "iommufd-objects-ioas"));
+}
+
+#define VIEW_LEN 65536
+
+#define read_view(fd, view) ASSERT_EQ(0, __debugfs_view(fd, view, VIEW_LEN))
+
+/* Does @view hold the text @fmt makes? */
+static void __check_view(struct __test_metadata *_metadata, const char *view,
+			 const char *fmt, ...)
+{
+	char want[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	ASSERT_NE(NULL, strstr(view, want))
+		TH_LOG("\"%s\" is not in the view:\n%s", want, view);
+}
+
+#define ASSERT_VIEW(...) __check_view(_metadata, __VA_ARGS__)
+
+/*
+ * The operator's view in debugfs, read while the state changes: the
+ * file's pins, each IOAS with its windows and areas, where each area's
+ * memory comes from and which other IOAS shares it, a device and the table
+ * it translates through; the view goes with the file.
+ */
+TEST_F(ioas, debugfs)
+{
+	struct iommu_ioas_window_add win = {
+		.flags = IOMMU_IOAS_WINDOW_EXACT,
+		.iova = 1ULL << 32,
+		.length = 1ULL << 20,
+		.page_size = PSZ,
+	};
+	uint32_t a = self->ioas, b = ioas_alloc(self->fd), w, d;
+	unsigned long user = (unsigned long)self->buf;
+	uint32_t stdev, hwpt, idev;
+	char *view = malloc(VIEW_LEN), path[64];
+	int fd = self->fd, id, other;
+	uint64_t iova = 0;
+
+	ASSERT_NE(NULL, view);
+	if (__debugfs_view(fd, view, VIEW_LEN) == ENOENT)
+		SKIP(return, "kernel without debugfs");
+	read_view(fd, view);
+	id = fdinfo_num(fd, "iommufd-id");
+	ASSERT_VIEW(view, "context %d: pinned 0 KiB, charged 0 KiB to the user\n",
+		    id);
+	ASSERT_VIEW(view, "ioas %u: plain, 0 windows, 0 areas, 0 tables\n", a);
+	ASSERT_VIEW(view, "ioas %u: plain, 0 windows, 0 areas, 0 tables\n", b);
+
+	/* A map, and part of it copied: the copy shares the pins. */
+	ioas_map_fixed(fd, a, self->buf, 64 * PSZ, 1UL << 30);
+	ASSERT_EQ(0, __ioas_copy(fd, b, &iova, a, (1UL << 30) + 16 * PSZ,
+				 16 * PSZ, IOMMU_IOAS_MAP_READABLE));
+	read_view(fd, view);
+	ASSERT_VIEW(view, "ioas %u: plain, 0 windows, 1 area, 0 tables\n", a);
+	ASSERT_VIEW(view, "  area 0x%lx-0x%lx rw, user 0x%lx, 64 pages, shared with ioas %u\n",
+		    1UL << 30, (1UL << 30) + 64 * PSZ - 1, user, b);
+	ASSERT_VIEW(view, "  area 0x%lx-0x%lx r-, user 0x%lx, 16 pages, shared with ioas %u\n",
+		    (unsigned long)iova, (unsigned long)iova + 16 * PSZ - 1,
+		    user + 16 * PSZ, a);
+
+	/* Unmapped from a: b's area is no longer shared. */
+	ioas_unmap(fd, a, 1UL << 30, 64 * PSZ);
+	read_view(fd, view);
+	ASSERT_VIEW(view, "ioas %u: plain, 0 windows, 0 areas, 0 tables\n", a);
+	ASSERT_VIEW(view, "  area 0x%lx-0x%lx r-, user 0x%lx, 16 pages\n",
+		    (unsigned long)iova, (unsigned long)iova + 16 * PSZ - 1,
+		    user + 16 * PSZ);
+	ASSERT_VIEW(view, "context %d: pinned %lu KiB", id, 16 * PSZ / 1024);
+
+	/* A windowed IOAS and its window. */
+	w = ioas_alloc_windowed(fd);
+	win.ioas_id = w;
+	ioas_window_add(fd, &win);
+	read_view(fd, view);
+	ASSERT_VIEW(view, "ioas %u: windowed, 1 window, 0 areas, 0 tables\n"
+		    "  window 0x%llx-0x%llx, IO page 0x%lx\n",
+		    w, win.iova, win.iova + win.length - 1, PSZ);
+
+	/* A device: its IOAS has a table, and says which. */
+	if (!mock_missing()) {
+		d = ioas_alloc(fd);
+		mock_domain(fd, d, &stdev, &hwpt, &idev);
+		read_view(fd, view);
+		ASSERT_VIEW(view, "ioas %u: plain, 0 windows, 0 areas, 1 table\n",
+			    d);
+		ASSERT_VIEW(view, "  device %u (", idev);
+		ASSERT_VIEW(view, "), hwpt %u\n", hwpt);
+	}
+
+	/* Another file has a view of its own, gone when it closes. */
+	other = iommufd_open();
+	ASSERT_LE(0, other);
+	read_view(other, view);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/iommufd/%lld",
+		 fdinfo_num(other, "iommufd-id"));
+	ASSERT_NE(id, fdinfo_num(other, "iommufd-id"));
+	ASSERT_EQ(0, access(path, R_OK));
+	close(other);
+	ASSERT_EQ(-1, access(path, R_OK));
+	ASSERT_EQ(ENOENT, errno);
+	free(view);
+}
+
+struct view_reader {
+	int fd;
+	bool stop;
+	unsigned int reads;
+	int rc;
+};
+
+static void *view_reader(void *arg)
+{
+	struct view_reader *r = arg;
+	char *view = malloc(VIEW_LEN);
+
+	if (!view) {
+		r->rc = ENOMEM;
+		return NULL;
+	}
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED) && !r->rc) {
+		r->rc = __debugfs_view(r->fd, view, VIEW_LEN);
+		r->reads++;
+	}
+	free(view);
+	return NULL;
+}
+
+/*
+ * The view read over and over by one thread while another maps, copies,
+ * unmaps and destroys IOASes: every read succeeds (the debug kernel's
+ * lockdep and KASAN watch the locking and the copies).
+ */
+TEST_F(ioas, debugfs_concurrent)
+{
+	struct view_reader r = { .fd = self->fd };
+	char probe[64];
+	pthread_t thread;
+	unsigned int i;
+
+	if (__debugfs_view(self->fd, probe, sizeof(probe)) == ENOENT)
+		SKIP(return, "kernel without debugfs");
+	ASSERT_EQ(0, pthread_create(&thread, NULL, view_reader, &r));
+	for (i = 0; i != 200; i++) {
+		uint32_t other = ioas_alloc(self->fd);
+		uint64_t iova = 0;
+
+		ioas_map_fixed(self->fd, self->ioas, self->buf, 16 * PSZ,
+			       1UL << 30);
+		ASSERT_EQ(0, __ioas_copy(self->fd, other, &iova, self->ioas,
+					 1UL << 30, 8 * PSZ, MAP_RW));
+		ioas_unmap(self->fd, self->ioas, 1UL << 30, 16 * PSZ);
+		iommufd_destroy(self->fd, other);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_EQ(0, r.rc);
+	ksft_print_msg("%u reads of the view\n", r.reads);
 }
 
 /* In RLIMIT_MODE 1 the charge is the process's; fdinfo says so. */

@@ -225,6 +225,14 @@ bool platform_eeh_on(void);
  */
 int __fdinfo(int fd, const char *key, char *val, size_t len);
 
+/*
+ * The debugfs view of /dev/iommu file @fd (/sys/kernel/debug/iommufd/ and
+ * its fdinfo's iommufd-id), whole, into @buf (@len bytes, NUL-ended); 0,
+ * ENOENT if the kernel has no debugfs, EFBIG if @buf is too small, or the
+ * errno of reading it.
+ */
+int __debugfs_view(int fd, char *buf, size_t len);
+
 /* Drop one capability from the calling process (for a forked test). */
 int drop_capability(int cap);
 

@@ -629,6 +629,31 @@ bool platform_eeh_on(void)
 	return on;
 }
 
+int __debugfs_view(int fd, char *buf, size_t len)
+{
+	char id[32], path[96];
+	ssize_t n;
+	int rc, f;
+
+	rc = __fdinfo(fd, "iommufd-id", id, sizeof(id));
+	if (rc)
+		return rc;
+	/* Mounted here if the machine did not (root only). */
+	if (access("/sys/kernel/debug/iommufd", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access("/sys/kernel/debug/iommufd", F_OK))
+		return errno;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/iommufd/%s", id);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return errno;
+	n = read(f, buf, len - 1);
+	rc = n < 0 ? errno : (size_t)n == len - 1 ? EFBIG : 0;
+	close(f);
+	buf[n < 0 ? 0 : n] = 0;
+	return rc;
+}
+
 int __fdinfo(int fd, const char *key, char *val, size_t len)
 {
 	size_t klen = strlen(key);
