@@ -25,6 +25,7 @@ declare -A WHY=(
 	[qemu-system-x86]="x86_64 machine" [qemu-system-arm]="arm64 machine"
 	[qemu-system-ppc]="ppc64le machine"
 	[busybox-static]="x86_64 initramfs userland"
+	[debootstrap]="QEMU 10 from Debian 13 in the x86_64 machine (qemu10.sh)"
 )
 
 missing=()

@@ -85,4 +85,10 @@ if [ -d "$out/modroot/lib/modules" ]; then
 	printf 'iommufd\nvfio-pci\n' >"$root/etc/modules"
 fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+# x86_64: QEMU 10 as a client of /dev/iommu (iommufd_qemu), a second
+# archive the kernel unpacks after the first.
+if [ "$a" = x86_64 ]; then
+	"$(dirname "$0")/qemu10.sh"
+	cat "$BUILD/qemu10/qemu10.cpio.gz" >>"$out/initramfs.cpio.gz"
+fi
 say "$a: initramfs ready: $out/initramfs.cpio.gz"
