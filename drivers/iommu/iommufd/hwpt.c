@@ -105,14 +105,17 @@ int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (cmd->data_type == IOMMU_HWPT_DATA_NONE ? cmd->data_len :
 						     !cmd->data_len)
 		return -EINVAL;
-	if (cmd->data_type != IOMMU_HWPT_DATA_NONE)
-		return -EOPNOTSUPP;
 
 	dev_obj = iommufd_get_object(ucmd->ictx, cmd->dev_id,
 				     IOMMUFD_OBJ_DEVICE);
 	if (IS_ERR(dev_obj))
 		return PTR_ERR(dev_obj);
 	idev = container_of(dev_obj, struct iommufd_device, obj);
+	/* After the device, as upstream: no device is ENOENT whatever else. */
+	if (cmd->data_type != IOMMU_HWPT_DATA_NONE) {
+		rc = -EOPNOTSUPP;
+		goto out_put_dev;
+	}
 
 	/* Upstream answers EINVAL, not ENOENT, for an unknown pt_id. */
 	pt_obj = iommufd_get_object(ucmd->ictx, cmd->pt_id, IOMMUFD_OBJ_ANY);
