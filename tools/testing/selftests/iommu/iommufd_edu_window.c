@@ -659,17 +659,7 @@ static void spapr_ctr_teardown(struct spapr_ctr *c)
 }
 
 /* VFIO_IOMMU_SPAPR_REGISTER_MEMORY (or UNREGISTER_MEMORY) of @size at @buf */
-static int spapr_reg(int fd, unsigned long cmd, const void *buf,
-		     uint64_t size)
-{
-	struct vfio_iommu_spapr_register_memory reg = {
-		.argsz = sizeof(reg),
-		.vaddr = (uintptr_t)buf,
-		.size = size,
-	};
-
-	return iommufd_ioctl(fd, cmd, &reg);
-}
+#define spapr_reg(fd, cmd, buf, size) __spapr_memory(fd, cmd, 0, buf, size)
 
 /* VFIO_IOMMU_MAP_DMA (@size bytes of @buf at @iova) or UNMAP_DMA (!@buf). */
 static int spapr_dma(int fd, const void *buf, uint64_t iova, uint64_t size)

@@ -436,13 +436,8 @@ static const struct path path_spapr_create = {
 /* REGISTER_MEMORY, or UNREGISTER_MEMORY (@cmd), of the large run */
 static int spapr_region(struct state *st, unsigned long cmd)
 {
-	struct vfio_iommu_spapr_register_memory reg = {
-		.argsz = sizeof(reg),
-		.vaddr = (uintptr_t)(buf + LARGE_FIRST * PSZ),
-		.size = LARGE_PAGES * PSZ,
-	};
-
-	return iommufd_ioctl(st->fd, cmd, &reg);
+	return __spapr_memory(st->fd, cmd, 0, buf + LARGE_FIRST * PSZ,
+			      LARGE_PAGES * PSZ);
 }
 
 /* The large run's pages pinned once (@pinned), or not at all. */

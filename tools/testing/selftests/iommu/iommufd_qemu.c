@@ -544,18 +544,10 @@ static int qemu_iommufd_id(pid_t pid)
 static void qemu_view(struct __test_metadata *_metadata, struct qemu_vm *vm,
 		      char *view)
 {
-	int id = qemu_iommufd_id(vm->qemu), fd;
-	char path[64];
-	ssize_t n;
+	int id = qemu_iommufd_id(vm->qemu);
 
 	ASSERT_LE(0, id) TH_LOG("QEMU has no /dev/iommu file open");
-	snprintf(path, sizeof(path), "/sys/kernel/debug/iommufd/%d", id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
-	n = read(fd, view, 65535);
-	close(fd);
-	ASSERT_LT(0, n);
-	view[n] = 0;
+	ASSERT_EQ(0, __debugfs_view_id(id, view, 65536));
 }
 
 /* How many times @what occurs in @text */

@@ -232,6 +232,8 @@ int __fdinfo(int fd, const char *key, char *val, size_t len);
  * errno of reading it.
  */
 int __debugfs_view(int fd, char *buf, size_t len);
+/* The same for the /dev/iommu file (of any process) with iommufd-id @id. */
+int __debugfs_view_id(long id, char *buf, size_t len);
 
 /* Drop one capability from the calling process (for a forked test). */
 int drop_capability(int cap);

@@ -629,21 +629,18 @@ bool platform_eeh_on(void)
 	return on;
 }
 
-int __debugfs_view(int fd, char *buf, size_t len)
+int __debugfs_view_id(long id, char *buf, size_t len)
 {
-	char id[32], path[96];
+	char path[96];
 	ssize_t n;
 	int rc, f;
 
-	rc = __fdinfo(fd, "iommufd-id", id, sizeof(id));
-	if (rc)
-		return rc;
 	/* Mounted here if the machine did not (root only). */
 	if (access("/sys/kernel/debug/iommufd", F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	if (access("/sys/kernel/debug/iommufd", F_OK))
 		return errno;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/iommufd/%s", id);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/iommufd/%ld", id);
 	f = open(path, O_RDONLY | O_CLOEXEC);
 	if (f < 0)
 		return errno;
@@ -652,6 +649,17 @@ int __debugfs_view(int fd, char *buf, size_t len)
 	close(f);
 	buf[n < 0 ? 0 : n] = 0;
 	return rc;
+}
+
+int __debugfs_view(int fd, char *buf, size_t len)
+{
+	char id[32];
+	int rc;
+
+	rc = __fdinfo(fd, "iommufd-id", id, sizeof(id));
+	if (rc)
+		return rc;
+	return __debugfs_view_id(strtol(id, NULL, 10), buf, len);
 }
 
 int __fdinfo(int fd, const char *key, char *val, size_t len)
