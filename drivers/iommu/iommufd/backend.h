@@ -38,22 +38,34 @@
  * unmapped range starting and ending at boundaries of runs it was given
  * (the core splits mappings only where it cut the runs).
  *
+ * Hardware with two stages of translation can also make nested tables
+ * (->domain_alloc_nested()): a first stage that user space fills in a
+ * format of the hardware (a guest's own IO page tables, for a hypervisor
+ * emulating an IOMMU), whose output a parent table translates. The core
+ * fills only the parent, from its IOAS; it never maps into a nested
+ * table, and passes user space's invalidation requests for it through
+ * ->cache_invalidate() unread.
+ *
  * Locking: the core serializes ->attach(), ->detach(), ->attach_extra(),
  * ->detach_extra(), ->window_add() and ->window_remove() with
  * ictx->attach_lock, and calls ->map(), ->unmap(), ->window_add() and
- * ->window_remove() with the IOAS's iova_rwsem held for writing. A backend
- * may sleep and allocate in every operation.
+ * ->window_remove() with the IOAS's iova_rwsem held for writing, and takes
+ * no lock around ->domain_alloc_nested() and ->cache_invalidate(). A
+ * backend may sleep and allocate in every operation.
  */
 #ifndef __IOMMUFD_BACKEND_H
 #define __IOMMUFD_BACKEND_H
 
 #include <linux/bug.h>
+#include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
 struct device;
 struct iommu_group;
+struct iommufd_fault;
 struct iommu_user_data;
+struct iommu_user_data_array;
 struct iova_bitmap;
 struct iommufd_backend_ops;
 struct vfio_eeh_pe_op;
@@ -62,10 +74,13 @@ struct vfio_eeh_pe_op;
  * struct iommufd_hwdev - a bound device, as its backend sees it
  * @ops: the backend that drives the device
  * @dev: the device
+ * @dev_id: the ID user space knows the device by; set by the core when it
+ *          binds the device
  */
 struct iommufd_hwdev {
 	const struct iommufd_backend_ops *ops;
 	struct device *dev;
+	u32 dev_id;
 };
 
 /**
@@ -178,12 +193,17 @@ struct iommufd_window_caps {
  * @dirty_tracking: the table was made with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
  *                  and can record which IOVA devices write to;
  *                  ->set_dirty_tracking() and ->read_dirty() work on it
+ * @nested: a first-stage table user space owns, from ->domain_alloc_nested();
+ *          it translates through its parent, and the core never maps into
+ *          it, never adds it to an IOAS and gives it no windows
  * @iopt_link: entry in the domain list of the IOAS it is filled from;
  *             belongs to io_pagetable.c
  * @window_caps: the windows the hardware the table was made for can have;
  *               set by the core (hwpt.c) before the table joins an IOAS,
  *               so that the IOAS's windows stay within them whoever is
  *               attached; belongs to window.c
+ * @fault: the fault queue I/O page faults on this nested table go to, or
+ *         NULL; set by the core (hwpt.c) before any device is attached
  */
 struct iommufd_domain {
 	const struct iommufd_backend_ops *ops;
@@ -192,9 +212,37 @@ struct iommufd_domain {
 	unsigned long aperture_last;
 	bool enforce_cache_coherency;
 	bool dirty_tracking;
+	bool nested;
 	struct list_head iopt_link;
 	struct iommufd_window_caps window_caps;
+	struct iommufd_fault *fault;
 };
+
+/**
+ * struct iommufd_fault_group - I/O page faults a device reported together
+ * @link: in the fault queue; belongs to fault.c
+ * @hwdev: the device that faulted
+ * @domain: the nested table it faulted on; its @fault is the queue
+ * @cookie: what user space answers the group by; set by fault.c
+ * @nr: entries of @faults, at least one
+ * @faults: the page requests, the last one flagged
+ *          IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE
+ *
+ * A backend allocates a group (embedded in a structure of its own, if it
+ * likes), hands it to iommufd_fault_report() and gets it back, exactly
+ * once, through ->fault_respond(), which answers the device and frees the
+ * group.
+ */
+struct iommufd_fault_group {
+	struct list_head link;
+	struct iommufd_hwdev *hwdev;
+	struct iommufd_domain *domain;
+	u32 cookie;
+	u32 nr;
+	struct iommu_fault_page_request faults[] __counted_by(nr);
+};
+
+void iommufd_fault_report(struct iommufd_fault_group *grp);
 
 /**
  * struct iommufd_window - one window of a windowed IOAS, for ->window_add()
@@ -267,13 +315,27 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *                the table serves a windowed IOAS and translates only the
  *                windows given to ->window_add(); without, it serves a
  *                plain IOAS and translates its whole aperture.
+ * @domain_alloc_nested: a new nested table for @hwdev: the first stage of
+ *                       a two-stage translation, in a format of the
+ *                       hardware's that user space fills (@user_data, never
+ *                       NULL), whose output @parent translates. @parent is a
+ *                       table of this backend made with
+ *                       IOMMU_HWPT_ALLOC_NEST_PARENT; @flags has no
+ *                       IOMMU_HWPT_ALLOC_* flag the core handles itself.
+ *                       The result has @nested set. Return -EOPNOTSUPP for
+ *                       a data type or flag the hardware does not have,
+ *                       -EINVAL for data it rejects, -EFAULT if the data
+ *                       cannot be read. Optional: without it, nesting is
+ *                       not offered.
  * @domain_free: free an empty table that no device is attached to
  * @attach: make @hwdev translate through @domain. If the device is
  *          attached elsewhere, switch it over without a moment in which its
  *          DMA is blocked or goes through neither table. Return
  *          -EMEDIUMTYPE if @hwdev cannot use @domain (a table of another
  *          kind, or another table than its group's), so that the core
- *          may try another; on any error nothing changed.
+ *          may try another; on any error nothing changed. @domain may be
+ *          a nested table; a switch between it and its parent, or between
+ *          two tables nested in one parent, keeps the second stage.
  * @detach: block all DMA of @hwdev; the core has detached its extra tables
  *          first
  * @map: map the @nr runs of @runs, in order, to consecutive IOVAs from
@@ -313,6 +375,20 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *             backend described with @group_caps. Return 0, the PE's state
  *             for VFIO_EEH_PE_GET_STATE, -ENODEV if @group has no EEH PE,
  *             or the platform's error. Optional.
+ * @cache_invalidate: carry out the invalidation requests of @array, in the
+ *                    hardware's format, on the caches of the nested table
+ *                    @domain and of the devices attached to it, in order;
+ *                    set @array->entry_num to the number carried out and
+ *                    return the error of the first that failed, or 0. Only
+ *                    called for a nested table; required with
+ *                    @domain_alloc_nested.
+ * @fault_respond: answer the device of the faults of @grp with @code, an
+ *                 enum iommufd_page_response_code, and free @grp. Called
+ *                 once per group given to iommufd_fault_report(), from
+ *                 process context, when user space answers it or when
+ *                 nobody can any more (the device left the table, the
+ *                 queue's file was closed). Optional: without it, tables
+ *                 of this backend take no fault queue.
  * @set_dirty_tracking: start (@enable) or stop recording, in the entries of
  *                      @domain, which IOVA devices write to. Only called
  *                      for a domain with @dirty_tracking set.
@@ -335,6 +411,10 @@ struct iommufd_backend_ops {
 	struct iommufd_domain *(*domain_alloc)(struct iommufd_hwdev *hwdev,
 					       u32 flags, bool windowed,
 					       const struct iommu_user_data *user_data);
+	struct iommufd_domain *(*domain_alloc_nested)(struct iommufd_hwdev *hwdev,
+						      struct iommufd_domain *parent,
+						      u32 flags,
+						      const struct iommu_user_data *user_data);
 	void (*domain_free)(struct iommufd_domain *domain);
 	int (*attach)(struct iommufd_hwdev *hwdev,
 		      struct iommufd_domain *domain);
@@ -359,6 +439,9 @@ struct iommufd_backend_ops {
 	bool (*eeh_enabled)(void);
 	int (*eeh_pe_op)(struct iommu_group *group,
 			 const struct vfio_eeh_pe_op *op);
+	int (*cache_invalidate)(struct iommufd_domain *domain,
+				struct iommu_user_data_array *array);
+	void (*fault_respond)(struct iommufd_fault_group *grp, u32 code);
 	int (*set_dirty_tracking)(struct iommufd_domain *domain, bool enable);
 	int (*read_dirty)(struct iommufd_domain *domain, unsigned long iova,
 			  size_t size, bool clear, struct iova_bitmap *bitmap);

@@ -34,6 +34,7 @@
 
 #include "backend.h"
 #include "device.h"
+#include "fault.h"
 #include "hwpt.h"
 #include "ioas.h"
 #include "ioctl.h"
@@ -81,6 +82,7 @@ struct iommufd_device *__iommufd_device_bind(struct iommufd_ctx *ictx,
 	}
 	idev->ictx = ictx;
 	idev->hwdev = hwdev;
+	hwdev->dev_id = idev->obj.id;
 	INIT_LIST_HEAD(&idev->extras);
 	INIT_LIST_HEAD(&idev->limits);
 	if (hold_ctx) {
@@ -267,7 +269,9 @@ static int iommufd_device_enter(struct iommufd_device *idev,
 	lockdep_assert_held(&idev->ictx->attach_lock);
 
 	if (enter) {
-		rc = iommufd_hwdev_window_caps(hwdev, hwpt->domain, &caps);
+		rc = iommufd_hwdev_window_caps(hwdev,
+					       iommufd_hwpt_stage2(hwpt)->domain,
+					       &caps);
 		if (rc)
 			return rc;
 		rc = iopt_limits_add(walk.iopt, idev, &caps, &idev->limits,
@@ -312,6 +316,10 @@ static struct iommufd_hwpt *iommufd_device_leave(struct iommufd_device *idev,
 {
 	lockdep_assert_held(&idev->ictx->attach_lock);
 
+	/* Faults it raised there can no longer be answered to any purpose. */
+	if (old->domain->fault)
+		iommufd_fault_drain(old->domain->fault, idev->hwdev,
+				    old->domain);
 	if (!hwpt || hwpt->ioas != old->ioas) {
 		iopt_unreserve(&old->ioas->iopt, idev);
 		iopt_limits_remove(&old->ioas->iopt, idev);
@@ -377,7 +385,8 @@ iommufd_device_enter_ioas(struct iommufd_device *idev,
 /*
  * May @idev translate @ioas through a table of it, as its main table or
  * with @extra as an extra one? A device with extra tables may translate
- * only windowed IOASes, each through one table.
+ * only windowed IOASes, each through one table; a device on a nested table
+ * has none.
  */
 static int iommufd_device_may_enter(struct iommufd_device *idev,
 				    struct iommufd_ioas *ioas, bool extra)
@@ -389,7 +398,8 @@ static int iommufd_device_may_enter(struct iommufd_device *idev,
 	if (!extra && list_empty(&idev->extras))
 		return 0;
 	if (!ioas->iopt.windowed ||
-	    (extra && !idev->hwpt->ioas->iopt.windowed))
+	    (extra && (!idev->hwpt->ioas->iopt.windowed ||
+		       idev->hwpt->parent)))
 		return -EINVAL;
 	if (extra && idev->hwpt->ioas == ioas)
 		return -EEXIST;
@@ -412,6 +422,11 @@ iommufd_device_enter_pt(struct iommufd_device *idev, struct iommufd_object *pt,
 	int rc;
 
 	switch (pt->type) {
+	case IOMMUFD_OBJ_HWPT_NESTED:
+		/* Nested tables translate all of the device's IOVA. */
+		if (extra || !list_empty(&idev->extras))
+			return ERR_PTR(-EINVAL);
+		fallthrough;
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		hwpt = container_of(pt, struct iommufd_hwpt, obj);
 		/*

@@ -26,6 +26,14 @@
  * IOAS like every other reserved region (->for_each_resv), so the cookie's
  * mappings never collide with user mappings.
  *
+ * Nesting: a driver with two stages of translation makes nested domains
+ * (IOMMU_DOMAIN_NESTED) from its user format through ->domain_alloc_user(),
+ * given the parent it made with IOMMU_HWPT_ALLOC_NEST_PARENT, and carries
+ * out user invalidation requests with ->cache_invalidate_user(). Drivers
+ * without it refuse the parent flag, so nesting is offered exactly where
+ * the hardware has it. A nested domain's MSI cookie and coherency are its
+ * parent's.
+ *
  * Cache coherency: every mapping is made with IOMMU_CACHE, the IOMMU core's
  * way of saying that DMA is coherent with the CPU caches (without it, an
  * SMMUv3 would map memory as non-cacheable). A device whose IOMMU can also
@@ -78,12 +86,14 @@ struct iommu_api_dev {
  * struct iommu_api_domain - an IOMMU core domain
  * @base: what the core sees
  * @domain: the IOMMU core's domain
+ * @parent: for a nested domain, the one that is its second stage
  * @msi_cookie: an MSI cookie for a software MSI window was set up
  * @msi_start: start of that window
  */
 struct iommu_api_domain {
 	struct iommufd_domain base;
 	struct iommu_domain *domain;
+	struct iommu_api_domain *parent;
 	bool msi_cookie;
 	phys_addr_t msi_start;
 };
@@ -319,6 +329,58 @@ iommu_api_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags,
 	return &adom->base;
 }
 
+/*
+ * A nested domain: the driver's first-stage format in @user_data, on
+ * @parent, which the driver allocated with IOMMU_HWPT_ALLOC_NEST_PARENT
+ * (a driver without nesting refused that flag already).
+ */
+static struct iommufd_domain *
+iommu_api_domain_alloc_nested(struct iommufd_hwdev *hwdev,
+			      struct iommufd_domain *parent, u32 flags,
+			      const struct iommu_user_data *user_data)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(hwdev->dev);
+	struct iommu_api_domain *adom, *s2 = to_api_domain(parent);
+	struct iommu_domain *domain;
+
+	if (!ops->domain_alloc_user)
+		return ERR_PTR(-EOPNOTSUPP);
+	adom = kzalloc(sizeof(*adom), GFP_KERNEL_ACCOUNT);
+	if (!adom)
+		return ERR_PTR(-ENOMEM);
+	domain = ops->domain_alloc_user(hwdev->dev, flags, s2->domain,
+					user_data);
+	if (IS_ERR(domain)) {
+		kfree(adom);
+		return ERR_CAST(domain);
+	}
+	/* What the core relies on; a driver that breaks it is a bug. */
+	if (WARN_ON(domain->type != IOMMU_DOMAIN_NESTED ||
+		    !domain->ops->cache_invalidate_user)) {
+		iommu_domain_free(domain);
+		kfree(adom);
+		return ERR_PTR(-EINVAL);
+	}
+	domain->owner = ops;
+	adom->domain = domain;
+	adom->parent = s2;
+	adom->base.ops = &iommu_api_ops;
+	adom->base.nested = true;
+	adom->base.pgsize_bitmap = parent->pgsize_bitmap;
+	adom->base.aperture_start = parent->aperture_start;
+	adom->base.aperture_last = parent->aperture_last;
+	INIT_LIST_HEAD(&adom->base.iopt_link);
+	return &adom->base;
+}
+
+static int iommu_api_cache_invalidate(struct iommufd_domain *domain,
+				      struct iommu_user_data_array *array)
+{
+	struct iommu_domain *nested = to_api_domain(domain)->domain;
+
+	return nested->ops->cache_invalidate_user(nested, array);
+}
+
 static void iommu_api_domain_free(struct iommufd_domain *domain)
 {
 	struct iommu_api_domain *adom = to_api_domain(domain);
@@ -372,18 +434,20 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 {
 	struct iommu_api_dev *adev = to_api_dev(hwdev);
 	struct iommu_api_group *grp = adev->grp;
-	struct iommu_api_domain *adom;
+	struct iommu_api_domain *adom, *s2;
 	int rc;
 
 	if (domain->ops != &iommu_api_ops)
 		return -EMEDIUMTYPE;
 	adom = to_api_domain(domain);
+	/* Coherency and the MSI cookie are the second stage's. */
+	s2 = adom->parent ?: adom;
 
 	mutex_lock(&iommu_api_lock);
 	if (grp->domain == adom)
 		goto out_attached;
 	/* A device that needs coherent DMA looks for (or makes) a table. */
-	if (!iommu_api_coherent_for(hwdev->dev, adom)) {
+	if (!iommu_api_coherent_for(hwdev->dev, s2)) {
 		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
@@ -396,7 +460,7 @@ static int iommu_api_attach(struct iommufd_hwdev *hwdev,
 		rc = -EMEDIUMTYPE;
 		goto out_unlock;
 	}
-	rc = iommu_api_setup_msi(hwdev->dev, adom);
+	rc = iommu_api_setup_msi(hwdev->dev, s2);
 	if (rc)
 		goto out_unlock;
 	/*
@@ -500,6 +564,7 @@ static const struct iommufd_backend_ops iommu_api_ops = {
 	.hw_info = iommu_api_hw_info,
 	.for_each_resv = iommu_api_resv_walk,
 	.domain_alloc = iommu_api_domain_alloc,
+	.domain_alloc_nested = iommu_api_domain_alloc_nested,
 	.domain_free = iommu_api_domain_free,
 	.attach = iommu_api_attach,
 	.detach = iommu_api_detach,
@@ -507,6 +572,7 @@ static const struct iommufd_backend_ops iommu_api_ops = {
 	.unmap = iommu_api_unmap,
 	.set_dirty_tracking = iommu_api_set_dirty_tracking,
 	.read_dirty = iommu_api_read_dirty,
+	.cache_invalidate = iommu_api_cache_invalidate,
 };
 
 static struct iommufd_backend iommu_api_backend = {

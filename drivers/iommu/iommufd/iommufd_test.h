@@ -391,7 +391,8 @@ struct iommu_hwpt_selftest {
 /**
  * struct iommu_hwpt_invalidate_selftest - one mock invalidation request
  * @flags: zero or IOMMU_TEST_INVALIDATE_FLAG_ALL
- * @iotlb_id: IOTLB slot to reset; not looked at when the ALL flag is set
+ * @iotlb_id: IOTLB slot to reset; at most MOCK_NESTED_DOMAIN_IOTLB_ID_MAX
+ *            even with the ALL flag, which resets them all
  */
 struct iommu_hwpt_invalidate_selftest {
 	__u32 flags;

@@ -71,7 +71,7 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 		      iommu_device_extra, pt_id),
 	IOMMUFD_IOCTL(DEVICE_DETACH_EXTRA, iommufd_device_detach_extra_ioctl,
 		      iommu_device_extra, pt_id),
-	IOMMUFD_IOCTL(FAULT_QUEUE_ALLOC, iommufd_not_supported,
+	IOMMUFD_IOCTL(FAULT_QUEUE_ALLOC, iommufd_fault_alloc_ioctl,
 		      iommu_fault_alloc, out_fault_fd),
 	IOMMUFD_IOCTL(GET_HW_INFO, iommufd_get_hw_info_ioctl, iommu_hw_info,
 		      __reserved),
@@ -178,15 +178,6 @@ int iommufd_uranges_add(unsigned long start, unsigned long last,
 	out->last = last;
 	out->pending = true;
 	return 0;
-}
-
-/*
- * Commands whose layout this kernel knows, so that their size is checked
- * like any other, but whose feature it does not offer (yet).
- */
-int iommufd_not_supported(struct iommufd_ucmd *ucmd)
-{
-	return -EOPNOTSUPP;
 }
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd)

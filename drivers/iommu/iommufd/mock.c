@@ -38,6 +38,7 @@
  * Like that hardware, it routes DMA by address: a PowerPC model device may
  * translate through extra tables (->attach_extra()), and its DMA goes to
  * the table with a window holding the address (iommufd_mock_dev_translate()).
+ * Nested tables, and their IOTLB, are mock_nested.c's.
  */
 #include <linux/device.h>
 #include <linux/idr.h>
@@ -66,10 +67,13 @@
  * @hwdev: handed to the core while the device is bound
  * @flags: MOCK_FLAGS_DEVICE_*
  * @bound: a context has bound the device
- * @domain: the table the device is attached to, or NULL
+ * @domain: the table the device is attached to, or NULL; the second stage
+ *          when it is attached to a nested table
+ * @nested: the nested table it is attached to, or NULL
  * @extras: further tables it translates through, struct mock_extra
  *
- * @domain and @extras change under the binding context's attach_lock.
+ * @domain, @nested and @extras change under the binding context's
+ * attach_lock.
  */
 struct mock_dev {
 	struct device dev;
@@ -77,6 +81,7 @@ struct mock_dev {
 	u32 flags;
 	bool bound;
 	struct mock_domain *domain;
+	struct iommufd_domain *nested;
 	struct list_head extras;
 };
 
@@ -258,7 +263,7 @@ int iommufd_mock_translate(struct iommufd_domain *domain, unsigned long iova,
 	struct mock_domain *mock;
 	void *pte;
 
-	if (domain->ops != &iommufd_mock_backend)
+	if (domain->ops != &iommufd_mock_backend || domain->nested)
 		return -EINVAL;
 	mock = to_mock_domain(domain);
 	pte = xa_load(&mock->ptes, iova >> mock->shift);
@@ -377,8 +382,8 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags, bool windowed,
 	unsigned long larger;
 
 	/*
-	 * Any mock table could parent nested ones, as on hardware with two
-	 * stages; nested tables themselves are not offered yet.
+	 * Any mock table may parent nested ones, as on hardware with two
+	 * stages.
 	 */
 	if ((flags & ~(IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
 		       IOMMU_HWPT_ALLOC_NEST_PARENT)) || user_data)
@@ -410,8 +415,13 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags, bool windowed,
 
 static void mock_domain_free(struct iommufd_domain *domain)
 {
-	struct mock_domain *mock = to_mock_domain(domain);
+	struct mock_domain *mock;
 
+	if (domain->nested) {
+		mock_nested_free(domain);
+		return;
+	}
+	mock = to_mock_domain(domain);
 	/* The core unmaps everything before it frees a table. */
 	WARN_ON(!xa_empty(&mock->ptes));
 	xa_destroy(&mock->ptes);
@@ -421,11 +431,13 @@ static void mock_domain_free(struct iommufd_domain *domain)
 /*
  * Can the device use @domain? Only a table made for its model, as tables
  * of one IOMMU driver do not fit another's hardware; and not one tracking
- * writes it cannot track.
+ * writes it cannot track. A nested table is judged by its second stage.
  */
 static int mock_can_use(struct iommufd_hwdev *hwdev,
 			struct iommufd_domain *domain)
 {
+	if (domain->ops == &iommufd_mock_backend && domain->nested)
+		domain = mock_nested_parent(domain);
 	if (domain->ops != &iommufd_mock_backend ||
 	    to_mock_domain(domain)->model !=
 	    (to_mock_dev(hwdev->dev)->flags & MOCK_MODELS))
@@ -439,11 +451,19 @@ static int mock_can_use(struct iommufd_hwdev *hwdev,
 static int mock_attach(struct iommufd_hwdev *hwdev,
 		       struct iommufd_domain *domain)
 {
+	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
 	int rc = mock_can_use(hwdev, domain);
 
 	if (rc)
 		return rc;
-	to_mock_dev(hwdev->dev)->domain = to_mock_domain(domain);
+	/* The first stage is the identity: DMA goes through the parent. */
+	if (domain->nested) {
+		mdev->nested = domain;
+		domain = mock_nested_parent(domain);
+	} else {
+		mdev->nested = NULL;
+	}
+	mdev->domain = to_mock_domain(domain);
 	return 0;
 }
 
@@ -454,6 +474,7 @@ static void mock_detach(struct iommufd_hwdev *hwdev)
 	/* The core detaches the extra tables first. */
 	WARN_ON(!list_empty(&mdev->extras));
 	mdev->domain = NULL;
+	mdev->nested = NULL;
 }
 
 /* Does DMA of a device to @iova go to @mock, if the device uses it? */
@@ -489,6 +510,9 @@ static int mock_attach_extra(struct iommufd_hwdev *hwdev,
 
 	if (!(mdev->flags & MOCK_FLAGS_DEVICE_MODEL_PPC))
 		return -EOPNOTSUPP;
+	/* The core never adds a nested table as an extra one. */
+	if (WARN_ON(domain->nested))
+		return -EINVAL;
 	rc = mock_can_use(hwdev, domain);
 	if (rc)
 		return rc;
@@ -549,6 +573,39 @@ int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
 	if (!to)
 		return -ENOENT;
 	return iommufd_mock_translate(&to->base, iova, paddr);
+}
+
+/**
+ * iommufd_mock_trigger_iopf() - a mock device raises an I/O page fault
+ * @dev: a mock device
+ * @pasid: the PASID of the request, 0 for none
+ * @grpid: the page request group
+ * @perm: IOMMU_FAULT_PERM_* bits
+ * @addr: the address that faulted
+ *
+ * The fault reaches the fault queue of the nested table the device is
+ * attached to: a request with a PASID as well, since a nested table's
+ * first stage holds the PASID table (user_pasid_table in the IOMMU core).
+ * Otherwise, as an IOMMU does with a fault nobody handles, it is dropped.
+ *
+ * Context: the attach_lock of the context that bound @dev held.
+ * Return: 0, or -ENOMEM.
+ */
+int iommufd_mock_trigger_iopf(struct device *dev, u32 pasid, u32 grpid,
+			      u32 perm, u64 addr)
+{
+	struct mock_dev *mdev = to_mock_dev(dev);
+	struct iommu_fault_page_request req = {
+		.flags = pasid ? IOMMU_FAULT_PAGE_REQUEST_PASID_VALID : 0,
+		.pasid = pasid,
+		.grpid = grpid,
+		.perm = perm,
+		.addr = addr,
+	};
+
+	if (!mdev->nested || !mdev->nested->fault)
+		return 0;
+	return mock_fault_raise(&mdev->hwdev, mdev->nested, &req);
 }
 
 /*
@@ -886,6 +943,7 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.release = mock_release,
 	.hw_info = mock_hw_info,
 	.domain_alloc = mock_domain_alloc,
+	.domain_alloc_nested = mock_nested_alloc,
 	.domain_free = mock_domain_free,
 	.attach = mock_attach,
 	.detach = mock_detach,
@@ -897,6 +955,8 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.window_remove = mock_window_remove,
 	.attach_extra = mock_attach_extra,
 	.detach_extra = mock_detach_extra,
+	.cache_invalidate = mock_nested_invalidate,
+	.fault_respond = mock_fault_respond,
 	.set_dirty_tracking = mock_set_dirty_tracking,
 	.read_dirty = mock_read_dirty,
 };

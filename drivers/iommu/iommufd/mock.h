@@ -31,6 +31,29 @@ int iommufd_mock_mark_dirty(struct iommufd_domain *domain, unsigned long iova);
 int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
 			       phys_addr_t *paddr);
 
+int iommufd_mock_check_iotlb(struct iommufd_domain *domain, u32 slot,
+			     u32 want);
+int iommufd_mock_trigger_iopf(struct device *dev, u32 pasid, u32 grpid,
+			      u32 perm, u64 addr);
+
+/* Between mock.c and mock_nested.c. */
+struct iommu_user_data;
+struct iommu_user_data_array;
+struct iommufd_hwdev;
+struct iommufd_domain *mock_nested_alloc(struct iommufd_hwdev *hwdev,
+					 struct iommufd_domain *parent,
+					 u32 flags,
+					 const struct iommu_user_data *user_data);
+void mock_nested_free(struct iommufd_domain *domain);
+struct iommufd_domain *mock_nested_parent(struct iommufd_domain *domain);
+int mock_nested_invalidate(struct iommufd_domain *domain,
+			   struct iommu_user_data_array *array);
+struct iommu_fault_page_request;
+struct iommufd_fault_group;
+int mock_fault_raise(struct iommufd_hwdev *hwdev, struct iommufd_domain *domain,
+		     const struct iommu_fault_page_request *req);
+void mock_fault_respond(struct iommufd_fault_group *grp, u32 code);
+
 int iommufd_mock_init(void);
 void iommufd_mock_exit(void);
 

@@ -24,6 +24,10 @@ static const struct iommufd_object_type_info iommufd_object_types[] = {
 		.name = "hwpt",
 		.destroy = iommufd_hwpt_destroy,
 	},
+	[IOMMUFD_OBJ_HWPT_NESTED] = {
+		.name = "hwpt-nested",
+		.destroy = iommufd_hwpt_destroy,
+	},
 	[IOMMUFD_OBJ_DEVICE] = {
 		.name = "device",
 		.destroy = iommufd_device_destroy,
@@ -31,6 +35,10 @@ static const struct iommufd_object_type_info iommufd_object_types[] = {
 	[IOMMUFD_OBJ_ACCESS] = {
 		.name = "access",
 		.destroy = iommufd_access_object_destroy,
+	},
+	[IOMMUFD_OBJ_FAULT] = {
+		.name = "fault",
+		.destroy = iommufd_fault_destroy,
 	},
 	IOMMUFD_TEST_OBJECT_TYPES
 };

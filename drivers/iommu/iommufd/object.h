@@ -78,6 +78,9 @@
  *                              has preregistered
  *   ictx->attach_lock          device.c: attaching devices to page tables;
  *                              window.c: the windows of every IOAS
+ *   fault->mutex               fault.c: reading, answering and draining a
+ *                              fault queue; a backend's ->fault_respond()
+ *                              may be called under it
  *   iommu_api_lock             iommu_api.c: which domain each IOMMU group
  *                              uses; the IOMMU core's group mutex nests
  *                              inside it
@@ -91,6 +94,8 @@
  *   iopin_spaces_lock          pin.c: the table of pinning owners
  *   space->mutex               pin.c: one owner's pinned extents
  *   mmap_lock                  taken by GUP and by MM-mode charging
+ *   fault->lock                fault.c: a fault queue's waiting groups;
+ *                              a spinlock, held only to add or take one
  *   ctx->objects' xa_lock      innermost: never held while calling out
  *
  * The MMU notifier callback of pin_source.c takes none of these.
@@ -165,8 +170,10 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_HWPT_PAGING,
+	IOMMUFD_OBJ_HWPT_NESTED,
 	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_ACCESS,
+	IOMMUFD_OBJ_FAULT,
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 	IOMMUFD_OBJ_SELFTEST,
 #endif
@@ -229,5 +236,6 @@ void iommufd_ioas_destroy(struct iommufd_object *obj);
 void iommufd_hwpt_destroy(struct iommufd_object *obj);
 void iommufd_device_destroy(struct iommufd_object *obj);
 void iommufd_access_object_destroy(struct iommufd_object *obj);
+void iommufd_fault_destroy(struct iommufd_object *obj);
 
 #endif

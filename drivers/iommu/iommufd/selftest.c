@@ -394,6 +394,51 @@ static int test_md_check_refs(struct iommu_test_cmd *cmd)
 	return 0;
 }
 
+/* Does slot check_iotlb.id of nested table @id hold check_iotlb.iotlb? */
+static int test_md_check_iotlb(struct iommufd_ucmd *ucmd,
+			       struct iommu_test_cmd *cmd)
+{
+	struct iommufd_object *obj;
+	int rc;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_NESTED);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	rc = iommufd_mock_check_iotlb(container_of(obj, struct iommufd_hwpt,
+						   obj)->domain,
+				      cmd->check_iotlb.id,
+				      cmd->check_iotlb.iotlb);
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
+/* Mock device dev_id raises an I/O page fault; 0 even if none hears it. */
+static int test_trigger_iopf(struct iommufd_ucmd *ucmd,
+			     struct iommu_test_cmd *cmd)
+{
+	struct iommufd_device *idev;
+	struct iommufd_object *obj;
+	int rc = -EINVAL;
+
+	obj = iommufd_get_object(ucmd->ictx, cmd->trigger_iopf.dev_id,
+				 IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	idev = container_of(obj, struct iommufd_device, obj);
+	if (idev->hwdev->ops == &iommufd_mock_backend) {
+		/* What the device is attached to changes under the lock. */
+		mutex_lock(&ucmd->ictx->attach_lock);
+		rc = iommufd_mock_trigger_iopf(idev->hwdev->dev,
+					       cmd->trigger_iopf.pasid,
+					       cmd->trigger_iopf.grpid,
+					       cmd->trigger_iopf.perm,
+					       cmd->trigger_iopf.addr);
+		mutex_unlock(&ucmd->ictx->attach_lock);
+	}
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
 /**
  * iommufd_test_cmd() - IOMMU_TEST_CMD
  * @ucmd: the command; ucmd->cmd is a struct iommu_test_cmd
@@ -431,6 +476,10 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 		return iommufd_test_access_rw(ucmd, cmd);
 	case IOMMU_TEST_OP_DIRTY:
 		return test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return test_md_check_iotlb(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* No path of ours depends on a temporary buffer's size. */
 		return 0;

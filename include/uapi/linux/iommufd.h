@@ -165,7 +165,7 @@ enum {
  * An object that others still rely on stays in place and the call fails
  * with EBUSY: an IOAS that devices or hardware page tables use, a hardware
  * page table with devices attached or nested page tables built on it, a
- * fault queue still named by a page table. Device and access objects that a
+ * fault queue whose file is open or that a page table names. Device and access objects that a
  * kernel driver created for the file stay busy until that driver releases
  * them.
  * Closing the file descriptor removes every remaining object.
@@ -929,7 +929,10 @@ struct iommu_hw_info_vtd {
  *                                   provide it are refused at attach time
  * @IOMMU_HWPT_FAULT_ID_VALID: &struct iommu_hwpt_alloc.fault_id names a fault
  *                             queue that receives this page table's I/O
- *                             page faults
+ *                             page faults; for nested page tables only, on
+ *                             an IOMMU whose backend delivers faults
+ *                             (EOPNOTSUPP otherwise), and an ID that is no
+ *                             fault queue is ENOENT
  */
 enum iommufd_hwpt_alloc_flags {
 	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
@@ -979,15 +982,30 @@ enum iommu_hwpt_data_type {
  *
  * With IOMMU_HWPT_DATA_NONE, @data_len and @data_uptr must be 0; with any
  * other type both must be given. A format the IOMMU does not support gives
- * EOPNOTSUPP. This kernel does not offer nested page tables yet: a page
- * table as @pt_id gives EOPNOTSUPP (as upstream answers for one without
- * data); an ID of anything else that is no IOAS gives EINVAL.
+ * EOPNOTSUPP.
+ *
+ * A nested page table holds a reference on its parent: the parent cannot
+ * be destroyed (EBUSY) while a table nested in it exists. It has no IOAS of
+ * its own; its parent keeps translating the parent's IOAS, so a device
+ * moves between the parent and the tables nested in it (IOMMU_HWPT_ALLOC
+ * is followed by IOMMU_DEVICE_ATTACH or _REPLACE, as for any page table)
+ * without its reserved IOVA changing. A nested page table takes no
+ * mapping, no IOVA window, no dirty tracking and no extra attachment
+ * (IOMMU_DEVICE_ATTACH_EXTRA); the commands for those answer ENOENT or
+ * EINVAL for it. Tables do not nest twice.
  *
  * Errors: EOPNOTSUPP for unknown @flags, flags the device's IOMMU cannot
- * grant (a nesting parent, dirty tracking), non-zero @__reserved, or a
- * @data_type other than IOMMU_HWPT_DATA_NONE; EINVAL if @data_len and
- * @data_type disagree, for an unknown @pt_id, or if the device's IOMMU
- * cannot map CPU-sized pages; ENOENT if @dev_id is not a device;
+ * grant (a nesting parent, dirty tracking), non-zero @__reserved, driver
+ * data or IOMMU_HWPT_FAULT_ID_VALID with an IOAS as @pt_id, any flag but
+ * IOMMU_HWPT_FAULT_ID_VALID on a nested table, a nested table
+ * without data or on an IOMMU that cannot nest, or a @data_type the IOMMU
+ * does not know; EINVAL if @data_len and @data_type disagree, for an
+ * unknown @pt_id, an ID that is neither an IOAS nor a page table, a parent
+ * made without IOMMU_HWPT_ALLOC_NEST_PARENT, made automatically, or for
+ * another kind of IOMMU than the device's, data the IOMMU rejects (of the
+ * wrong length, say), or if the device's IOMMU cannot map CPU-sized pages;
+ * EFAULT if the data cannot be read; ENOENT if @dev_id is not a device,
+ * or if @fault_id, with IOMMU_HWPT_FAULT_ID_VALID, is not a fault queue;
  * EADDRINUSE if a mapping of the IOAS lies where the device cannot
  * translate (outside its aperture, in its reserved IOVA, or misaligned for
  * its IO page sizes). In a windowed IOAS, a window the device cannot
@@ -1163,9 +1181,12 @@ enum iommu_hwpt_invalidate_data_type {
  * Errors, besides the common ones: EOPNOTSUPP if @__reserved is not 0;
  * EINVAL if @entry_num is not 0 and @data_uptr or @entry_len is 0,
  * @entry_len is larger than a page, or @entry_num is above 2^19; ENOENT
- * if @hwpt_id is not a nested page table, which with this kernel is every
- * call (nested page tables are not offered yet). @entry_num is 0 after
- * each of these.
+ * if @hwpt_id is not a nested page table. @entry_num is 0 after each of
+ * these. Then the IOMMU's own errors for the request that failed, with
+ * @entry_num counting the requests carried out before it: EINVAL for a
+ * @data_type it does not take (with any @entry_num), an entry of the wrong
+ * length or with values it refuses, EOPNOTSUPP for an entry with flags it
+ * does not know, EFAULT if an entry cannot be read.
  */
 struct iommu_hwpt_invalidate {
 	__u32 size;
@@ -1227,7 +1248,19 @@ struct iommu_hwpt_vtd_s1_invalidate {
  * the next group (else EINVAL). Once a group is handled, user space write()s
  * one &struct iommu_hwpt_page_response carrying that group's cookie; several
  * responses may be written in one call. poll() reports when faults are
- * waiting.
+ * waiting. read() never blocks: with nothing waiting it returns 0.
+ * Cookies are never 0, and each group is read once.
+ *
+ * Nothing waits forever: when a device leaves a page table (detached, or
+ * moved to another), every group it raised there, read or not, is
+ * answered IOMMUFD_PAGE_RESP_INVALID and its cookie stops being valid;
+ * when the file is closed, every group is, and so is every fault raised
+ * later. The file holds the queue, and each page table naming it does:
+ * IOMMU_DESTROY of @out_fault_id is EBUSY until the file is closed and the
+ * tables are destroyed. The file also keeps the iommufd file open.
+ *
+ * Errors: EOPNOTSUPP for unknown @flags; EMFILE without a free file
+ * descriptor; ENOMEM.
  */
 struct iommu_fault_alloc {
 	__u32 size;
@@ -1311,7 +1344,10 @@ enum iommufd_page_response_code {
  * @code: a value of enum iommufd_page_response_code
  *
  * An unknown @code, or a @cookie that names no outstanding group, fails the
- * write() with EINVAL.
+ * write() with EINVAL; a write() of several responses stops at the first
+ * refused one and returns the bytes of those taken before it, if any. A
+ * size that is not a multiple of this structure, or a file position, is
+ * ESPIPE.
  */
 struct iommu_hwpt_page_response {
 	__u32 cookie;

@@ -11,7 +11,11 @@
  * UNREGISTER_MEMORY, MAP_DMA and UNMAP_DMA of registered memory, v1's
  * VFIO_IOMMU_ENABLE), IOMMU_DEVICE_ATTACH_EXTRA and _DETACH_EXTRA, dirty
  * tracking (IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP),
- * and close() of a file. iommufd_faults sweeps the paths of IO address spaces
+ * nested page tables (IOMMU_HWPT_ALLOC on a nesting parent, with a fault
+ * queue, moving a device onto one, and invalidating its IOTLB), fault
+ * queues
+ * (IOMMU_FAULT_QUEUE_ALLOC, and reading a fault, which gives it a
+ * cookie), and close() of a file. iommufd_faults sweeps the paths of IO address spaces
  * and memory.
  *
  * The IOVA window paths run on a windowed IOAS (IOMMU_IOAS_ALLOC_WINDOWED)
@@ -903,6 +907,183 @@ static const struct path path_set_dirty_tracking = {
 	.no_alloc = true,
 };
 
+/* Nested page tables and fault queues */
+
+/* A nesting parent for the device, in the snapshot, and a fault queue. */
+static void setup_parent(struct __test_metadata *_metadata, struct state *st)
+{
+	uint32_t parent;
+
+	setup_mapped1(_metadata, st);
+	ASSERT_EQ(0, __hwpt_alloc(st->fd, st->idev[0], st->ioas[0],
+				  IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	st->hwpt[st->nhwpt++] = parent;
+	track(st, parent, ID_HWPT);
+	ASSERT_EQ(0, __fault_queue_alloc(st->fd, 0, &st->out_id[2], &st->qfd));
+}
+
+static int run_nested_alloc(struct state *st)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+
+	return __hwpt_alloc_data(st->fd, st->idev[0], st->hwpt[1],
+				 IOMMU_HWPT_FAULT_ID_VALID,
+				 IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data),
+				 st->out_id[2], &st->out_id[0]);
+}
+
+static void expect_nested_alloc(struct __test_metadata *_metadata,
+				struct state *st, struct snap *want,
+				const struct snap *got)
+{
+	ASSERT_EQ(want->next_id, st->out_id[0]);
+	md_check_iotlb(st->fd, st->out_id[0], 0, IOMMU_TEST_IOTLB_DEFAULT);
+	/* It holds the parent and the queue. */
+	ASSERT_EQ(EBUSY, __iommufd_destroy(st->fd, st->hwpt[1]));
+	ASSERT_EQ(EBUSY, __iommufd_destroy(st->fd, st->out_id[2]));
+	want->next_id = got->next_id;
+}
+
+static const struct path path_nested_alloc = {
+	.setup = setup_parent,
+	.run = run_nested_alloc,
+	.expect = expect_nested_alloc,
+};
+
+/* The parent, a table nested in it with the queue, in the snapshot. */
+static void setup_nested(struct __test_metadata *_metadata, struct state *st)
+{
+	setup_parent(_metadata, st);
+	ASSERT_EQ(0, run_nested_alloc(st));
+	track(st, st->out_id[0], ID_NESTED);
+}
+
+static int run_replace_nested(struct state *st)
+{
+	st->out_val = st->out_id[0];
+	return __mock_domain_replace(st->fd, st->stdev[0],
+				     (uint32_t *)&st->out_val);
+}
+
+static void expect_replace_nested(struct __test_metadata *_metadata,
+				  struct state *st, struct snap *want,
+				  const struct snap *got)
+{
+	ASSERT_EQ(st->out_id[0], (uint32_t)st->out_val);
+	/* DMA goes through the parent; the automatic table is gone. */
+	md_check_map(st->fd, st->idev[0], IOVA(LARGE_FIRST),
+		     buf + LARGE_FIRST * PSZ, LARGE_PAGES * PSZ);
+	want->valid[1] = false;
+	want->translated[0] = 0;
+	want->next_id = got->next_id;
+}
+
+static const struct path path_replace_nested = {
+	.setup = setup_nested,
+	.run = run_replace_nested,
+	.expect = expect_replace_nested,
+	.no_alloc = true,
+};
+
+static int run_fault_queue_alloc(struct state *st)
+{
+	return __fault_queue_alloc(st->fd, 0, &st->out_id[0], &st->qfd);
+}
+
+static void expect_fault_queue_alloc(struct __test_metadata *_metadata,
+				     struct state *st, struct snap *want,
+				     const struct snap *got)
+{
+	ASSERT_EQ(want->next_id, st->out_id[0]);
+	ASSERT_LT(0, st->qfd);
+	ASSERT_EQ(EBUSY, __iommufd_destroy(st->fd, st->out_id[0]));
+	want->next_id = got->next_id;
+}
+
+static const struct path path_fault_queue_alloc = {
+	.setup = setup_mapped1,
+	.run = run_fault_queue_alloc,
+	.expect = expect_fault_queue_alloc,
+};
+
+static int run_invalidate(struct state *st)
+{
+	struct iommu_hwpt_invalidate_selftest inv[2] = {
+		{ .iotlb_id = 1 },
+		{ .iotlb_id = 3 },
+	};
+	uint32_t n = 2;
+
+	return __hwpt_invalidate(st->fd, st->out_id[0],
+				 IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, inv,
+				 sizeof(inv[0]), &n);
+}
+
+static void expect_invalidate(struct __test_metadata *_metadata,
+			      struct state *st, struct snap *want,
+			      const struct snap *got)
+{
+	/* Slot 0, which the snapshot probes, keeps its value. */
+	md_check_iotlb(st->fd, st->out_id[0], 1, 0);
+	md_check_iotlb(st->fd, st->out_id[0], 2, IOMMU_TEST_IOTLB_DEFAULT);
+	md_check_iotlb(st->fd, st->out_id[0], 3, 0);
+}
+
+static const struct path path_invalidate = {
+	.setup = setup_nested,
+	.run = run_invalidate,
+	.expect = expect_invalidate,
+	.no_alloc = true,
+};
+
+/* The device on the nested table has raised a fault, not read yet. */
+static void setup_fault(struct __test_metadata *_metadata, struct state *st)
+{
+	setup_nested(_metadata, st);
+	mock_domain_replace(st->fd, st->stdev[0], st->out_id[0]);
+	/* The automatic table is gone: the parent and the nested one stay. */
+	st->hwpt[0] = st->hwpt[1];
+	st->nhwpt = 1;
+	st->ids[1] = st->ids[3];
+	st->ids[3] = st->ids[4];
+	st->nids = 4;
+	ASSERT_EQ(0, __trigger_iopf(st->fd, st->idev[0], 1, 2,
+				    IOMMU_PGFAULT_PERM_READ, 0x1000));
+}
+
+static int run_fault_read(struct state *st)
+{
+	struct iommu_hwpt_pgfault rec;
+	ssize_t n = read(st->qfd, &rec, sizeof(rec));
+
+	if (n < 0)
+		return errno;
+	st->out_val = rec.cookie;
+	return n == sizeof(rec) && rec.grpid == 2 ? 0 : EIO;
+}
+
+static void expect_fault_read(struct __test_metadata *_metadata,
+			      struct state *st, struct snap *want,
+			      const struct snap *got)
+{
+	struct iommu_hwpt_page_response resp = {
+		.cookie = st->out_val,
+		.code = IOMMUFD_PAGE_RESP_SUCCESS,
+	};
+	struct iommu_hwpt_pgfault rec;
+
+	/* Read once, answerable once. */
+	ASSERT_EQ(0, read(st->qfd, &rec, sizeof(rec)));
+	ASSERT_EQ(sizeof(resp), write(st->qfd, &resp, sizeof(resp)));
+	ASSERT_EQ(-1, write(st->qfd, &resp, sizeof(resp)));
+}
+
+static const struct path path_fault_read = {
+	.setup = setup_fault,
+	.run = run_fault_read,
+	.expect = expect_fault_read,
+};
+
 /* The faults fixture of faults_util.h, with a variant per path above */
 FIXTURE(faults);
 
@@ -1010,6 +1191,26 @@ FIXTURE_VARIANT_ADD(faults, attach_extra) {
 
 FIXTURE_VARIANT_ADD(faults, detach_extra) {
 	.path = &path_detach_extra,
+};
+
+FIXTURE_VARIANT_ADD(faults, nested_alloc) {
+	.path = &path_nested_alloc,
+};
+
+FIXTURE_VARIANT_ADD(faults, replace_nested) {
+	.path = &path_replace_nested,
+};
+
+FIXTURE_VARIANT_ADD(faults, invalidate) {
+	.path = &path_invalidate,
+};
+
+FIXTURE_VARIANT_ADD(faults, fault_queue_alloc) {
+	.path = &path_fault_queue_alloc,
+};
+
+FIXTURE_VARIANT_ADD(faults, fault_read) {
+	.path = &path_fault_read,
 };
 
 TEST_F_TIMEOUT(faults, sweep, 120)

@@ -1413,11 +1413,14 @@ TEST_F(mock_dev, hwpt_alloc_nest_parent)
 	ioas_map_fixed(self->fd, self->ioas, self->buf, 2 * PSZ, IOVA(0));
 	md_check_map(self->fd, parent, IOVA(0), self->buf, 2 * PSZ);
 
+	/* A table nested in it (iommufd_nested has the rest). */
 	cmd.pt_id = parent;
-	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
+	ASSERT_EQ(0, iommufd_ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
 	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, parent));
 	pt = self->ioas;
 	ASSERT_EQ(0, __mock_domain_replace(self->fd, self->stdev, &pt));
+	ASSERT_EQ(EBUSY, __iommufd_destroy(self->fd, parent));
+	iommufd_destroy(self->fd, cmd.out_hwpt_id);
 	iommufd_destroy(self->fd, parent);
 }
 
@@ -1452,7 +1455,7 @@ TEST_F(mock_dev, hwpt_alloc_refused)
 				       &hwpt));
 	ASSERT_EQ(EINVAL, __hwpt_alloc(self->fd, self->idev, self->stdev, 0,
 				       &hwpt));
-	/* A page table: a nested one, not offered; upstream's errno. */
+	/* A page table without driver data: no nested one; upstream's errno */
 	ASSERT_EQ(EOPNOTSUPP, __hwpt_alloc(self->fd, self->idev, self->hwpt,
 					   0, &hwpt));
 	/*

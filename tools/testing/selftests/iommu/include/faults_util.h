@@ -80,7 +80,7 @@
 static uint8_t *buf;
 static int buf_fd = -1;
 
-enum id_kind { ID_IOAS, ID_HWPT, ID_IDEV };
+enum id_kind { ID_IOAS, ID_HWPT, ID_IDEV, ID_NESTED };
 
 /* The objects a path sets up; what the snapshot looks at. */
 struct state {
@@ -92,6 +92,7 @@ struct state {
 	unsigned int nhwpt;
 	uint32_t stdev[2];
 	uint32_t idev[2];
+	int qfd;		/* a fault queue's file, closed with @fd */
 	struct {
 		uint32_t id;
 		enum id_kind kind;
@@ -339,6 +340,10 @@ static bool id_valid(struct __test_metadata *_metadata, struct state *st,
 	case ID_IDEV:
 		len = sizeof(info);
 		rc = __get_hw_info(st->fd, id, info, &len, NULL);
+		break;
+	case ID_NESTED:
+		/* Nested tables of the sweeps start with the default IOTLB. */
+		rc = __md_check_iotlb(st->fd, id, 0, IOMMU_TEST_IOTLB_DEFAULT);
 		break;
 	}
 	if (rc != ENOENT)
@@ -649,6 +654,8 @@ static void sweep_path(struct __test_metadata *_metadata,
 				       fired ? " (fault absorbed)" : "");
 			}
 		}
+		if (st.qfd > 0)
+			ASSERT_EQ(0, close(st.qfd));
 		ASSERT_EQ(0, close(st.fd));
 		/*
 		 * KASAN's stack depot refills its pool, from whatever call

@@ -109,6 +109,23 @@ int __pin_stats(int fd, uint32_t object_id, uint64_t *pinned,
 
 int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		 uint32_t *hwpt_id);
+/* IOMMU_HWPT_ALLOC with every field given. */
+int __hwpt_alloc_data(int fd, uint32_t dev_id, uint32_t pt_id,
+		      uint32_t flags, uint32_t data_type, const void *data,
+		      uint32_t data_len, uint32_t fault_id, uint32_t *hwpt_id);
+/* A mock table nested in @parent, every IOTLB slot set to @iotlb. */
+int __hwpt_nested(int fd, uint32_t dev_id, uint32_t parent, uint32_t iotlb,
+		  uint32_t *hwpt_id);
+/*
+ * IOMMU_HWPT_INVALIDATE of *@entry_num entries of @entry_len bytes at
+ * @entries; *@entry_num becomes the count the kernel wrote back.
+ */
+int __hwpt_invalidate(int fd, uint32_t hwpt_id, uint32_t data_type,
+		      const void *entries, uint32_t entry_len,
+		      uint32_t *entry_num);
+/* IOMMU_FAULT_QUEUE_ALLOC: the queue's ID and its file descriptor. */
+int __fault_queue_alloc(int fd, uint32_t flags, uint32_t *fault_id,
+			int *fault_fd);
 /* IOMMU_GET_HW_INFO into @data (*len bytes); *len becomes what was filled. */
 int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
 		  uint32_t *type);
@@ -171,6 +188,12 @@ int __md_check_map(int fd, uint32_t hwpt_id, uint64_t iova, const void *buf,
  */
 int __mock_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t length,
 		 uint64_t page_size, const uint64_t *bitmap, uint64_t *nr);
+/* Does IOTLB slot @slot of mock nested table @hwpt_id hold @value? */
+int __md_check_iotlb(int fd, uint32_t hwpt_id, uint32_t slot,
+		     uint32_t value);
+/* Mock device @dev_id raises one I/O page fault (a group of one). */
+int __trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid, uint32_t grpid,
+		   uint32_t perm, uint64_t addr);
 /* Is every page of [buf, buf + length) pinned exactly @refs times? */
 int __md_check_refs(int fd, const void *buf, uint64_t length,
 		    unsigned int refs);
@@ -407,6 +430,19 @@ int kallsyms_text_range(const char *name, uint64_t *start, uint64_t *end);
 		ASSERT_NE(0, __hwpt);                                     \
 		__hwpt;                                                   \
 	})
+
+/* New mock table nested in @parent for @dev_id; evaluates to its ID. */
+#define hwpt_nested(fd, dev_id, parent, iotlb)                            \
+	({                                                                \
+		uint32_t __hwpt = 0;                                      \
+		ASSERT_EQ(0, __hwpt_nested(fd, dev_id, parent, iotlb,     \
+					   &__hwpt));                     \
+		ASSERT_NE(0, __hwpt);                                     \
+		__hwpt;                                                   \
+	})
+
+#define md_check_iotlb(fd, hwpt_id, slot, value)                          \
+	ASSERT_EQ(0, __md_check_iotlb(fd, hwpt_id, slot, value))
 
 #define get_hw_info(fd, dev_id, data, len, type)                          \
 	ASSERT_EQ(0, __get_hw_info(fd, dev_id, data, len, type))

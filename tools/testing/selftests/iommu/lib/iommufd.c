@@ -245,6 +245,75 @@ int __hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 	return rc;
 }
 
+int __hwpt_alloc_data(int fd, uint32_t dev_id, uint32_t pt_id,
+		      uint32_t flags, uint32_t data_type, const void *data,
+		      uint32_t data_len, uint32_t fault_id, uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = data_type,
+		.data_len = data_len,
+		.data_uptr = (uintptr_t)data,
+		.fault_id = fault_id,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+	if (!rc && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return rc;
+}
+
+int __hwpt_nested(int fd, uint32_t dev_id, uint32_t parent, uint32_t iotlb,
+		  uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = iotlb };
+
+	return __hwpt_alloc_data(fd, dev_id, parent, 0,
+				 IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data),
+				 0, hwpt_id);
+}
+
+int __hwpt_invalidate(int fd, uint32_t hwpt_id, uint32_t data_type,
+		      const void *entries, uint32_t entry_len,
+		      uint32_t *entry_num)
+{
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = data_type,
+		.entry_len = entry_len,
+		.entry_num = *entry_num,
+	};
+	int rc;
+
+	/* The count comes back on every path, the errors included. */
+	rc = iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE, &cmd);
+	*entry_num = cmd.entry_num;
+	return rc;
+}
+
+int __fault_queue_alloc(int fd, uint32_t flags, uint32_t *fault_id,
+			int *fault_fd)
+{
+	struct iommu_fault_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+	if (!rc) {
+		*fault_id = cmd.out_fault_id;
+		*fault_fd = cmd.out_fault_fd;
+	}
+	return rc;
+}
+
 int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
 		  uint32_t *type)
 {
@@ -485,6 +554,37 @@ int __mock_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t length,
 	if (!rc && nr)
 		*nr = cmd.dirty.out_nr_dirty;
 	return rc;
+}
+
+int __md_check_iotlb(int fd, uint32_t hwpt_id, uint32_t slot,
+		     uint32_t value)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MD_CHECK_IOTLB,
+		.id = hwpt_id,
+		.check_iotlb = { .id = slot, .iotlb = value },
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid, uint32_t grpid,
+		   uint32_t perm, uint64_t addr)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = {
+			.dev_id = dev_id,
+			.pasid = pasid,
+			.grpid = grpid,
+			.perm = perm,
+			.addr = addr,
+		},
+	};
+
+	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
 int __md_check_refs(int fd, const void *buf, uint64_t length,
