@@ -60,6 +60,7 @@
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <uapi/linux/iommufd.h>
 
 struct device;
 struct iommu_group;
@@ -280,6 +281,21 @@ struct iommufd_hw_desc {
 	u64 capabilities;
 };
 
+/* Most user page-table formats a backend describes for one device. */
+#define IOMMUFD_MAX_HWPT_FORMATS 4
+
+/**
+ * struct iommufd_hwpt_format - a user page-table format, for ->hwpt_formats()
+ * @uapi: the description user space gets
+ * @share: what a device must share with another for one nested table to
+ *         serve them both (an IOMMU model, a driver); two devices'
+ *         formats combine only if their @uapi.data_type and @share match
+ */
+struct iommufd_hwpt_format {
+	struct iommu_hwpt_format uapi;
+	const void *share;
+};
+
 /**
  * typedef iommufd_resv_fn - receives one reserved IOVA range of a device
  * @start: first IOVA
@@ -327,6 +343,11 @@ typedef int (*iommufd_resv_fn)(unsigned long start, unsigned long last,
  *                       -EINVAL for data it rejects, -EFAULT if the data
  *                       cannot be read. Optional: without it, nesting is
  *                       not offered.
+ * @hwpt_formats: describe the user page-table formats ->domain_alloc_nested()
+ *                takes for @hwdev: fill at most @max entries of @formats
+ *                and return how many there are, 0 if the hardware cannot
+ *                nest; set *@caps to the IOMMU_HWPT_CAPS_* bits that hold.
+ *                Optional: without it, a device has neither.
  * @domain_free: free an empty table that no device is attached to
  * @attach: make @hwdev translate through @domain. If the device is
  *          attached elsewhere, switch it over without a moment in which its
@@ -415,6 +436,9 @@ struct iommufd_backend_ops {
 						      struct iommufd_domain *parent,
 						      u32 flags,
 						      const struct iommu_user_data *user_data);
+	int (*hwpt_formats)(struct iommufd_hwdev *hwdev,
+			    struct iommufd_hwpt_format *formats,
+			    unsigned int max, u32 *caps);
 	void (*domain_free)(struct iommufd_domain *domain);
 	int (*attach)(struct iommufd_hwdev *hwdev,
 		      struct iommufd_domain *domain);

@@ -62,6 +62,7 @@ int iommufd_device_attach_extra_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_device_detach_extra_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_fault_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_formats_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_invalidate_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_get_dirty_bitmap_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_hwpt_set_dirty_tracking_ioctl(struct iommufd_ucmd *ucmd);

@@ -32,7 +32,10 @@
  * out user invalidation requests with ->cache_invalidate_user(). Drivers
  * without it refuse the parent flag, so nesting is offered exactly where
  * the hardware has it. A nested domain's MSI cookie and coherency are its
- * parent's.
+ * parent's. The one piece of driver knowledge here is the table of user
+ * page-table formats the drivers define in the uAPI (iommu_api_formats[]),
+ * for IOMMU_HWPT_FORMATS: which format goes with which hardware
+ * information, and where that information gives the format's limits.
  *
  * Cache coherency: every mapping is made with IOMMU_CACHE, the IOMMU core's
  * way of saying that DMA is coherent with the CPU caches (without it, an
@@ -48,6 +51,7 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <uapi/linux/iommufd.h>
 
@@ -381,6 +385,96 @@ static int iommu_api_cache_invalidate(struct iommufd_domain *domain,
 	return nested->ops->cache_invalidate_user(nested, array);
 }
 
+/* VT-d's first stage: 4 or 5 levels, 1 GiB pages if CAP_REG says so. */
+static void iommu_api_vtd_s1_limits(const void *info, u32 len,
+				    struct iommu_hwpt_format *f)
+{
+	const struct iommu_hw_info_vtd *vtd = info;
+	/* CAP_REG bits of the VT-d specification: FL5LP (60), FL1GP (56). */
+	bool five = len >= sizeof(*vtd) && (vtd->cap_reg >> 60) & 1;
+	bool gig = len >= sizeof(*vtd) && (vtd->cap_reg >> 56) & 1;
+
+	f->addr_width = five ? 57 : 48;
+	f->max_levels = five ? 5 : 4;
+	f->page_sizes = SZ_4K | SZ_2M | (gig ? SZ_1G : 0);
+}
+
+/**
+ * struct iommu_api_format - a user page-table format a driver defines
+ * @info_type: the enum iommu_hw_info_type of the driver's hardware
+ * @data_type: the format's enum iommu_hwpt_data_type
+ * @invalidate_type: its enum iommu_hwpt_invalidate_data_type
+ * @limits: fill in the limits from the hardware information
+ */
+struct iommu_api_format {
+	u32 info_type;
+	u32 data_type;
+	u32 invalidate_type;
+	void (*limits)(const void *info, u32 len, struct iommu_hwpt_format *f);
+};
+
+static const struct iommu_api_format iommu_api_formats[] = {
+	{
+		.info_type = IOMMU_HW_INFO_TYPE_INTEL_VTD,
+		.data_type = IOMMU_HWPT_DATA_VTD_S1,
+		.invalidate_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+		.limits = iommu_api_vtd_s1_limits,
+	},
+};
+
+/* Can the driver make a nesting parent for @dev? Made and freed to see. */
+static bool iommu_api_can_nest(struct device *dev)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+	struct iommu_domain *domain;
+
+	if (!ops->domain_alloc_user)
+		return false;
+	domain = ops->domain_alloc_user(dev, IOMMU_HWPT_ALLOC_NEST_PARENT,
+					NULL, NULL);
+	if (IS_ERR(domain))
+		return false;
+	iommu_domain_free(domain);
+	return true;
+}
+
+static int iommu_api_hwpt_formats(struct iommufd_hwdev *hwdev,
+				  struct iommufd_hwpt_format *formats,
+				  unsigned int max, u32 *caps)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(hwdev->dev);
+	const struct iommu_api_format *fmt;
+	u32 type = IOMMU_HW_INFO_TYPE_NONE, len = 0;
+	unsigned int i, n = 0;
+	void *info;
+
+	*caps = 0;
+	if (!iommu_api_can_nest(hwdev->dev))
+		return 0;
+	*caps = IOMMU_HWPT_CAPS_NEST_PARENT;
+	if (!ops->hw_info)
+		return 0;
+	info = ops->hw_info(hwdev->dev, &len, &type);
+	if (IS_ERR(info))
+		return PTR_ERR(info);
+	for (i = 0; i != ARRAY_SIZE(iommu_api_formats); i++) {
+		fmt = &iommu_api_formats[i];
+		if (fmt->info_type != type)
+			continue;
+		if (n < max) {
+			memset(&formats[n], 0, sizeof(formats[n]));
+			formats[n].uapi.data_type = fmt->data_type;
+			formats[n].uapi.invalidate_type = fmt->invalidate_type;
+			fmt->limits(info, len, &formats[n].uapi);
+			/* Tables of one driver serve its devices. */
+			formats[n].share = ops;
+		}
+		n++;
+	}
+	kfree(info);
+	return n;
+}
+
 static void iommu_api_domain_free(struct iommufd_domain *domain)
 {
 	struct iommu_api_domain *adom = to_api_domain(domain);
@@ -565,6 +659,7 @@ static const struct iommufd_backend_ops iommu_api_ops = {
 	.for_each_resv = iommu_api_resv_walk,
 	.domain_alloc = iommu_api_domain_alloc,
 	.domain_alloc_nested = iommu_api_domain_alloc_nested,
+	.hwpt_formats = iommu_api_hwpt_formats,
 	.domain_free = iommu_api_domain_free,
 	.attach = iommu_api_attach,
 	.detach = iommu_api_detach,

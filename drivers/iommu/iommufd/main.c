@@ -77,6 +77,8 @@ static const struct iommufd_ioctl_desc iommufd_ioctls[] = {
 		      __reserved),
 	IOMMUFD_IOCTL(HWPT_ALLOC, iommufd_hwpt_alloc_ioctl, iommu_hwpt_alloc,
 		      __reserved),
+	IOMMUFD_IOCTL(HWPT_FORMATS, iommufd_hwpt_formats_ioctl,
+		      iommu_hwpt_formats, formats),
 	IOMMUFD_IOCTL(HWPT_GET_DIRTY_BITMAP,
 		      iommufd_hwpt_get_dirty_bitmap_ioctl,
 		      iommu_hwpt_get_dirty_bitmap, data),

@@ -349,6 +349,56 @@ static void mock_model_caps(u32 dev_flags, struct iommufd_window_caps *caps)
 	}
 }
 
+/* What a nested table must share to serve two devices: their model. */
+static const char mock_models_share[4];
+
+/*
+ * The first stage of every model but PowerPC's (whose TCE tables have a
+ * single stage) takes IOMMU_HWPT_DATA_SELFTEST tables, shaped like the
+ * model's real first stage; a table serves devices of one model only.
+ */
+static int mock_hwpt_formats(struct iommufd_hwdev *hwdev,
+			     struct iommufd_hwpt_format *formats,
+			     unsigned int max, u32 *caps)
+{
+	u32 flags = to_mock_dev(hwdev->dev)->flags;
+	struct iommu_hwpt_format *f = &formats->uapi;
+
+	*caps = 0;
+	if (flags & MOCK_FLAGS_DEVICE_MODEL_PPC)
+		return 0;
+	*caps = IOMMU_HWPT_CAPS_NEST_PARENT;
+	if (!max)
+		return 1;
+	memset(formats, 0, sizeof(*formats));
+	f->data_type = IOMMU_HWPT_DATA_SELFTEST;
+	f->invalidate_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+	f->flags = IOMMU_HWPT_FORMAT_FAULTS;
+	switch (flags & MOCK_MODELS) {
+	case MOCK_FLAGS_DEVICE_MODEL_VTD:
+		f->addr_width = 48;
+		f->max_levels = 4;
+		f->page_sizes = MOCK_VTD_PAGE_SIZES;
+		formats->share = &mock_models_share[1];
+		break;
+	case MOCK_FLAGS_DEVICE_MODEL_SMMU:
+		f->addr_width = 48;
+		f->max_levels = 4;
+		f->page_sizes = MOCK_SMMU_PAGE_SIZES;
+		formats->share = &mock_models_share[2];
+		break;
+	default:
+		/* One level that maps every address to itself. */
+		f->addr_width = 64;
+		f->max_levels = 1;
+		f->page_sizes = MOCK_IO_PAGE_SIZE;
+		if (flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+			f->page_sizes |= MOCK_HUGE_PAGE_SIZE;
+		formats->share = &mock_models_share[0];
+	}
+	return 1;
+}
+
 static int mock_window_caps(struct iommufd_hwdev *hwdev,
 			    struct iommufd_window_caps *caps)
 {
@@ -382,11 +432,14 @@ mock_domain_alloc(struct iommufd_hwdev *hwdev, u32 flags, bool windowed,
 	unsigned long larger;
 
 	/*
-	 * Any mock table may parent nested ones, as on hardware with two
-	 * stages.
+	 * A table of any model but PowerPC's may parent nested ones, as on
+	 * hardware with two stages (mock_hwpt_formats()).
 	 */
 	if ((flags & ~(IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
 		       IOMMU_HWPT_ALLOC_NEST_PARENT)) || user_data)
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
+	    (mdev->flags & MOCK_FLAGS_DEVICE_MODEL_PPC))
 		return ERR_PTR(-EOPNOTSUPP);
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
@@ -944,6 +997,7 @@ const struct iommufd_backend_ops iommufd_mock_backend = {
 	.hw_info = mock_hw_info,
 	.domain_alloc = mock_domain_alloc,
 	.domain_alloc_nested = mock_nested_alloc,
+	.hwpt_formats = mock_hwpt_formats,
 	.domain_free = mock_domain_free,
 	.attach = mock_attach,
 	.detach = mock_detach,

@@ -119,6 +119,7 @@ enum {
 	IOMMUFD_CMD_WINDOW_CAPS = 0xb3,
 	IOMMUFD_CMD_DEVICE_ATTACH_EXTRA = 0xb4,
 	IOMMUFD_CMD_DEVICE_DETACH_EXTRA = 0xb5,
+	IOMMUFD_CMD_HWPT_FORMATS = 0xb6,
 };
 
 /*
@@ -153,6 +154,7 @@ enum {
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_DEVICE_ATTACH_EXTRA)
 #define IOMMU_DEVICE_DETACH_EXTRA \
 	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_DEVICE_DETACH_EXTRA)
+#define IOMMU_HWPT_FORMATS _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_FORMATS)
 
 /* ---- Objects ----------------------------------------------------------- */
 
@@ -1393,6 +1395,108 @@ struct iommu_pin_stats {
 	__u32 __reserved;
 	__aligned_u64 out_pinned;
 	__aligned_u64 out_charged;
+};
+
+/**
+ * enum iommu_hwpt_format_flags - what tables of a user page-table format do
+ * @IOMMU_HWPT_FORMAT_FAULTS: a table of the format can send its I/O page
+ *                            faults to a fault queue
+ *                            (IOMMU_HWPT_FAULT_ID_VALID)
+ */
+enum iommu_hwpt_format_flags {
+	IOMMU_HWPT_FORMAT_FAULTS = 1 << 0,
+};
+
+/**
+ * struct iommu_hwpt_format - a user page-table format, as the hardware
+ *                            takes it
+ * @data_type: the enum iommu_hwpt_data_type that IOMMU_HWPT_ALLOC takes
+ *             for a table nested in a parent of the same devices
+ * @invalidate_type: the enum iommu_hwpt_invalidate_data_type that
+ *                   IOMMU_HWPT_INVALIDATE takes for such a table
+ * @flags: bits of enum iommu_hwpt_format_flags
+ * @addr_width: the most input address bits a table may translate
+ * @max_levels: the most levels a table may have
+ * @__reserved: 0
+ * @page_sizes: bitmap of the page sizes the table's entries may map
+ *
+ * Array element of IOMMU_HWPT_FORMATS.
+ */
+struct iommu_hwpt_format {
+	__u32 data_type;
+	__u32 invalidate_type;
+	__u32 flags;
+	__u32 addr_width;
+	__u32 max_levels;
+	__u32 __reserved;
+	__aligned_u64 page_sizes;
+};
+
+/**
+ * enum iommu_hwpt_formats_caps - what the devices' IOMMUs can do
+ * @IOMMU_HWPT_CAPS_NEST_PARENT: they make second-stage tables
+ *                               (IOMMU_HWPT_ALLOC_NEST_PARENT): the
+ *                               hardware can nest at all
+ */
+enum iommu_hwpt_formats_caps {
+	IOMMU_HWPT_CAPS_NEST_PARENT = 1 << 0,
+};
+
+/* Most devices IOMMU_HWPT_FORMATS takes in one call. */
+#define IOMMU_HWPT_FORMATS_MAX_DEVS 64
+
+/**
+ * struct iommu_hwpt_formats - argument of IOMMU_HWPT_FORMATS
+ * @size: sizeof(struct iommu_hwpt_formats)
+ * @flags: must be 0
+ * @num_devs: entries of @dev_ids, 1 to IOMMU_HWPT_FORMATS_MAX_DEVS
+ * @num_formats: on input, the capacity of @formats; on output, the number
+ *               of formats every device takes
+ * @out_caps: bits of enum iommu_hwpt_formats_caps true of every device
+ * @__reserved: must be 0
+ * @dev_ids: user address of an array of __u32 IDs of bound devices
+ * @formats: user address of an array of &struct iommu_hwpt_format
+ *
+ * Tells which user page-table formats a device's whole path through the
+ * IOMMU hardware accepts for nested page tables, so that user space picks
+ * one instead of trying each with IOMMU_HWPT_ALLOC until one works. For
+ * several devices, it is the formats every one of them accepts, such that
+ * one table nested in one parent can serve them all: a format appears
+ * only if every device's IOMMU has it and can share tables of it with the
+ * others, with the narrowest constraints of all (the smallest
+ * @addr_width and @max_levels, the page sizes they all have). An empty
+ * answer for two devices that each have formats says, before anything is
+ * made, that they cannot share a nested table.
+ *
+ * No format, with IOMMU_HWPT_CAPS_NEST_PARENT clear, is the answer for
+ * hardware that cannot nest at all (QEMU's emulated VT-d and SMMUv3, the
+ * PowerPC TCE tables); IOMMU_HWPT_ALLOC then refuses
+ * IOMMU_HWPT_ALLOC_NEST_PARENT with EOPNOTSUPP. A parent without formats
+ * (IOMMU_HWPT_CAPS_NEST_PARENT set, @num_formats 0) is hardware that nests
+ * for the kernel's own use only.
+ *
+ * The flow: ask with the devices a guest's vIOMMU will hold; pick a
+ * format; make a parent with IOMMU_HWPT_ALLOC_NEST_PARENT on the IOAS of
+ * the guest's memory, then a nested table of that format on the parent;
+ * attach the devices. A device that cannot take the table is refused at
+ * attach with EINVAL, changing nothing.
+ *
+ * As with IOMMU_IOAS_IOVA_RANGES, an array too small for the answer makes
+ * the call fail with EMSGSIZE after setting @num_formats to what is
+ * needed. Errors besides the common ones: EOPNOTSUPP for unknown @flags or
+ * a non-zero @__reserved; EINVAL for a @num_devs of 0 or above
+ * IOMMU_HWPT_FORMATS_MAX_DEVS; ENOENT if an entry of @dev_ids is not a
+ * bound device; EFAULT if an array cannot be read or written.
+ */
+struct iommu_hwpt_formats {
+	__u32 size;
+	__u32 flags;
+	__u32 num_devs;
+	__u32 num_formats;
+	__u32 out_caps;
+	__u32 __reserved;
+	__aligned_u64 dev_ids;
+	__aligned_u64 formats;
 };
 
 #endif /* _UAPI_IOMMUFD_H */

@@ -705,6 +705,58 @@ TEST_F_TIMEOUT(edu_cdev, hwpt_alloc, 60)
 }
 
 /*
+ * Nesting on hardware that has none: QEMU's VT-d and SMMUv3 translate in
+ * one stage, and so do PowerPC's TCE tables. IOMMU_HWPT_FORMATS says so
+ * (no format, no nesting parent), a nesting parent is refused with
+ * EOPNOTSUPP and a nested table on a plain table with EINVAL; none of it
+ * leaves anything behind, and the device's DMA goes on as before.
+ */
+TEST_F_TIMEOUT(edu_cdev, nesting_refused, 60)
+{
+	struct iommu_hwpt_vtd_s1 s1 = { .addr_width = 48 };
+	uint8_t *src = SLOT(self, 0), *out = SLOT(self, 1);
+	struct iommu_hwpt_format fmt[2];
+	uint32_t ioas, hwpt, next, pt, num = 2, caps = ~0U, got = 0;
+	int fd = self->iommufd, rc;
+
+	ASSERT_EQ(0, __hwpt_formats(fd, &self->dev_id, 1, fmt, &num, &caps));
+	ksft_print_msg("formats %u, caps %#x\n", num, caps);
+	ASSERT_EQ(0, num);
+	ASSERT_EQ(0, caps);
+
+	fill_pattern(src, PSZ);
+	ioas = ioas_alloc(fd);
+	ioas_map_fixed(fd, ioas, src, PSZ, IOVA(0));
+	ioas_map_fixed(fd, ioas, out, PSZ, IOVA(1));
+	hwpt = hwpt_alloc(fd, self->dev_id, ioas);
+	next = ioas_alloc(fd);
+	iommufd_destroy(fd, next);
+
+	ASSERT_EQ(EOPNOTSUPP, __hwpt_alloc(fd, self->dev_id, ioas,
+					   IOMMU_HWPT_ALLOC_NEST_PARENT, &got));
+	/*
+	 * On a plain table: EINVAL through the IOMMU core, whose drivers
+	 * may nest elsewhere; EOPNOTSUPP from the TCE backend, which has no
+	 * nested tables at all.
+	 */
+	rc = __hwpt_alloc_data(fd, self->dev_id, hwpt, 0,
+			       IOMMU_HWPT_DATA_VTD_S1, &s1, sizeof(s1), 0,
+			       &got);
+	ASSERT_TRUE(rc == EINVAL || rc == EOPNOTSUPP);
+	ASSERT_EQ(0, got);
+	ASSERT_EQ(ENOENT, __iommufd_destroy(fd, next));
+
+	pt = hwpt;
+	ASSERT_EQ(0, edu_vfio_attach(self->edu.fd, &pt));
+	edu_to_dev(&self->edu, IOVA(0), DEV_LO, XFER_LEN);
+	edu_to_ram(&self->edu, DEV_LO, IOVA(1), XFER_LEN);
+	ASSERT_EQ(0, memcmp(out, src, XFER_LEN));
+	ASSERT_EQ(0, edu_vfio_detach(self->edu.fd));
+	iommufd_destroy(fd, hwpt);
+	iommufd_destroy(fd, ioas);
+}
+
+/*
  * Attached to an IOAS, the device reserves its IOMMU's MSI window there:
  * IOMMU_IOAS_IOVA_RANGES leaves out exactly that window, and the ranges
  * start at 0 and end with the IOMMU's aperture. Mapping at a fixed IOVA in

@@ -12,8 +12,8 @@
  * VFIO_IOMMU_ENABLE), IOMMU_DEVICE_ATTACH_EXTRA and _DETACH_EXTRA, dirty
  * tracking (IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP),
  * nested page tables (IOMMU_HWPT_ALLOC on a nesting parent, with a fault
- * queue, moving a device onto one, and invalidating its IOTLB), fault
- * queues
+ * queue, moving a device onto one, invalidating its IOTLB, and
+ * IOMMU_HWPT_FORMATS), fault queues
  * (IOMMU_FAULT_QUEUE_ALLOC, and reading a fault, which gives it a
  * cookie), and close() of a file. iommufd_faults sweeps the paths of IO address spaces
  * and memory.
@@ -1036,6 +1036,20 @@ static const struct path path_invalidate = {
 	.no_alloc = true,
 };
 
+static int run_hwpt_formats(struct state *st)
+{
+	struct iommu_hwpt_format fmt[2];
+	uint32_t n = 2;
+
+	return __hwpt_formats(st->fd, st->idev, 1, fmt, &n, NULL);
+}
+
+static const struct path path_hwpt_formats = {
+	.setup = setup_map1,
+	.run = run_hwpt_formats,
+	.expect = expect_nothing,
+};
+
 /* The device on the nested table has raised a fault, not read yet. */
 static void setup_fault(struct __test_metadata *_metadata, struct state *st)
 {
@@ -1203,6 +1217,10 @@ FIXTURE_VARIANT_ADD(faults, replace_nested) {
 
 FIXTURE_VARIANT_ADD(faults, invalidate) {
 	.path = &path_invalidate,
+};
+
+FIXTURE_VARIANT_ADD(faults, hwpt_formats) {
+	.path = &path_hwpt_formats,
 };
 
 FIXTURE_VARIANT_ADD(faults, fault_queue_alloc) {

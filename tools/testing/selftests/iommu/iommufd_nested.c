@@ -365,6 +365,105 @@ TEST_F(nested, close_with_nested_attached)
 	md_check_refs(self->fd, self->buf, BUF_SIZE, 0);
 }
 
+/* IOMMU_HWPT_FORMATS: what the mock's models take, alone and together. */
+TEST(formats)
+{
+	struct iommu_hwpt_format f[2];
+	uint32_t dev[4], ids[IOMMU_HWPT_FORMATS_MAX_DEVS + 1];
+	uint32_t ioas, ppc, hwpt, num, caps;
+	struct iommu_hwpt_formats cmd = { .size = sizeof(cmd) };
+	int fd;
+
+	if (mock_missing())
+		SKIP(return, NO_MOCK_MSG);
+	fd = iommufd_open();
+	ASSERT_LE(0, fd);
+	ioas = ioas_alloc(fd);
+	mock_domain(fd, ioas, NULL, NULL, &dev[0]);
+	mock_domain_flags(fd, ioas_alloc(fd), MOCK_FLAGS_DEVICE_HUGE_IOVA,
+			  NULL, NULL, &dev[1]);
+	mock_domain_flags(fd, ioas_alloc(fd), MOCK_FLAGS_DEVICE_MODEL_VTD,
+			  NULL, NULL, &dev[2]);
+	mock_domain_flags(fd, ioas_alloc(fd), MOCK_FLAGS_DEVICE_MODEL_SMMU,
+			  NULL, NULL, &dev[3]);
+
+	/* One device of the plain model. */
+	num = 2;
+	ASSERT_EQ(0, __hwpt_formats(fd, dev, 1, f, &num, &caps));
+	ASSERT_EQ(1, num);
+	ASSERT_EQ(IOMMU_HWPT_CAPS_NEST_PARENT, caps);
+	ASSERT_EQ(IOMMU_HWPT_DATA_SELFTEST, f[0].data_type);
+	ASSERT_EQ(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, f[0].invalidate_type);
+	ASSERT_EQ(IOMMU_HWPT_FORMAT_FAULTS, f[0].flags);
+	ASSERT_EQ(PSZ / 2, f[0].page_sizes);
+	ASSERT_EQ(0, f[0].__reserved);
+	/* With huge IO pages alone, then together: the sizes both have. */
+	ASSERT_EQ(0, __hwpt_formats(fd, dev + 1, 1, f, &num, NULL));
+	ASSERT_EQ(1, num);
+	ASSERT_EQ(PSZ / 2 | 256 * PSZ, f[0].page_sizes);
+	ASSERT_EQ(0, __hwpt_formats(fd, dev, 2, f, &num, NULL));
+	ASSERT_EQ(1, num);
+	ASSERT_EQ(PSZ / 2, f[0].page_sizes);
+	/* And one nested table does serve both. */
+	ASSERT_EQ(0, __hwpt_alloc(fd, dev[0], ioas,
+				  IOMMU_HWPT_ALLOC_NEST_PARENT, &hwpt));
+	hwpt = hwpt_nested(fd, dev[0], hwpt, 1);
+	mock_domain(fd, hwpt, NULL, NULL, NULL);
+
+	/* The VT-d model: its own shape. */
+	ASSERT_EQ(0, __hwpt_formats(fd, dev + 2, 1, f, &num, &caps));
+	ASSERT_EQ(1, num);
+	ASSERT_EQ(48, f[0].addr_width);
+	ASSERT_EQ(4, f[0].max_levels);
+	ASSERT_EQ(MOCK_VTD_PAGE_SIZES, f[0].page_sizes);
+	/* Two models both nest, but cannot share a table: no format. */
+	ASSERT_EQ(0, __hwpt_formats(fd, dev + 2, 2, f, &num, &caps));
+	ASSERT_EQ(0, num);
+	ASSERT_EQ(IOMMU_HWPT_CAPS_NEST_PARENT, caps);
+	ASSERT_EQ(0, __hwpt_formats(fd, dev, 4, f, &num, &caps));
+	ASSERT_EQ(0, num);
+
+	/* The PowerPC model cannot nest at all, and says so. */
+	mock_domain_flags(fd, ioas_alloc(fd), MOCK_FLAGS_DEVICE_MODEL_PPC,
+			  NULL, NULL, &ppc);
+	num = 2;
+	ASSERT_EQ(0, __hwpt_formats(fd, &ppc, 1, f, &num, &caps));
+	ASSERT_EQ(0, num);
+	ASSERT_EQ(0, caps);
+	ASSERT_EQ(EOPNOTSUPP, __hwpt_alloc(fd, ppc, ioas,
+					   IOMMU_HWPT_ALLOC_NEST_PARENT,
+					   &hwpt));
+	dev[1] = ppc;
+	ASSERT_EQ(0, __hwpt_formats(fd, dev, 2, f, &num, &caps));
+	ASSERT_EQ(0, num);
+	ASSERT_EQ(0, caps);
+
+	/* An array too small: EMSGSIZE, with the count needed. */
+	num = 0;
+	ASSERT_EQ(EMSGSIZE, __hwpt_formats(fd, dev, 1, f, &num, NULL));
+	ASSERT_EQ(1, num);
+	/* Refusals. */
+	num = 2;
+	ASSERT_EQ(EINVAL, __hwpt_formats(fd, dev, 0, f, &num, NULL));
+	memset(ids, 0, sizeof(ids));
+	ids[0] = dev[0];
+	ASSERT_EQ(EINVAL, __hwpt_formats(fd, ids,
+					 IOMMU_HWPT_FORMATS_MAX_DEVS + 1, f,
+					 &num, NULL));
+	ASSERT_EQ(ENOENT, __hwpt_formats(fd, ids, 2, f, &num, NULL));
+	ASSERT_EQ(ENOENT, __hwpt_formats(fd, &ioas, 1, f, &num, NULL));
+	ASSERT_EQ(EFAULT, __hwpt_formats(fd, NULL, 1, f, &num, NULL));
+	ASSERT_EQ(EFAULT, __hwpt_formats(fd, dev, 1, NULL, &num, NULL));
+	cmd.num_devs = 1;
+	cmd.dev_ids = (uintptr_t)dev;
+	cmd.flags = 1;
+	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_HWPT_FORMATS, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	ASSERT_EQ(EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_HWPT_FORMATS, &cmd));
+	ASSERT_EQ(0, close(fd));
+}
+
 /* Fault queues. */
 
 #define REC sizeof(struct iommu_hwpt_pgfault)

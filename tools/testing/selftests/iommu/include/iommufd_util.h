@@ -126,6 +126,14 @@ int __hwpt_invalidate(int fd, uint32_t hwpt_id, uint32_t data_type,
 /* IOMMU_FAULT_QUEUE_ALLOC: the queue's ID and its file descriptor. */
 int __fault_queue_alloc(int fd, uint32_t flags, uint32_t *fault_id,
 			int *fault_fd);
+/*
+ * IOMMU_HWPT_FORMATS of @num_devs devices into @formats, of capacity *@num;
+ * *@num becomes the number of formats (on EMSGSIZE too), *@caps (if not
+ * NULL) the capabilities.
+ */
+int __hwpt_formats(int fd, const uint32_t *dev_ids, uint32_t num_devs,
+		   struct iommu_hwpt_format *formats, uint32_t *num,
+		   uint32_t *caps);
 /* IOMMU_GET_HW_INFO into @data (*len bytes); *len becomes what was filled. */
 int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
 		  uint32_t *type);

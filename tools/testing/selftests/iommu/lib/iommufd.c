@@ -314,6 +314,28 @@ int __fault_queue_alloc(int fd, uint32_t flags, uint32_t *fault_id,
 	return rc;
 }
 
+int __hwpt_formats(int fd, const uint32_t *dev_ids, uint32_t num_devs,
+		   struct iommu_hwpt_format *formats, uint32_t *num,
+		   uint32_t *caps)
+{
+	struct iommu_hwpt_formats cmd = {
+		.size = sizeof(cmd),
+		.num_devs = num_devs,
+		.num_formats = *num,
+		.dev_ids = (uintptr_t)dev_ids,
+		.formats = (uintptr_t)formats,
+	};
+	int rc;
+
+	rc = iommufd_ioctl(fd, IOMMU_HWPT_FORMATS, &cmd);
+	if (!rc || rc == EMSGSIZE) {
+		*num = cmd.num_formats;
+		if (caps)
+			*caps = cmd.out_caps;
+	}
+	return rc;
+}
+
 int __get_hw_info(int fd, uint32_t dev_id, void *data, uint32_t *len,
 		  uint32_t *type)
 {
