@@ -74,6 +74,14 @@ enum {
 	 * memory, for make bench
 	 */
 	IOMMU_TEST_OP_PIN_TIMING = 0x1001,
+	/*
+	 * (extension) TRIGGER_IOPF without the last-page flag: the mock
+	 * device keeps the request, and the next TRIGGER_IOPF of the same
+	 * grpid and pasid sends it in one fault group with that one; at
+	 * most MOCK_IOPF_PARTIAL_MAX are kept (ENOSPC), and they are dropped
+	 * when the device moves to another table
+	 */
+	IOMMU_TEST_OP_TRIGGER_IOPF_PARTIAL = 0x1002,
 };
 
 /**
@@ -336,6 +344,9 @@ enum {
 	/* go through the page-at-a-time path instead of the direct one */
 	MOCK_ACCESS_RW_SLOW_PATH = 1 << 2,
 };
+
+/* Most page requests a mock device keeps for a group it has not closed */
+#define MOCK_IOPF_PARTIAL_MAX 4
 
 /* Size of the fake IOTLB array held by a nested mock domain */
 enum {

@@ -71,9 +71,11 @@
  *          when it is attached to a nested table
  * @nested: the nested table it is attached to, or NULL
  * @extras: further tables it translates through, struct mock_extra
+ * @npartial: entries of @partial in use
+ * @partial: page requests of fault groups not closed yet
  *
- * @domain, @nested and @extras change under the binding context's
- * attach_lock.
+ * @domain, @nested, @extras and the requests change under the binding
+ * context's attach_lock.
  */
 struct mock_dev {
 	struct device dev;
@@ -83,6 +85,8 @@ struct mock_dev {
 	struct mock_domain *domain;
 	struct iommufd_domain *nested;
 	struct list_head extras;
+	unsigned int npartial;
+	struct iommu_fault_page_request partial[MOCK_IOPF_PARTIAL_MAX];
 };
 
 /**
@@ -506,9 +510,14 @@ static int mock_attach(struct iommufd_hwdev *hwdev,
 {
 	struct mock_dev *mdev = to_mock_dev(hwdev->dev);
 	int rc = mock_can_use(hwdev, domain);
+	struct iommufd_domain *cur;
 
 	if (rc)
 		return rc;
+	/* Requests of groups not closed yet are lost with the old table. */
+	cur = mdev->nested ?: (mdev->domain ? &mdev->domain->base : NULL);
+	if (cur != domain)
+		mdev->npartial = 0;
 	/* The first stage is the identity: DMA goes through the parent. */
 	if (domain->nested) {
 		mdev->nested = domain;
@@ -528,6 +537,7 @@ static void mock_detach(struct iommufd_hwdev *hwdev)
 	WARN_ON(!list_empty(&mdev->extras));
 	mdev->domain = NULL;
 	mdev->nested = NULL;
+	mdev->npartial = 0;
 }
 
 /* Does DMA of a device to @iova go to @mock, if the device uses it? */
@@ -635,30 +645,51 @@ int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
  * @grpid: the page request group
  * @perm: IOMMU_FAULT_PERM_* bits
  * @addr: the address that faulted
+ * @last: the request closes its group; without, it is kept until one does
  *
- * The fault reaches the fault queue of the nested table the device is
- * attached to: a request with a PASID as well, since a nested table's
+ * A closed group, the requests kept for it (same @grpid and @pasid) and
+ * this one, reaches the fault queue of the nested table the device is
+ * attached to: requests with a PASID as well, since a nested table's
  * first stage holds the PASID table (user_pasid_table in the IOMMU core).
  * Otherwise, as an IOMMU does with a fault nobody handles, it is dropped.
  *
  * Context: the attach_lock of the context that bound @dev held.
- * Return: 0, or -ENOMEM.
+ * Return: 0, -ENOSPC if @last is false and MOCK_IOPF_PARTIAL_MAX requests
+ * are kept already, or -ENOMEM.
  */
 int iommufd_mock_trigger_iopf(struct device *dev, u32 pasid, u32 grpid,
-			      u32 perm, u64 addr)
+			      u32 perm, u64 addr, bool last)
 {
-	struct mock_dev *mdev = to_mock_dev(dev);
-	struct iommu_fault_page_request req = {
+	const struct iommu_fault_page_request req = {
 		.flags = pasid ? IOMMU_FAULT_PAGE_REQUEST_PASID_VALID : 0,
 		.pasid = pasid,
 		.grpid = grpid,
 		.perm = perm,
 		.addr = addr,
 	};
+	struct iommu_fault_page_request reqs[MOCK_IOPF_PARTIAL_MAX + 1];
+	struct mock_dev *mdev = to_mock_dev(dev);
+	unsigned int i, kept = 0, nr = 0;
 
+	if (!last) {
+		if (mdev->npartial == MOCK_IOPF_PARTIAL_MAX)
+			return -ENOSPC;
+		mdev->partial[mdev->npartial++] = req;
+		return 0;
+	}
+	/* The kept requests of the same group, in order, then this one */
+	for (i = 0; i != mdev->npartial; i++) {
+		if (mdev->partial[i].grpid == grpid &&
+		    mdev->partial[i].pasid == pasid)
+			reqs[nr++] = mdev->partial[i];
+		else
+			mdev->partial[kept++] = mdev->partial[i];
+	}
+	mdev->npartial = kept;
+	reqs[nr++] = req;
 	if (!mdev->nested || !mdev->nested->fault)
 		return 0;
-	return mock_fault_raise(&mdev->hwdev, mdev->nested, &req);
+	return mock_fault_raise(&mdev->hwdev, mdev->nested, reqs, nr);
 }
 
 /*

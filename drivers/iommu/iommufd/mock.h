@@ -34,7 +34,7 @@ int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
 int iommufd_mock_check_iotlb(struct iommufd_domain *domain, u32 slot,
 			     u32 want);
 int iommufd_mock_trigger_iopf(struct device *dev, u32 pasid, u32 grpid,
-			      u32 perm, u64 addr);
+			      u32 perm, u64 addr, bool last);
 
 /* Between mock.c and mock_nested.c. */
 struct iommu_user_data;
@@ -51,7 +51,7 @@ int mock_nested_invalidate(struct iommufd_domain *domain,
 struct iommu_fault_page_request;
 struct iommufd_fault_group;
 int mock_fault_raise(struct iommufd_hwdev *hwdev, struct iommufd_domain *domain,
-		     const struct iommu_fault_page_request *req);
+		     const struct iommu_fault_page_request *reqs, u32 nr);
 void mock_fault_respond(struct iommufd_fault_group *grp, u32 code);
 
 int iommufd_mock_init(void);

@@ -16,8 +16,9 @@
  *
  * A mock device attached to a nested table with a fault queue raises I/O
  * page faults when the test command says so (IOMMU_TEST_OP_TRIGGER_IOPF):
- * each is a group of one page request, and mock_fault_respond() takes the
- * answer.
+ * a group of the requests the device kept for it
+ * (IOMMU_TEST_OP_TRIGGER_IOPF_PARTIAL) and the one that closes it, and
+ * mock_fault_respond() takes the answer.
  */
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -179,23 +180,29 @@ int iommufd_mock_check_iotlb(struct iommufd_domain *domain, u32 slot,
  * mock_fault_raise() - a mock device faults on the nested table @domain
  * @hwdev: the device, attached to @domain
  * @domain: a mock nested table with a fault queue
- * @req: the page request; LAST_PAGE is added
+ * @reqs: the page requests of one group, in order; the last one gets the
+ *        LAST_PAGE flag, the others lose it
+ * @nr: how many, at least one
  *
  * Return: 0, or -ENOMEM.
  */
 int mock_fault_raise(struct iommufd_hwdev *hwdev, struct iommufd_domain *domain,
-		     const struct iommu_fault_page_request *req)
+		     const struct iommu_fault_page_request *reqs, u32 nr)
 {
 	struct iommufd_fault_group *grp;
+	u32 i;
 
-	grp = kzalloc(struct_size(grp, faults, 1), GFP_KERNEL_ACCOUNT);
+	grp = kzalloc(struct_size(grp, faults, nr), GFP_KERNEL_ACCOUNT);
 	if (!grp)
 		return -ENOMEM;
 	grp->hwdev = hwdev;
 	grp->domain = domain;
-	grp->nr = 1;
-	grp->faults[0] = *req;
-	grp->faults[0].flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	grp->nr = nr;
+	for (i = 0; i != nr; i++) {
+		grp->faults[i] = reqs[i];
+		grp->faults[i].flags &= ~IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+	}
+	grp->faults[nr - 1].flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
 	iommufd_fault_report(grp);
 	return 0;
 }

@@ -412,9 +412,12 @@ static int test_md_check_iotlb(struct iommufd_ucmd *ucmd,
 	return rc;
 }
 
-/* Mock device dev_id raises an I/O page fault; 0 even if none hears it. */
+/*
+ * Mock device dev_id raises an I/O page fault, closing its group with
+ * @last; 0 even if nobody hears it.
+ */
 static int test_trigger_iopf(struct iommufd_ucmd *ucmd,
-			     struct iommu_test_cmd *cmd)
+			     struct iommu_test_cmd *cmd, bool last)
 {
 	struct iommufd_device *idev;
 	struct iommufd_object *obj;
@@ -432,7 +435,7 @@ static int test_trigger_iopf(struct iommufd_ucmd *ucmd,
 					       cmd->trigger_iopf.pasid,
 					       cmd->trigger_iopf.grpid,
 					       cmd->trigger_iopf.perm,
-					       cmd->trigger_iopf.addr);
+					       cmd->trigger_iopf.addr, last);
 		mutex_unlock(&ucmd->ictx->attach_lock);
 	}
 	iommufd_put_object(ucmd->ictx, obj);
@@ -479,7 +482,9 @@ int iommufd_test_cmd(struct iommufd_ucmd *ucmd)
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return test_md_check_iotlb(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return test_trigger_iopf(ucmd, cmd);
+		return test_trigger_iopf(ucmd, cmd, true);
+	case IOMMU_TEST_OP_TRIGGER_IOPF_PARTIAL:
+		return test_trigger_iopf(ucmd, cmd, false);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		/* No path of ours depends on a temporary buffer's size. */
 		return 0;

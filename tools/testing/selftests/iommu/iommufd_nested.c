@@ -694,6 +694,69 @@ TEST_F(fault, several_groups)
 }
 
 /*
+ * Groups of several page requests: read whole or not at all, the last
+ * record flagged, one cookie for all; requests of an open group are kept
+ * apart from other groups' and lost when the device moves.
+ */
+TEST_F(fault, grouped_requests)
+{
+	struct iommu_hwpt_pgfault rec[5];
+	unsigned int i;
+
+	/* Group 5 of three requests, with one of group 6 in between. */
+	ASSERT_EQ(0, __trigger_iopf_partial(self->fd, self->idev, 1, 5,
+					    PERM_RW, 0x1000));
+	ASSERT_EQ(0, __trigger_iopf_partial(self->fd, self->idev, 1, 6,
+					    PERM_RW, 0x9000));
+	ASSERT_EQ(0, __trigger_iopf_partial(self->fd, self->idev, 1, 5,
+					    PERM_RW, 0x2000));
+	/* An open group is not delivered. */
+	ASSERT_FALSE(readable(self->qfd));
+	ASSERT_EQ(0, __trigger_iopf(self->fd, self->idev, 1, 5, PERM_RW,
+				    0x3000));
+	ASSERT_EQ(0, __trigger_iopf(self->fd, self->idev, 1, 6, PERM_RW,
+				    0xa000));
+
+	/* The first group does not fit in two records: EINVAL, kept. */
+	ASSERT_EQ(-1, read(self->qfd, rec, 2 * REC));
+	ASSERT_EQ(EINVAL, errno);
+	/* Four records take the first group only; the second waits. */
+	ASSERT_EQ(3 * REC, read(self->qfd, rec, 4 * REC));
+	for (i = 0; i != 3; i++) {
+		ASSERT_EQ(5, rec[i].grpid);
+		ASSERT_EQ(0x1000 * (i + 1), rec[i].addr);
+		ASSERT_EQ(rec[0].cookie, rec[i].cookie);
+		ASSERT_EQ(IOMMU_PGFAULT_FLAGS_PASID_VALID |
+			  (i == 2 ? IOMMU_PGFAULT_FLAGS_LAST_PAGE : 0),
+			  rec[i].flags);
+	}
+	ASSERT_EQ(2 * REC, read(self->qfd, rec + 3, 2 * REC));
+	ASSERT_EQ(6, rec[3].grpid);
+	ASSERT_EQ(0x9000, rec[3].addr);
+	ASSERT_EQ(0xa000, rec[4].addr);
+	ASSERT_EQ(IOMMU_PGFAULT_FLAGS_LAST_PAGE | IOMMU_PGFAULT_FLAGS_PASID_VALID,
+		  rec[4].flags);
+	ASSERT_EQ(rec[3].cookie, rec[4].cookie);
+	ASSERT_NE(rec[0].cookie, rec[3].cookie);
+	ASSERT_EQ(8, respond(self->qfd, rec[0].cookie, 0));
+	ASSERT_EQ(8, respond(self->qfd, rec[3].cookie, 0));
+
+	/* The device keeps only so many requests of open groups. */
+	for (i = 0; i != MOCK_IOPF_PARTIAL_MAX; i++)
+		ASSERT_EQ(0, __trigger_iopf_partial(self->fd, self->idev, 1, 7,
+						    PERM_RW, 0x1000 * i));
+	ASSERT_EQ(ENOSPC, __trigger_iopf_partial(self->fd, self->idev, 1, 7,
+						 PERM_RW, 0));
+	/* Moving away and back loses them: the group is the last one only */
+	mock_domain_replace(self->fd, self->stdev, self->parent);
+	mock_domain_replace(self->fd, self->stdev, self->nested);
+	ASSERT_EQ(0, __trigger_iopf(self->fd, self->idev, 1, 7, PERM_RW,
+				    0x8000));
+	ASSERT_EQ(REC, read(self->qfd, rec, 5 * REC));
+	ASSERT_EQ(0x8000, rec[0].addr);
+}
+
+/*
  * A device that leaves the table has its faults there answered, read or
  * not: nothing is left to read, and their cookies are dead.
  */

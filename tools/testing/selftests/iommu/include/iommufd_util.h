@@ -199,9 +199,15 @@ int __mock_dirty(int fd, uint32_t hwpt_id, uint64_t iova, uint64_t length,
 /* Does IOTLB slot @slot of mock nested table @hwpt_id hold @value? */
 int __md_check_iotlb(int fd, uint32_t hwpt_id, uint32_t slot,
 		     uint32_t value);
-/* Mock device @dev_id raises one I/O page fault (a group of one). */
+/*
+ * Mock device @dev_id raises an I/O page fault that closes its group: the
+ * requests kept for it by __trigger_iopf_partial() (same @grpid and
+ * @pasid), then this one.
+ */
 int __trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid, uint32_t grpid,
 		   uint32_t perm, uint64_t addr);
+int __trigger_iopf_partial(int fd, uint32_t dev_id, uint32_t pasid,
+			   uint32_t grpid, uint32_t perm, uint64_t addr);
 /* Is every page of [buf, buf + length) pinned exactly @refs times? */
 int __md_check_refs(int fd, const void *buf, uint64_t length,
 		    unsigned int refs);

@@ -591,12 +591,13 @@ int __md_check_iotlb(int fd, uint32_t hwpt_id, uint32_t slot,
 	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
-int __trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid, uint32_t grpid,
-		   uint32_t perm, uint64_t addr)
+static int trigger_iopf_op(int fd, uint32_t op, uint32_t dev_id,
+			   uint32_t pasid, uint32_t grpid, uint32_t perm,
+			   uint64_t addr)
 {
 	struct iommu_test_cmd cmd = {
 		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.op = op,
 		.trigger_iopf = {
 			.dev_id = dev_id,
 			.pasid = pasid,
@@ -607,6 +608,20 @@ int __trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid, uint32_t grpid,
 	};
 
 	return iommufd_ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+int __trigger_iopf(int fd, uint32_t dev_id, uint32_t pasid, uint32_t grpid,
+		   uint32_t perm, uint64_t addr)
+{
+	return trigger_iopf_op(fd, IOMMU_TEST_OP_TRIGGER_IOPF, dev_id, pasid,
+			       grpid, perm, addr);
+}
+
+int __trigger_iopf_partial(int fd, uint32_t dev_id, uint32_t pasid,
+			   uint32_t grpid, uint32_t perm, uint64_t addr)
+{
+	return trigger_iopf_op(fd, IOMMU_TEST_OP_TRIGGER_IOPF_PARTIAL, dev_id,
+			       pasid, grpid, perm, addr);
 }
 
 int __md_check_refs(int fd, const void *buf, uint64_t length,
