@@ -16,6 +16,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -691,6 +692,40 @@ TEST_F(fault, several_groups)
 	ASSERT_EQ(2 * sizeof(resp[0]),
 		  write(self->qfd, resp + 1, 2 * sizeof(resp[0])));
 	ASSERT_EQ(-EINVAL, respond(self->qfd, rec[0].cookie, 0));
+}
+
+struct later {
+	int fd;
+	uint32_t idev;
+};
+
+/* A fault raised from another thread once the test sleeps in poll(). */
+static void *fault_later(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(100 * 1000);
+	return (void *)(long)__trigger_iopf(l->fd, l->idev, 1, 9, PERM_RW, 0);
+}
+
+/* A reader sleeping in poll() is woken by a fault. */
+TEST_F(fault, poll_wakes_reader)
+{
+	struct pollfd p = { .fd = self->qfd, .events = POLLIN };
+	struct later l = { .fd = self->fd, .idev = self->idev };
+	struct iommu_hwpt_pgfault rec;
+	pthread_t thread;
+	void *rc;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, fault_later, &l));
+	/* Generous: only a lost wakeup takes this long. */
+	ASSERT_EQ(1, poll(&p, 1, 20 * 1000));
+	ASSERT_TRUE(p.revents & POLLIN);
+	ASSERT_EQ(0, pthread_join(thread, &rc));
+	ASSERT_EQ(NULL, rc);
+	ASSERT_EQ(REC, read(self->qfd, &rec, REC));
+	ASSERT_EQ(9, rec.grpid);
+	ASSERT_EQ(8, respond(self->qfd, rec.cookie, 0));
 }
 
 /*
