@@ -383,9 +383,17 @@ struct iommu_test_hw_info {
  * struct iommu_hwpt_selftest - IOMMU_HWPT_DATA_SELFTEST allocation data
  * @iotlb: starting value of every IOTLB slot, normally
  *         IOMMU_TEST_IOTLB_DEFAULT
+ * @__reserved: (extension) must be 0
+ * @s1_offset: (extension) what the first stage adds to every input
+ *             address, a multiple of the mock's IO page size: the first
+ *             stage maps IOVA to IOVA + @s1_offset, which the parent then
+ *             translates. Callers that pass only @iotlb, as upstream's
+ *             structure has it, get 0: a first stage that changes nothing.
  */
 struct iommu_hwpt_selftest {
 	__u32 iotlb;
+	__u32 __reserved;
+	__aligned_u64 s1_offset;
 };
 
 /*

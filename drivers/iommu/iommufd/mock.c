@@ -392,7 +392,7 @@ static int mock_hwpt_formats(struct iommufd_hwdev *hwdev,
 		formats->share = &mock_models_share[2];
 		break;
 	default:
-		/* One level that maps every address to itself. */
+		/* One level that adds an offset to every address. */
 		f->addr_width = 64;
 		f->max_levels = 1;
 		f->page_sizes = MOCK_IO_PAGE_SIZE;
@@ -610,7 +610,8 @@ static void mock_detach_extra(struct iommufd_hwdev *hwdev,
  * @paddr: set to the physical address the DMA reaches
  *
  * The DMA goes through the table the device is attached to or one of its
- * extra tables: the one whose window holds @iova.
+ * extra tables: the one whose window holds @iova. On a nested table, the
+ * first stage's output is what the parent translates.
  *
  * Context: the attach_lock of the context that bound @dev held.
  * Return: 0, or -ENOENT if the DMA is blocked (no table of the device
@@ -624,6 +625,8 @@ int iommufd_mock_dev_translate(struct device *dev, unsigned long iova,
 	struct mock_domain *to = NULL;
 	struct mock_extra *extra;
 
+	if (mdev->nested)
+		iova = mock_nested_stage1(mdev->nested, iova);
 	if (mdev->domain && mock_routes_to(mdev->domain, iova))
 		to = mdev->domain;
 	list_for_each_entry(extra, &mdev->extras, link) {

@@ -46,6 +46,8 @@ struct iommufd_domain *mock_nested_alloc(struct iommufd_hwdev *hwdev,
 					 const struct iommu_user_data *user_data);
 void mock_nested_free(struct iommufd_domain *domain);
 struct iommufd_domain *mock_nested_parent(struct iommufd_domain *domain);
+unsigned long mock_nested_stage1(struct iommufd_domain *domain,
+				 unsigned long iova);
 int mock_nested_invalidate(struct iommufd_domain *domain,
 			   struct iommu_user_data_array *array);
 struct iommu_fault_page_request;

@@ -5,9 +5,11 @@
  * with IOMMU_HWPT_DATA_SELFTEST, on a mock paging table as the second
  * stage.
  *
- * The mock's first stage translates every IOVA to itself, so DMA of a
- * device attached to a nested table lands where its parent maps it; what
- * the first stage models is its cache. Each nested table has a small
+ * The mock's first stage adds a fixed offset, given at allocation (0 by
+ * default), to every address, and the parent translates the result: DMA
+ * of a device attached to a nested table lands where its parent maps
+ * IOVA + offset, so a test sees both stages at work. The first stage also
+ * models its cache. Each nested table has a small
  * IOTLB of MOCK_NESTED_DOMAIN_IOTLB_NUM slots, all set to the value the
  * allocation data gives, and the invalidation requests of
  * IOMMU_HWPT_INVALIDATE_DATA_SELFTEST reset one slot or all of them to 0.
@@ -32,11 +34,13 @@
  * struct mock_nested - a mock nested table
  * @base: what the core sees; @base.nested is set
  * @parent: the mock paging table that is the second stage
+ * @s1_offset: what the first stage adds to an address
  * @iotlb: the cache; each slot read and written whole, without a lock
  */
 struct mock_nested {
 	struct iommufd_domain base;
 	struct iommufd_domain *parent;
+	u64 s1_offset;
 	u32 iotlb[MOCK_NESTED_DOMAIN_IOTLB_NUM];
 };
 
@@ -59,8 +63,9 @@ static bool mock_is_nested(struct iommufd_domain *domain)
  *
  * Return: the table, or ERR_PTR(-EOPNOTSUPP) for a flag or a data type
  * other than IOMMU_HWPT_DATA_SELFTEST, ERR_PTR(-EINVAL) for a parent that
- * is not a mock paging table or data of a wrong length, ERR_PTR(-EFAULT)
- * for data that cannot be read.
+ * is not a mock paging table, data of a wrong length, a reserved field
+ * that is not 0 or an offset that is not a multiple of the IO page size,
+ * ERR_PTR(-EFAULT) for data that cannot be read.
  */
 struct iommufd_domain *mock_nested_alloc(struct iommufd_hwdev *hwdev,
 					 struct iommufd_domain *parent,
@@ -80,6 +85,8 @@ struct iommufd_domain *mock_nested_alloc(struct iommufd_hwdev *hwdev,
 					 IOMMU_HWPT_DATA_SELFTEST, iotlb);
 	if (rc)
 		return ERR_PTR(rc);
+	if (data.__reserved || !IS_ALIGNED(data.s1_offset, MOCK_IO_PAGE_SIZE))
+		return ERR_PTR(-EINVAL);
 
 	nested = kzalloc(sizeof(*nested), GFP_KERNEL_ACCOUNT);
 	if (!nested)
@@ -91,6 +98,7 @@ struct iommufd_domain *mock_nested_alloc(struct iommufd_hwdev *hwdev,
 	nested->base.aperture_last = parent->aperture_last;
 	INIT_LIST_HEAD(&nested->base.iopt_link);
 	nested->parent = parent;
+	nested->s1_offset = data.s1_offset;
 	for (i = 0; i != MOCK_NESTED_DOMAIN_IOTLB_NUM; i++)
 		nested->iotlb[i] = data.iotlb;
 	return &nested->base;
@@ -105,6 +113,13 @@ void mock_nested_free(struct iommufd_domain *domain)
 struct iommufd_domain *mock_nested_parent(struct iommufd_domain *domain)
 {
 	return to_mock_nested(domain)->parent;
+}
+
+/* The first stage of the mock nested table @domain: where @iova goes. */
+unsigned long mock_nested_stage1(struct iommufd_domain *domain,
+				 unsigned long iova)
+{
+	return iova + to_mock_nested(domain)->s1_offset;
 }
 
 /* Carry out one request; the slot is checked even when all are reset. */

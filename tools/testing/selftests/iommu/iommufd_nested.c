@@ -7,9 +7,10 @@
  * against the mock's IOTLB model (MD_CHECK_IOTLB), and fault queues
  * (IOMMU_FAULT_QUEUE_ALLOC) fed by IOMMU_TEST_OP_TRIGGER_IOPF.
  *
- * The mock's first stage translates every IOVA to itself, so DMA of a
- * device on a nested table is checked with MD_CHECK_MAP on the device:
- * it lands where the parent maps it, or nowhere.
+ * The mock's first stage adds an offset given at allocation (0 unless
+ * said), so DMA of a device on a nested table is checked with
+ * MD_CHECK_MAP on the device: it lands where the parent maps IOVA plus
+ * the offset, or nowhere.
  *
  * Every refusal is checked to leave no object behind (the next ID is
  * unchanged) and no reference (the parent can be destroyed afterwards).
@@ -118,11 +119,18 @@ TEST_F(nested, alloc_refused)
 		  __hwpt_alloc_data(self->fd, self->idev, self->parent, 0,
 				    IOMMU_HWPT_DATA_NONE, &data,
 				    sizeof(data), 0, &hwpt));
-	/* Data of the wrong length, or that cannot be read. */
+	/*
+	 * Data of the wrong length (shorter than upstream's first member,
+	 * longer than the kernel knows), or that cannot be read.
+	 */
 	ASSERT_EQ(EINVAL,
 		  __hwpt_alloc_data(self->fd, self->idev, self->parent, 0,
 				    IOMMU_HWPT_DATA_SELFTEST, &data,
-				    sizeof(data) - 1, 0, &hwpt));
+				    sizeof(data.iotlb) - 1, 0, &hwpt));
+	ASSERT_EQ(EINVAL,
+		  __hwpt_alloc_data(self->fd, self->idev, self->parent, 0,
+				    IOMMU_HWPT_DATA_SELFTEST, &data,
+				    sizeof(data) + 1, 0, &hwpt));
 	ASSERT_EQ(EFAULT,
 		  __hwpt_alloc_data(self->fd, self->idev, self->parent, 0,
 				    IOMMU_HWPT_DATA_SELFTEST, NULL,
@@ -224,6 +232,50 @@ TEST_F(nested, translate_and_replace)
 	iommufd_destroy(self->fd, b);
 	iommufd_destroy(self->fd, self->parent);
 	md_check_map(self->fd, self->idev, IOVA(0), self->buf, BUF_SIZE);
+}
+
+/*
+ * Both stages at work: the mock's first stage adds its offset, the parent
+ * maps the result. A device moves between tables with other offsets and
+ * its DMA follows; a bad offset is refused.
+ */
+TEST_F(nested, two_stages)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = 1, .s1_offset = 8 * PSZ };
+	uint32_t flat, shifted, hwpt = 0;
+	char *upper = (char *)self->buf + 8 * PSZ;
+
+	flat = hwpt_nested(self->fd, self->idev, self->parent, 1);
+	ASSERT_EQ(0, __hwpt_alloc_data(self->fd, self->idev, self->parent, 0,
+				       IOMMU_HWPT_DATA_SELFTEST, &data,
+				       sizeof(data), 0, &shifted));
+
+	/* IOVA(0) + 8 pages is IOVA(8): the upper half of the buffer. */
+	mock_domain_replace(self->fd, self->stdev, shifted);
+	md_check_map(self->fd, self->idev, IOVA(0), upper, BUF_SIZE / 2);
+	ASSERT_EQ(EINVAL, __md_check_map(self->fd, self->idev, IOVA(0),
+					 self->buf, PSZ));
+	/* Beyond what the parent maps once shifted: blocked. */
+	ASSERT_EQ(EINVAL, __md_check_map(self->fd, self->idev, IOVA(8), upper,
+					 PSZ));
+	mock_domain_replace(self->fd, self->stdev, flat);
+	md_check_map(self->fd, self->idev, IOVA(0), self->buf, BUF_SIZE);
+	mock_domain_replace(self->fd, self->stdev, shifted);
+	md_check_map(self->fd, self->idev, IOVA(0), upper, BUF_SIZE / 2);
+
+	/* An offset that is no multiple of an IO page; a reserved field. */
+	data.s1_offset = 1;
+	ASSERT_EQ(EINVAL, __hwpt_alloc_data(self->fd, self->idev,
+					    self->parent, 0,
+					    IOMMU_HWPT_DATA_SELFTEST, &data,
+					    sizeof(data), 0, &hwpt));
+	data.s1_offset = 0;
+	data.__reserved = 1;
+	ASSERT_EQ(EINVAL, __hwpt_alloc_data(self->fd, self->idev,
+					    self->parent, 0,
+					    IOMMU_HWPT_DATA_SELFTEST, &data,
+					    sizeof(data), 0, &hwpt));
+	ASSERT_EQ(0, hwpt);
 }
 
 /*
