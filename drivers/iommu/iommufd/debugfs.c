@@ -12,6 +12,7 @@
  *     area 0x100000-0x10ffff rw, user 0x7f0a3c200000, 16 pages
  *     area 0x110000-0x11ffff r-, memfd ino 41 page 0, 16 pages, shared with ioas 2
  *     device 4 (0000:00:03.0), hwpt 5
+ *     device 8 (mock2), hwpt 10 nested in 9
  *     access 6
  *   ioas 2: ...
  *   device 7 (0000:00:04.0): not attached
@@ -56,6 +57,7 @@ struct dbg_ioas {
 struct dbg_user {
 	u32 id;		/* the device or the access */
 	u32 hwpt_id;	/* 0 for an access, and for a device not attached */
+	u32 parent_id;	/* the parent of a nested table, else 0 */
 	u32 ioas_id;
 	bool access;
 	char name[32];
@@ -126,6 +128,8 @@ static int dbg_add_device(struct iommufd_ctx *ictx, struct dbg_ctx *c,
 	if (idev->hwpt) {
 		u.hwpt_id = idev->hwpt->obj.id;
 		u.ioas_id = idev->hwpt->ioas->obj.id;
+		if (idev->hwpt->parent)
+			u.parent_id = idev->hwpt->parent->obj.id;
 	}
 	rc = dbg_add_user(c, &u);
 	list_for_each_entry(extra, &idev->extras, link) {
@@ -133,6 +137,7 @@ static int dbg_add_device(struct iommufd_ctx *ictx, struct dbg_ctx *c,
 			break;
 		u.hwpt_id = extra->hwpt->obj.id;
 		u.ioas_id = extra->hwpt->ioas->obj.id;
+		u.parent_id = 0;	/* extra tables are never nested */
 		rc = dbg_add_user(c, &u);
 	}
 	mutex_unlock(&ictx->attach_lock);
@@ -325,6 +330,9 @@ static void dbg_show_ioas(struct seq_file *m, const struct dbg_ctx *c,
 			continue;
 		if (u->access)
 			seq_printf(m, "  access %u\n", u->id);
+		else if (u->parent_id)
+			seq_printf(m, "  device %u (%s), hwpt %u nested in %u\n",
+				   u->id, u->name, u->hwpt_id, u->parent_id);
 		else
 			seq_printf(m, "  device %u (%s), hwpt %u\n", u->id,
 				   u->name, u->hwpt_id);

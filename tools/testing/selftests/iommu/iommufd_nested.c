@@ -403,6 +403,33 @@ TEST_F(nested, invalidate)
 	ASSERT_EQ(EINVAL, __md_check_iotlb(self->fd, a, 0, 1));
 }
 
+/* The debugfs view says which table a device uses, and its parent. */
+TEST_F(nested, debugfs_view)
+{
+	char *view = malloc(1 << 16), want[64];
+	uint32_t a;
+	int rc;
+
+	ASSERT_NE(NULL, view);
+	a = hwpt_nested(self->fd, self->idev, self->parent, 1);
+	mock_domain_replace(self->fd, self->stdev, a);
+	rc = __debugfs_view(self->fd, view, 1 << 16);
+	if (rc == ENOENT) {
+		free(view);
+		SKIP(return, "no debugfs view (debugfs not mounted?)");
+	}
+	ASSERT_EQ(0, rc);
+	snprintf(want, sizeof(want), ", hwpt %u nested in %u\n", a,
+		 self->parent);
+	ASSERT_NE(NULL, strstr(view, want)) {
+		TH_LOG("no \"%s\" in:\n%s", want, view);
+	}
+	mock_domain_replace(self->fd, self->stdev, self->parent);
+	ASSERT_EQ(0, __debugfs_view(self->fd, view, 1 << 16));
+	ASSERT_EQ(NULL, strstr(view, "nested in"));
+	free(view);
+}
+
 /* Closing the file tears down in dependency order whatever is left. */
 TEST_F(nested, close_with_nested_attached)
 {
