@@ -65,6 +65,45 @@ void iommufd_fault_report(struct iommufd_fault_group *grp)
 	wake_up_interruptible_poll(&fault->wait, EPOLLIN | EPOLLRDNORM);
 }
 
+/* Is @grp one iommufd_fault_cancel() answers for @hwdev on @domain? */
+static bool iommufd_fault_of(const struct iommufd_fault_group *grp,
+			     const struct iommufd_hwdev *hwdev,
+			     const struct iommufd_domain *domain)
+{
+	return !hwdev || (grp->hwdev == hwdev && grp->domain == domain);
+}
+
+/*
+ * Answer IOMMUFD_PAGE_RESP_INVALID every group, read or not, that @hwdev
+ * raised on @domain, or with @hwdev NULL every group, closing the queue to
+ * new ones: those are answered as soon as they are reported.
+ */
+static void iommufd_fault_cancel(struct iommufd_fault *fault,
+				 struct iommufd_hwdev *hwdev,
+				 struct iommufd_domain *domain)
+{
+	struct iommufd_fault_group *grp, *next;
+	unsigned long cookie;
+	LIST_HEAD(dead);
+
+	mutex_lock(&fault->mutex);
+	spin_lock(&fault->lock);
+	if (!hwdev)
+		fault->closed = true;
+	list_for_each_entry_safe(grp, next, &fault->queued, link)
+		if (iommufd_fault_of(grp, hwdev, domain))
+			list_move_tail(&grp->link, &dead);
+	spin_unlock(&fault->lock);
+	xa_for_each(&fault->answer, cookie, grp) {
+		if (!iommufd_fault_of(grp, hwdev, domain))
+			continue;
+		xa_erase(&fault->answer, cookie);
+		list_add_tail(&grp->link, &dead);
+	}
+	mutex_unlock(&fault->mutex);
+	iommufd_fault_answer_list(&dead, IOMMUFD_PAGE_RESP_INVALID);
+}
+
 /**
  * iommufd_fault_drain() - answer what a device raised on a table it left
  * @fault: the table's queue
@@ -81,44 +120,7 @@ void iommufd_fault_drain(struct iommufd_fault *fault,
 			 struct iommufd_hwdev *hwdev,
 			 struct iommufd_domain *domain)
 {
-	struct iommufd_fault_group *grp, *next;
-	unsigned long cookie;
-	LIST_HEAD(dead);
-
-	mutex_lock(&fault->mutex);
-	spin_lock(&fault->lock);
-	list_for_each_entry_safe(grp, next, &fault->queued, link)
-		if (grp->hwdev == hwdev && grp->domain == domain)
-			list_move_tail(&grp->link, &dead);
-	spin_unlock(&fault->lock);
-	xa_for_each(&fault->answer, cookie, grp) {
-		if (grp->hwdev != hwdev || grp->domain != domain)
-			continue;
-		xa_erase(&fault->answer, cookie);
-		list_add_tail(&grp->link, &dead);
-	}
-	mutex_unlock(&fault->mutex);
-	iommufd_fault_answer_list(&dead, IOMMUFD_PAGE_RESP_INVALID);
-}
-
-/* Answer everything the queue holds; no new group is queued afterwards. */
-static void iommufd_fault_close(struct iommufd_fault *fault)
-{
-	struct iommufd_fault_group *grp;
-	unsigned long cookie;
-	LIST_HEAD(dead);
-
-	mutex_lock(&fault->mutex);
-	spin_lock(&fault->lock);
-	fault->closed = true;
-	list_splice_init(&fault->queued, &dead);
-	spin_unlock(&fault->lock);
-	xa_for_each(&fault->answer, cookie, grp) {
-		xa_erase(&fault->answer, cookie);
-		list_add_tail(&grp->link, &dead);
-	}
-	mutex_unlock(&fault->mutex);
-	iommufd_fault_answer_list(&dead, IOMMUFD_PAGE_RESP_INVALID);
+	iommufd_fault_cancel(fault, hwdev, domain);
 }
 
 /* The destroy callback of IOMMUFD_OBJ_FAULT. */
@@ -131,7 +133,7 @@ void iommufd_fault_destroy(struct iommufd_object *obj)
 	 * Its file is gone (or never was) and no table names it: nothing is
 	 * queued any more, but answer anything left all the same.
 	 */
-	iommufd_fault_close(fault);
+	iommufd_fault_cancel(fault, NULL, NULL);
 	xa_destroy(&fault->answer);
 	mutex_destroy(&fault->mutex);
 }
@@ -286,7 +288,7 @@ static int iommufd_fault_release(struct inode *inode, struct file *filep)
 	struct iommufd_fault *fault = filep->private_data;
 	struct file *ictx_file = fault->ictx->file;
 
-	iommufd_fault_close(fault);
+	iommufd_fault_cancel(fault, NULL, NULL);
 	refcount_dec(&fault->obj.users);
 	fput(ictx_file);
 	return 0;
